@@ -1,0 +1,106 @@
+"""The Backend base class: an engine is a capability table, a generator, an importer and its semantics.
+
+A backend lives in one folder under `backends/` and exports `BACKENDS = [...]` from its `__init__.py`; nothing
+else needs to change to add one (see README, "Adding a backend").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from translator.capabilities import Capability, Support, check_total
+from translator.diagnostics import Diagnostics
+from translator.features import Feature, Use
+from translator.loaded import LoadedIntent
+from translator.model import NetworkIntent
+from translator.semantics import INTENT_SEMANTICS, Semantics
+from translator.source import Document, SourceRef
+from translator.target import Target
+
+
+class Backend:
+    """One target engine. Subclasses set the class attributes and override generate/import as they can.
+
+    Class attributes:
+        name: the engine name used with `--engine`.
+        title: a human title.
+        summary: one line for `netpolx engines`.
+        capabilities: a total table Feature -> Capability (checked when the class is defined).
+        imports: (apiVersion group, kind) pairs this backend's importer reads.
+        semantics: how the engine enforces intents (for `reach` and `verify`).
+        versions: known versions, newest last (for help and validation).
+        abstract: set on base classes that are not engines.
+    """
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    capabilities: ClassVar[Mapping[Feature, Capability]] = {}
+    imports: ClassVar[tuple[tuple[str, str], ...]] = ()
+    semantics: ClassVar[Semantics] = INTENT_SEMANTICS
+    versions: ClassVar[tuple[str, ...]] = ()
+    platforms: ClassVar[frozenset[str]] = frozenset()
+    abstract: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("abstract", False):
+            if not cls.name:
+                raise TypeError(f"{cls.__name__}: a backend needs a name")
+            check_total(cls.name, cls.capabilities)
+
+    def __init__(self, target: Target | None = None) -> None:
+        self.target = target or Target(self.name)
+
+    # -- capabilities --------------------------------------------------------------------------------------
+
+    def capability(self, feature: Feature) -> Capability:
+        """The table entry for `feature`, resolved against the target's version."""
+        cap = self.capabilities[feature]
+        if cap.since is not None and not self.target.at_least(cap.since):
+            version = ".".join(map(str, cap.since))
+            return Capability(cap.before, f"needs {self.name} >= {version}. {cap.note}".strip())
+        return cap
+
+    def support_for(self, use: Use, intent: NetworkIntent) -> Capability:
+        """How this use of a feature in `intent` is supported; backends refine this with context."""
+        return self.capability(use.feature)
+
+    def check(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> None:
+        """Extra checks on combinations of features that one table cell cannot say (default: none)."""
+
+    def caveats(self, diags: Diagnostics) -> None:
+        """Engine-level notes for `check` (retirement dates, platform facts)."""
+
+    # -- compile -------------------------------------------------------------------------------------------
+
+    def lower(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> NetworkIntent:
+        """Rewrite `intent` into an equivalent one the generator can emit (default: unchanged)."""
+        return intent
+
+    def generate(self, intent: NetworkIntent) -> list[dict[str, Any]]:
+        """The engine's objects for one (checked, lowered) intent."""
+        raise NotImplementedError(f"{self.name} cannot generate policies")
+
+    # -- import --------------------------------------------------------------------------------------------
+
+    @classmethod
+    def can_import(cls, doc: Document) -> bool:
+        """Whether this backend's importer reads `doc`."""
+        group = doc.api_version.split("/")[0]
+        return (group, doc.kind) in cls.imports
+
+    def import_document(self, doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
+        """Intents equivalent to one native document; anything unrepresentable is an error, never dropped."""
+        raise NotImplementedError(f"{self.name} cannot import {doc.kind}")
+
+    def import_documents(self, docs: list[Document], diags: Diagnostics) -> list[LoadedIntent]:
+        """Import every document of this engine (override to see them all at once, e.g. to resolve references)."""
+        return [LoadedIntent(intent, doc.source, self.name) for doc in docs
+                for intent in self.import_document(doc, diags)]
+
+    @classmethod
+    def supported(cls, feature: Feature) -> bool:
+        """Whether the feature can be compiled for the newest version (for recommend and the matrix)."""
+        return cls.capabilities[feature].support in (Support.NATIVE, Support.LOWERED, Support.CHANGED)

@@ -1,0 +1,51 @@
+"""The `kubernetes` engine: vanilla networking.k8s.io/v1 NetworkPolicy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backends.base import Backend
+from backends.kubernetes.capabilities import CAPABILITIES
+from backends.kubernetes.generate import generate
+from backends.kubernetes.read import import_network_policy
+from backends.kubernetes.semantics import SEMANTICS
+from translator.capabilities import Capability, no
+from translator.diagnostics import Diagnostics
+from translator.features import Feature, Use
+from translator.model import DEFAULT_TIER, Action, NetworkIntent
+from translator.source import Document
+
+
+class KubernetesBackend(Backend):
+    """networking.k8s.io/v1 NetworkPolicy, as every conformant CNI enforces it."""
+
+    name = "kubernetes"
+    title = "Kubernetes NetworkPolicy"
+    summary = "vanilla networking.k8s.io/v1 NetworkPolicy (any conformant CNI)"
+    capabilities = CAPABILITIES
+    imports = (("networking.k8s.io", "NetworkPolicy"),)
+    semantics = SEMANTICS
+    versions = ("1.25", "1.36")
+
+    def support_for(self, use: Use, intent: NetworkIntent) -> Capability:
+        """Order and tiers are exact only when every rule allows and the tier is the default one."""
+        if use.feature is Feature.ORDERED and any(
+            r.action in (Action.DENY, Action.PASS) for d in ("ingress", "egress")
+            for r in (getattr(intent.spec, d) or ())
+        ):
+            return no("first-match order with deny or pass rules has no additive equivalent here")
+        if use.feature is Feature.TIER and intent.spec.tier is not None and intent.spec.tier.name == DEFAULT_TIER:
+            return self.capabilities[Feature.ORDERED]
+        return super().support_for(use, intent)
+
+    def generate(self, intent: NetworkIntent) -> list[dict[str, Any]]:
+        """One NetworkPolicy."""
+        return generate(intent)
+
+    def import_document(self, doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
+        """One NetworkPolicy -> one intent."""
+        intent = import_network_policy(doc, diags)
+        return [intent] if intent is not None else []
+
+
+BACKENDS = [KubernetesBackend]

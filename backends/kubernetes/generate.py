@@ -1,0 +1,113 @@
+"""Intent -> networking.k8s.io/v1 NetworkPolicy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from translator.model import (
+    Action,
+    Direction,
+    Entity,
+    LabelSelector,
+    NetworkIntent,
+    Operator,
+    Peer,
+    PeerKind,
+    PortSpec,
+    Protocol,
+    Requirement,
+    Rule,
+)
+
+API_VERSION = "networking.k8s.io/v1"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def selector(sel: LabelSelector) -> dict[str, Any]:
+    """A LabelSelector as Kubernetes JSON (empty terms omitted)."""
+    out: dict[str, Any] = {}
+    if sel.matchLabels:
+        out["matchLabels"] = dict(sel.matchLabels)
+    if sel.matchExpressions:
+        out["matchExpressions"] = [
+            {"key": r.key, "operator": r.operator.value, **({"values": list(r.values)} if r.values else {})}
+            for r in sel.matchExpressions
+        ]
+    return out
+
+
+def namespace_selector(peer: Peer) -> LabelSelector | None:
+    """The namespace part of an endpoints peer as one selector (names become kubernetes.io/metadata.name)."""
+    if peer.namespaceNames is None:
+        return peer.namespaces
+    base = peer.namespaces or LabelSelector()
+    names = peer.namespaceNames
+    if len(names) == 1 and NAMESPACE_NAME_LABEL not in base.matchLabels:
+        return LabelSelector(matchLabels={**base.matchLabels, NAMESPACE_NAME_LABEL: names[0]},
+                             matchExpressions=base.matchExpressions)
+    req = Requirement(key=NAMESPACE_NAME_LABEL, operator=Operator.IN, values=names)
+    return LabelSelector(matchLabels=base.matchLabels, matchExpressions=(*base.matchExpressions, req))
+
+
+def peer(p: Peer) -> dict[str, Any]:
+    """One NetworkPolicyPeer."""
+    if p.kind is PeerKind.CIDR:
+        block: dict[str, Any] = {"cidr": p.cidr}
+        if p.except_:
+            block["except"] = list(p.except_)
+        return {"ipBlock": block}
+    out: dict[str, Any] = {}
+    ns = namespace_selector(p)
+    if ns is not None:
+        out["namespaceSelector"] = selector(ns)
+    if p.pods is not None:
+        out["podSelector"] = selector(p.pods)
+    return out
+
+
+def ports(specs: tuple[PortSpec, ...]) -> list[dict[str, Any]]:
+    """NetworkPolicyPorts; protocol ANY becomes one entry per protocol, protocol always explicit."""
+    out: list[dict[str, Any]] = []
+    for spec in specs:
+        for proto in spec.protocol.expand():
+            entry: dict[str, Any] = {"protocol": proto.value}
+            if spec.port is not None:
+                entry["port"] = spec.port
+            if spec.endPort is not None and spec.is_range:
+                entry["endPort"] = spec.endPort
+            out.append(entry)
+    return out
+
+
+def rule(r: Rule, direction: Direction) -> dict[str, Any]:
+    """One NetworkPolicyIngressRule / EgressRule."""
+    out: dict[str, Any] = {}
+    peers = r.peers or ()
+    if peers and not any(p.kind is PeerKind.ENTITY and p.entity is Entity.ALL for p in peers):
+        out["from" if direction is Direction.INGRESS else "to"] = [peer(p) for p in peers]
+    if r.ports:
+        out["ports"] = ports(r.ports)
+    return out
+
+
+def generate(intent: NetworkIntent) -> list[dict[str, Any]]:
+    """The NetworkPolicy for one intent; none when the intent has no effect."""
+    types = [d for d in Direction if intent.isolates(d)]
+    if not types:
+        return []
+    spec: dict[str, Any] = {"podSelector": selector(intent.spec.subject.pods),
+                            "policyTypes": [d.value.capitalize() for d in types]}
+    for direction in types:
+        rules = [rule(r, direction) for r in intent.rules(direction) if r.action is Action.ALLOW]
+        if rules:
+            spec[direction.value] = rules
+    meta: dict[str, Any] = {"name": intent.metadata.name, "namespace": intent.metadata.namespace}
+    if intent.metadata.labels:
+        meta["labels"] = dict(intent.metadata.labels)
+    if intent.metadata.annotations:
+        meta["annotations"] = dict(intent.metadata.annotations)
+    return [{"apiVersion": API_VERSION, "kind": "NetworkPolicy", "metadata": meta, "spec": spec}]
+
+
+__all__ = ["API_VERSION", "NAMESPACE_NAME_LABEL", "Protocol", "generate", "namespace_selector", "peer", "ports",
+           "rule", "selector"]

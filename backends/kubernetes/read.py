@@ -1,0 +1,154 @@
+"""networking.k8s.io/v1 NetworkPolicy -> intent, with every implicit Kubernetes meaning made explicit:
+policyTypes defaulting, TCP as the default protocol, empty `from`/`to`/`ports` meaning "any", and rules of a
+direction that policyTypes does not list being ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from backends.kubernetes.generate import NAMESPACE_NAME_LABEL
+from backends.kubernetes.native import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
+from translator import codes
+from translator.diagnostics import Diagnostics
+from translator.model import (
+    API_VERSION,
+    KIND,
+    Direction,
+    LabelSelector,
+    NetworkIntent,
+    Operator,
+    Peer,
+    PortSpec,
+    Protocol,
+    Rule,
+)
+from translator.source import Document
+
+PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
+DEFAULT_NAMESPACE = "default"
+
+
+class _Invalid(ValueError):
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def split_namespace_names(sel: LabelSelector) -> tuple[tuple[str, ...] | None, LabelSelector | None]:
+    """Pull `kubernetes.io/metadata.name` equality / In terms out of a namespace selector as names.
+
+    Returns (names, rest): rest is None when nothing else remains. Exact, because Kubernetes sets that label
+    to the namespace's name on every namespace (1.21+).
+    """
+    names: set[str] | None = None
+    labels = dict(sel.matchLabels)
+    if NAMESPACE_NAME_LABEL in labels:
+        names = {labels.pop(NAMESPACE_NAME_LABEL)}
+    rest = []
+    for req in sel.matchExpressions:
+        if req.key == NAMESPACE_NAME_LABEL and req.operator is Operator.IN:
+            names = set(req.values) if names is None else names & set(req.values)
+        else:
+            rest.append(req)
+    if names is None:
+        return None, sel
+    if not names:  # contradictory terms: keep the selector as written, it selects nothing
+        return None, sel
+    remaining = LabelSelector(matchLabels=labels, matchExpressions=tuple(rest))
+    return tuple(sorted(names)), (None if remaining.is_empty() else remaining)
+
+
+def _peer(p: NPPeer, path: tuple[str | int, ...]) -> Peer:
+    if p.ipBlock is not None:
+        try:
+            return Peer.model_validate({"cidr": p.ipBlock.cidr, "except": p.ipBlock.except_ or []})
+        except ValidationError as exc:
+            raise _Invalid((*path, "ipBlock"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+    if p.namespaceSelector is None:
+        return Peer(pods=p.podSelector)
+    names, rest = split_namespace_names(p.namespaceSelector)
+    return Peer(pods=p.podSelector, namespaces=rest, namespaceNames=names) if names else \
+        Peer(pods=p.podSelector, namespaces=p.namespaceSelector)
+
+
+def _port(p: NPPort, path: tuple[str | int, ...]) -> PortSpec:
+    proto = PROTOCOLS.get(p.protocol or "TCP")
+    if proto is None:
+        raise _Invalid((*path, "protocol"), f"unsupported protocol {p.protocol!r} (expected TCP, UDP or SCTP)")
+    if p.endPort is not None and not isinstance(p.port, int):
+        raise _Invalid((*path, "endPort"), "endPort needs a numeric port")
+    try:
+        return PortSpec(protocol=proto, port=p.port, endPort=p.endPort)
+    except ValidationError as exc:
+        field = "endPort" if "endPort" in str(exc) else "port"
+        raise _Invalid((*path, field), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+
+def _rule(r: NPIngressRule | NPEgressRule, direction: Direction, path: tuple[str | int, ...]) -> Rule:
+    key = "from" if direction is Direction.INGRESS else "to"
+    raw_peers: Sequence[NPPeer] | None = r.from_ if isinstance(r, NPIngressRule) else r.to
+    peers = tuple(_peer(p, (*path, key, i)) for i, p in enumerate(raw_peers or ())) or None
+    ports = tuple(_port(p, (*path, "ports", i)) for i, p in enumerate(r.ports or ())) or None
+    return Rule(peers=peers, ports=ports)
+
+
+def policy_types(np: NetworkPolicy) -> list[Direction]:
+    """Directions the policy isolates, with the API server's defaulting (Ingress; Egress if egress rules)."""
+    if np.spec.policyTypes:
+        return [Direction(t.lower()) for t in np.spec.policyTypes]
+    types = [Direction.INGRESS]
+    if np.spec.egress:
+        types.append(Direction.EGRESS)
+    return types
+
+
+def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
+    """One NetworkPolicy as an intent, or None with diagnostics."""
+    try:
+        np = NetworkPolicy.model_validate(doc.data)
+    except ValidationError as exc:
+        for e in exc.errors():
+            path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            msg = e["msg"].removeprefix("Value error, ")
+            diags.error(codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE,
+                        f"NetworkPolicy {doc.name}: {msg}", doc.locate(*path))
+        return None
+    for i, t in enumerate(np.spec.policyTypes or ()):
+        if t not in ("Ingress", "Egress"):
+            diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: policyTypes[{i}] must be Ingress or Egress, "
+                        f"got {t!r}", doc.locate("spec", "policyTypes", i))
+            return None
+    namespace = np.metadata.namespace
+    if namespace is None:
+        diags.warning(codes.MISSING_NAMESPACE, f"NetworkPolicy {np.metadata.name} has no metadata.namespace; "
+                      f"assuming {DEFAULT_NAMESPACE!r} (kubectl would use the current context's namespace)",
+                      doc.locate("metadata"))
+        namespace = DEFAULT_NAMESPACE
+    if np.spec.podSelector is None:
+        diags.info(codes.IMPORT_NOTE, f"NetworkPolicy {np.metadata.name}: no spec.podSelector, which selects every "
+                   "pod in the namespace", doc.locate("spec"))
+    types = policy_types(np)
+    spec: dict[str, object] = {"subject": {"pods": np.spec.podSelector or LabelSelector()}, "isolate": types}
+    try:
+        for direction, rules in ((Direction.INGRESS, np.spec.ingress), (Direction.EGRESS, np.spec.egress)):
+            if direction not in types:
+                if rules:
+                    diags.warning(codes.IMPORT_NOTE, f"NetworkPolicy {np.metadata.name}: {direction.value} rules are "
+                                  f"ignored because policyTypes does not list {direction.value.capitalize()}",
+                                  doc.locate("spec", direction.value))
+                continue
+            spec[direction.value] = tuple(_rule(r, direction, ("spec", direction.value, i))
+                                          for i, r in enumerate(rules or ()))
+        meta = {"name": np.metadata.name, "namespace": namespace, "labels": np.metadata.labels or {},
+                "annotations": np.metadata.annotations or {}}
+        return NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta,
+                                             "spec": spec})
+    except _Invalid as exc:
+        diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {exc}", doc.locate(*exc.path))
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {e['msg'].removeprefix('Value error, ')}",
+                    doc.locate(*[p for p in e["loc"] if isinstance(p, (str, int))]))
+    return None

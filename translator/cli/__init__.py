@@ -1,0 +1,78 @@
+"""The netpolx command line (click). `main()` maps every outcome to an exit code and never shows a traceback
+for bad input: 0 ok, 1 findings/refused, 2 bad input or usage, 3 internal error, 130 interrupted."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from translator import __version__
+from translator.cli.common import CommandExit
+from translator.diagnostics import DiagnosticsError
+
+# Command modules and the click commands they define; each command group lives in its own module.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "translate": ("translate", "check", "import_"),
+    "engines": ("engines", "schema"),
+    "reach": ("reach",),
+    "verify": ("verify",),
+    "recommend": ("recommend",),
+    "migrate": ("migrate",),
+    "explain": ("explain",),
+    "lint": ("lint",),
+    "graph": ("graph",),
+}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="netpolx")
+def cli() -> None:
+    """netpolx: one network-policy intent, compiled to Kubernetes, Azure NPM, Cilium and Calico,
+    with proof that the result allows exactly the same traffic."""
+
+
+def _register() -> None:
+    for module_name, names in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"translator.cli.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"translator.cli.{module_name}":
+                continue  # command not built yet
+            raise
+        for name in names:
+            cli.add_command(getattr(module, name))
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
+        return 0
+    except CommandExit as exc:
+        return exc.code
+    except DiagnosticsError as exc:
+        sys.stderr.write(str(exc) + "\n")
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if os.environ.get("NETPOLX_DEBUG"):
+            raise
+        sys.stderr.write(f"netpolx: internal error: {type(exc).__name__}: {exc}\n"
+                         "Please report this with the input that caused it (NETPOLX_DEBUG=1 shows the traceback).\n")
+        return 3

@@ -1,0 +1,109 @@
+"""Shared CLI pieces: option decorators, diagnostics output, exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from translator import codes
+from translator.diagnostics import Diagnostics, ErrorLevel, Severity
+from translator.registry import UnknownEngineError, all_backends, get_backend
+from translator.reporters import FORMATS, render
+from translator.target import Target, TargetError, parse_target
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+INPUT_CODES = frozenset({codes.YAML_SYNTAX, codes.INVALID_FIELD, codes.UNKNOWN_KIND, codes.INVALID_VALUE,
+                         codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT})
+
+
+class CommandExit(Exception):
+    """Stop a command with an exit code (diagnostics already printed)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def input_options(required: bool = True) -> Callable[[F], F]:
+    """`-f/--filename` (repeatable) and `-R/--recursive`."""
+    def deco(f: F) -> F:
+        f = click.option("-R", "--recursive", is_flag=True, help="Recurse into directories given with -f.")(f)
+        return click.option("-f", "--filename", "filenames", multiple=True, required=required, metavar="PATH",
+                            help="File, directory (*.yaml, *.yml, *.json) or - for stdin. Repeatable.")(f)
+    return deco
+
+
+def diagnostics_options(f: F) -> F:
+    """`--diagnostics-format` and `--error-level`."""
+    f = click.option("--error-level", type=click.Choice([e.value for e in ErrorLevel]), default="raise",
+                     show_default=True,
+                     help="raise: fail on any error (default); warn: report errors as warnings and emit anyway "
+                     "(may change what traffic is allowed); immediate: stop at the first error.")(f)
+    return click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
+                        help="Format of the diagnostics on stderr.")(f)
+
+
+def engine_option(required: bool = True, name: str = "--engine") -> Callable[[F], F]:
+    """`--engine NAME[@VERSION]`, `--platform`, `--acns`."""
+    def deco(f: F) -> F:
+        f = click.option("--acns", is_flag=True, help="AKS: Advanced Container Networking Services is enabled "
+                         "(needed for Cilium FQDN and L7 policy).")(f)
+        f = click.option("--platform", type=click.Choice(["aks"]), default=None,
+                         help="Managed platform whose limits apply (e.g. aks).")(f)
+        return click.option(name, "engine", required=required, metavar="NAME[@VERSION]",
+                            help="Target engine: " + ", ".join(all_backends()) + " (e.g. cilium@1.16).")(f)
+    return deco
+
+
+def make_diagnostics(error_level: str = "raise", engine: str | None = None) -> Diagnostics:
+    """A collector at the chosen level."""
+    return Diagnostics(ErrorLevel(error_level), engine)
+
+
+def resolve_target(text: str, platform: str | None, acns: bool, diags: Diagnostics, fmt: str) -> Target:
+    """Parse and check `--engine`; an unknown engine exits 2."""
+    try:
+        target = parse_target(text, platform, {"acns": "true"} if acns else None)
+        get_backend(target.name)
+        return target
+    except (TargetError, UnknownEngineError) as exc:
+        diags.error(codes.UNKNOWN_ENGINE, str(exc))
+        finish(diags, fmt)
+        raise AssertionError("unreachable") from exc
+
+
+def emit(diags: Diagnostics, fmt: str) -> None:
+    """Print the diagnostics to stderr."""
+    text = render(diags, fmt)
+    if text and (fmt != "text" or len(diags)):
+        sys.stderr.write(text)
+
+
+def exit_code(diags: Diagnostics, fail_on: str = "error") -> int:
+    """2 for bad input, 1 for findings at or above `fail_on`, else 0."""
+    if any(d.severity is Severity.ERROR and d.code in INPUT_CODES for d in diags):
+        return EXIT_INPUT
+    threshold = Severity(fail_on).rank
+    if any(d.severity.rank >= threshold for d in diags):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def finish(diags: Diagnostics, fmt: str, fail_on: str = "error") -> None:
+    """Print diagnostics and exit when the code is not 0."""
+    emit(diags, fmt)
+    code = exit_code(diags, fail_on)
+    if code:
+        raise CommandExit(code)
+
+
+def stop_on_input_errors(diags: Diagnostics, fmt: str) -> None:
+    """Exit 2 (printing everything) when the input itself is bad."""
+    if exit_code(diags) == EXIT_INPUT:
+        emit(diags, fmt)
+        raise CommandExit(EXIT_INPUT)

@@ -1,0 +1,42 @@
+"""`engines` and `schema`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from translator.capabilities import render_json, render_markdown, render_text
+from translator.intents import schema_text
+from translator.registry import all_backends
+
+
+def matrix_tables() -> list[tuple[str, dict]]:
+    """(engine name, capability table) for every backend, in display order."""
+    return [(name, dict(cls.capabilities)) for name, cls in all_backends().items()]
+
+
+@click.command()
+@click.option("-o", "--output", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+def engines(output: str) -> None:
+    """List the engines and what each can express (the capability matrix).
+
+    yes: native; lowered: rewritten exactly; changed: translated with an announced change; no / too old /
+    unenforced / add-on: refused, because the result would allow different traffic.
+    """
+    tables = matrix_tables()
+    if output == "json":
+        sys.stdout.write(render_json(tables))
+        return
+    if output == "markdown":
+        sys.stdout.write(render_markdown(tables))
+        return
+    for name, cls in all_backends().items():
+        sys.stdout.write(f"{name:<18} {cls.summary}\n")
+    sys.stdout.write("\n" + render_text(tables))
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of the NetworkIntent (for editors and CI)."""
+    sys.stdout.write(schema_text())

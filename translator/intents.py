@@ -1,0 +1,109 @@
+"""Turning documents into intents: NetworkIntent documents are validated (JSON Schema first, so errors carry
+the YAML path and line; then the model's own checks); native policies go through their engine's importer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import jsonschema
+from pydantic import ValidationError
+
+from translator import codes
+from translator.diagnostics import Diagnostics
+from translator.model import API_VERSION, KIND, NetworkIntent
+from translator.registry import all_backends, importer_for
+from translator.loaded import LoadedIntent
+from translator.source import Document, documents
+
+SCHEMA_ID = "https://netpolx.io/schemas/intent.schema.json"
+IGNORED_KINDS = frozenset({"Namespace", "Pod", "Service", "Deployment", "ConfigMap", "Tier", "Profile",
+                           "HostEndpoint", "WorkloadEndpoint"})
+
+
+@cache
+def intent_schema() -> dict[str, Any]:
+    """The JSON Schema of NetworkIntent, generated from the model (committed as schemas/intent.schema.json)."""
+    schema = NetworkIntent.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "netpolx NetworkIntent", **schema}
+
+
+def schema_text() -> str:
+    """The schema as committed: sorted keys, two-space indent."""
+    return json.dumps(intent_schema(), indent=2, sort_keys=True) + "\n"
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(intent_schema())
+
+
+def _schema_message(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        return f"unknown field: {err.message.split('(')[-1].rstrip(')')}"
+    if err.validator == "required":
+        return err.message.replace("is a required property", "is required")
+    return err.message
+
+
+def parse_intent(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
+    """Validate one NetworkIntent document; every problem becomes a diagnostic with file, line and field."""
+    errors = sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
+    # anyOf/oneOf errors are noisy; report the deepest, most specific ones.
+    for err in errors:
+        leaf = min(err.context, key=lambda e: -len(e.absolute_path)) if err.context else err
+        path = tuple(leaf.absolute_path)
+        diags.error(codes.INVALID_FIELD, f"{doc.name}: {_schema_message(leaf)}", doc.locate(*path))
+    if errors:
+        return None
+    try:
+        return NetworkIntent.model_validate(doc.data)
+    except ValidationError as exc:
+        for e in exc.errors():
+            path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged"))))
+            msg = e["msg"].removeprefix("Value error, ")
+            diags.error(codes.INVALID_VALUE, f"{doc.name}: {msg}", doc.locate(*path))
+        return None
+
+
+def intents_from_documents(docs: Iterable[Document], diags: Diagnostics) -> list[LoadedIntent]:
+    """Intents from documents: NetworkIntents validated, native policies imported, other kinds skipped."""
+    out: list[LoadedIntent] = []
+    native: dict[str, list[Document]] = {}
+    for doc in docs:
+        if doc.api_version == API_VERSION and doc.kind == KIND:
+            intent = parse_intent(doc, diags)
+            if intent is not None:
+                out.append(LoadedIntent(intent, doc.source))
+            continue
+        backend = importer_for(doc.api_version, doc.kind)
+        if backend is not None:
+            native.setdefault(backend.name, []).append(doc)
+        elif doc.kind in IGNORED_KINDS:
+            diags.info(codes.IGNORED_OBJECT, f"skipped {doc.kind} {doc.name}: not a policy", doc.locate())
+        else:
+            what = f"{doc.api_version or '<no apiVersion>'} {doc.kind or '<no kind>'}"
+            diags.error(codes.UNKNOWN_KIND, f"{doc.name}: netpolx does not read {what}", doc.locate("kind"))
+    backends = all_backends()
+    for name, docs_of in native.items():
+        out.extend(backends[name]().import_documents(docs_of, diags))
+    _check_duplicates(out, diags)
+    return out
+
+
+def _check_duplicates(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
+    seen: dict[str, LoadedIntent] = {}
+    for li in loaded:
+        key = li.intent.ref
+        if key in seen and seen[key].origin == li.origin:
+            first = seen[key].locate()
+            diags.error(codes.DUPLICATE_OBJECT, f"{key} is defined twice (first at {first})", li.locate())
+        seen.setdefault(key, li)
+
+
+def load_intents(paths: Iterable[str], diags: Diagnostics, recursive: bool = False) -> list[LoadedIntent]:
+    """Read files/directories/stdin and return their intents."""
+    return intents_from_documents(documents(paths, diags, recursive), diags)

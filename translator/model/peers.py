@@ -1,0 +1,172 @@
+"""Peers: the other end of a connection, named by labels, IP range, DNS name, entity or service."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import Enum
+
+from pydantic import Field, field_validator, model_validator
+
+from translator.model.base import Frozen
+from translator.model.entities import Entity
+from translator.model.labels import dns_label_error, dns_subdomain_error
+from translator.model.selector import LabelSelector
+
+_FQDN = re.compile(r"^(\*|[A-Za-z0-9*]([-A-Za-z0-9_*]*[A-Za-z0-9*])?)(\.[A-Za-z0-9*]([-A-Za-z0-9_*]*[A-Za-z0-9*])?)*\.?$")
+
+
+class PeerKind(str, Enum):
+    """What kind of peer a `Peer` is; exactly one kind per peer."""
+
+    ENDPOINTS = "endpoints"
+    CIDR = "cidr"
+    FQDN = "fqdn"
+    ENTITY = "entity"
+    SERVICE = "service"
+
+
+class ServiceRef(Frozen):
+    """A Kubernetes Service by name; its endpoints are the pods its selector picks."""
+
+    name: str = Field(description="Service name.")
+    namespace: str | None = Field(default=None, description="Service namespace; absent = the intent's namespace.")
+
+    @field_validator("name", "namespace")
+    @classmethod
+    def _dns(cls, v: str | None) -> str | None:
+        err = v is not None and dns_label_error(v)
+        if err:
+            raise ValueError(err)
+        return v
+
+
+def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR in canonical form; host bits must be zero (as the Kubernetes API server requires)."""
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"invalid CIDR {text!r}: {exc}") from exc
+
+
+class Peer(Frozen):
+    """One peer. Exactly one kind must be given:
+
+    * endpoints: any of `pods`, `namespaces`, `namespaceNames`, `serviceAccounts` (all given ones ANDed).
+      Without `namespaces`/`namespaceNames` the pods are in the intent's own namespace (all namespaces for a
+      cluster-scoped intent). `namespaces: {}` means every namespace.
+    * `cidr` (with optional `except`): IP addresses, in or outside the cluster.
+    * `fqdn`: a DNS name; `*` matches zero or more characters within one label (`*.example.com` matches
+      `api.example.com`, not `a.b.example.com`); a lone `*` matches every name.
+    * `entity`: a named group (see Entity).
+    * `service`: the pods behind a Kubernetes Service.
+    """
+
+    pods: LabelSelector | None = Field(default=None, description="Pod label selector; absent = any pod.")
+    namespaces: LabelSelector | None = Field(default=None, description="Namespace label selector; `{}` = all.")
+    namespaceNames: tuple[str, ...] | None = Field(default=None, description="Namespaces by name.")
+    serviceAccounts: tuple[str, ...] | None = Field(default=None, description="Pods running as these accounts.")
+    cidr: str | None = Field(default=None, description="IP block, e.g. `10.0.0.0/8`.")
+    except_: tuple[str, ...] = Field(default=(), alias="except", description="Sub-blocks of `cidr` excluded.")
+    fqdn: str | None = Field(default=None, description="DNS name, exact or with `*` wildcards.")
+    entity: Entity | None = Field(default=None, description="A named group of endpoints.")
+    service: ServiceRef | None = Field(default=None, description="A Kubernetes Service.")
+
+    @field_validator("namespaceNames", "serviceAccounts")
+    @classmethod
+    def _names(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("must list at least one name")
+        for name in v:
+            err = dns_subdomain_error(name)
+            if err:
+                raise ValueError(err)
+        return tuple(sorted(set(v)))
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, v: str | None) -> str | None:
+        return None if v is None else str(parse_network(v))
+
+    @field_validator("except_")
+    @classmethod
+    def _except(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted({str(parse_network(e)) for e in v}, key=_net_key))
+
+    @field_validator("fqdn")
+    @classmethod
+    def _fqdn(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        if len(v) > 255 or not _FQDN.match(v):
+            raise ValueError(f"invalid DNS name {v!r}")
+        return v.lower().rstrip(".")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Peer:
+        kinds = self.kinds()
+        if len(kinds) != 1:
+            given = ", ".join(k.value for k in kinds) or "nothing"
+            raise ValueError(f"a peer must be exactly one of endpoints, cidr, fqdn, entity or service; got {given}")
+        if self.except_ and self.cidr is None:
+            raise ValueError("except needs cidr")
+        if self.cidr is not None:
+            net = parse_network(self.cidr)
+            for e in self.except_:
+                sub = parse_network(e)
+                if sub.version != net.version or not sub.subnet_of(net) or sub == net:  # type: ignore[arg-type]
+                    raise ValueError(f"except {e} must be a strict subset of cidr {self.cidr}")
+        return self
+
+    def kinds(self) -> list[PeerKind]:
+        """The kinds this peer sets (valid peers set exactly one)."""
+        found: list[PeerKind] = []
+        if any(x is not None for x in (self.pods, self.namespaces, self.namespaceNames, self.serviceAccounts)):
+            found.append(PeerKind.ENDPOINTS)
+        for kind, value in ((PeerKind.CIDR, self.cidr), (PeerKind.FQDN, self.fqdn),
+                            (PeerKind.ENTITY, self.entity), (PeerKind.SERVICE, self.service)):
+            if value is not None:
+                found.append(kind)
+        return found
+
+    @property
+    def kind(self) -> PeerKind:
+        """The peer's kind."""
+        return self.kinds()[0]
+
+    @property
+    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+        """The CIDR as a network object."""
+        return parse_network(self.cidr) if self.cidr is not None else None
+
+    @property
+    def is_wildcard_fqdn(self) -> bool:
+        """Whether the DNS name has a `*`."""
+        return self.fqdn is not None and "*" in self.fqdn
+
+    def __str__(self) -> str:
+        kind = self.kind
+        if kind is PeerKind.CIDR:
+            return self.cidr + (f" except {', '.join(self.except_)}" if self.except_ else "")  # type: ignore[operator]
+        if kind is PeerKind.FQDN:
+            return f"fqdn {self.fqdn}"
+        if kind is PeerKind.ENTITY:
+            return f"entity {self.entity.value}"  # type: ignore[union-attr]
+        if kind is PeerKind.SERVICE:
+            svc = self.service
+            return f"service {svc.namespace + '/' if svc.namespace else ''}{svc.name}"  # type: ignore[union-attr]
+        parts = [f"pods {self.pods}" if self.pods is not None else "any pod"]
+        if self.namespaceNames is not None:
+            parts.append(f"in namespaces {', '.join(self.namespaceNames)}")
+        if self.namespaces is not None:
+            parts.append("in all namespaces" if self.namespaces.is_empty() else f"in namespaces {self.namespaces}")
+        if self.serviceAccounts is not None:
+            parts.append(f"as service accounts {', '.join(self.serviceAccounts)}")
+        return " ".join(parts)
+
+
+def _net_key(text: str) -> tuple[int, int, int]:
+    net = ipaddress.ip_network(text)
+    return (net.version, int(net.network_address), net.prefixlen)

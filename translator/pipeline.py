@@ -1,0 +1,85 @@
+"""The compile pipeline: intents -> features -> capability check -> lowering -> generation.
+
+Diagnostics come from the backend's capability table: every use of a feature is looked up, and anything the
+engine cannot express exactly is reported against the field that uses it. An intent with an error produces no
+output; under ErrorLevel.RAISE (the default) nothing at all is emitted when any intent fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from backends.base import Backend
+from translator.diagnostics import Diagnostics
+from translator.features import Use, features_used
+from translator.loaded import LoadedIntent
+from translator.model import NetworkIntent, expand_dns
+
+
+@dataclass
+class Compiled:
+    """The outcome for one intent."""
+
+    loaded: LoadedIntent
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    refused: bool = False
+
+
+def uses_of(intent: NetworkIntent) -> list[Use]:
+    """Features of the intent as written and of its DNS expansion, each (feature, path) once."""
+    seen: dict[tuple, Use] = {}
+    for use in (*features_used(intent), *features_used(expand_dns(intent))):
+        seen.setdefault((use.feature, use.path), use)
+    return list(seen.values())
+
+
+def check_intent(loaded: LoadedIntent, backend: Backend, diags: Diagnostics) -> bool:
+    """Report every feature the backend cannot express exactly; True when the intent can be compiled."""
+    intent = loaded.intent
+    before = len(diags.errors)
+    for use in uses_of(intent):
+        cap = backend.support_for(use, intent)
+        severity = cap.diagnostic_severity
+        if severity is None:
+            continue
+        what = f"{use.feature.description} ({use.feature.value})"
+        direction = f" in {use.direction.value}" if use.direction else ""
+        message = f"{intent.ref}: {what}{direction}: {_verdict(cap.support.value, backend.name)}"
+        if cap.note:
+            message += f": {cap.note}"
+        diags.report(severity, cap.code, message, loaded.locate(use.path), feature=use.feature.value,
+                     engine=backend.name)
+    backend.check(intent, loaded.source, diags)
+    return len(diags.errors) == before
+
+
+def _verdict(support: str, engine: str) -> str:
+    return {
+        "lowered": f"rewritten exactly for {engine}",
+        "changed": f"translated for {engine} with a change",
+        "no": f"{engine} cannot express this without changing what traffic is allowed",
+        "too old": f"not available in this {engine} version",
+        "unenforced": f"{engine} would not enforce this",
+        "add-on": f"{engine} needs an add-on for this",
+    }[support]
+
+
+def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[Compiled]:
+    """Check, lower and generate every intent, in input order."""
+    out: list[Compiled] = []
+    for li in loaded:
+        ok = check_intent(li, backend, diags)
+        result = Compiled(li, refused=not ok)
+        if ok:
+            lowered = backend.lower(expand_dns(li.intent), li.source, diags)
+            result.objects = backend.generate(lowered)
+        out.append(result)
+    return out
+
+
+def object_file_name(obj: dict[str, Any]) -> str:
+    """Deterministic file name for one generated object: `<kind>-<namespace>-<name>.yaml`, lower case."""
+    meta = obj.get("metadata", {})
+    parts = [str(obj.get("kind", "object")), meta.get("namespace"), meta.get("name", "unnamed")]
+    return "-".join(str(p).lower() for p in parts if p) + ".yaml"

@@ -1,0 +1,52 @@
+"""Rendering diagnostics: text (`FILE:LINE: SEVERITY CODE: message`), JSON and SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from translator import __version__, codes
+from translator.diagnostics import Diagnostic, Severity
+
+FORMATS = ("text", "json", "sarif")
+SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
+    """All diagnostics in one format ("" when there are none and the format is text)."""
+    items = list(diagnostics)
+    if fmt == "json":
+        return json.dumps([d.as_dict() for d in items], indent=2) + "\n"
+    if fmt == "sarif":
+        return json.dumps(sarif(items), indent=2) + "\n"
+    return "".join(d.format() + "\n" for d in items)
+
+
+def sarif(items: list[Diagnostic]) -> dict:
+    """A SARIF 2.1.0 log with one run."""
+    used = sorted({d.code for d in items})
+    rules = [{"id": c, "shortDescription": {"text": codes.CODES.get(c, c)}} for c in used]
+    results = []
+    for d in items:
+        region = {"startLine": d.location.line} if d.location.line else {}
+        if d.location.line and d.location.column:
+            region["startColumn"] = d.location.column
+        physical: dict[str, object] = {"artifactLocation": {"uri": d.location.file}}
+        if region:
+            physical["region"] = region
+        result: dict[str, object] = {
+            "ruleId": d.code,
+            "level": SARIF_LEVEL[d.severity],
+            "message": {"text": d.message},
+            "locations": [{"physicalLocation": physical}],
+            "properties": {k: v for k, v in {"engine": d.engine, "feature": d.feature,
+                                             "path": d.location.field_path or None}.items() if v},
+        }
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "netpolx", "version": __version__,
+                                      "informationUri": "https://github.com/netpolx/netpolx", "rules": rules}},
+                  "results": results}],
+    }

@@ -1,0 +1,263 @@
+"""Reading policy files: files, directories, stdin; multi-document YAML and JSON; `List` unpacking.
+
+Loading uses PyYAML's C loader when present. Source positions are computed lazily: only when a diagnostic
+needs a line is the file composed again into nodes, and the field path looked up there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from translator import codes
+from translator.diagnostics import Diagnostics, SourceLocation
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeDumper as SafeDumper
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper, SafeLoader  # type: ignore[assignment]
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+SERVER_FIELDS = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
+                 "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+class InputError(Exception):
+    """Input that cannot be read at all (exit 2). The diagnostics say why."""
+
+
+class SourceFile:
+    """One input file's text, with node trees composed on demand for line lookups."""
+
+    def __init__(self, name: str, text: str) -> None:
+        self.name = name
+        self.text = text
+        self._nodes: list[yaml.Node] | None = None
+
+    def nodes(self) -> list[yaml.Node]:
+        """The composed documents (cached)."""
+        if self._nodes is None:
+            try:
+                self._nodes = [n for n in yaml.compose_all(self.text, Loader=SafeLoader) if n is not None]
+            except yaml.YAMLError:
+                self._nodes = []
+        return self._nodes
+
+    def locate(self, doc_index: int, path: Iterable[str | int]) -> tuple[int | None, int | None]:
+        """1-based (line, column) of `path` in document `doc_index`; the nearest existing ancestor if absent."""
+        nodes = self.nodes()
+        if doc_index >= len(nodes):
+            return (None, None)
+        node = nodes[doc_index]
+        best = node
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = best = child
+        return (best.start_mark.line + 1, best.start_mark.column + 1)
+
+
+def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if getattr(key, "value", None) == part:
+                return value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]
+    return None
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a document came from: the file, the document index, and the path of the object inside it
+    (e.g. `("items", 3)` for the fourth item of a `List`)."""
+
+    file: SourceFile
+    doc_index: int = 0
+    prefix: tuple[str | int, ...] = ()
+
+    def locate(self, path: Iterable[str | int] = ()) -> SourceLocation:
+        """The location of `path` inside this object."""
+        full = (*self.prefix, *path)
+        line, col = self.file.locate(self.doc_index, full)
+        return SourceLocation(self.file.name, line, col, tuple(path))
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return self.file.name
+
+
+@dataclass
+class Document:
+    """One object read from the input, with server-populated fields removed."""
+
+    data: dict[str, Any]
+    source: SourceRef
+    raw_kind: str = field(default="")
+
+    @property
+    def api_version(self) -> str:
+        """The object's apiVersion."""
+        return str(self.data.get("apiVersion", ""))
+
+    @property
+    def kind(self) -> str:
+        """The object's kind."""
+        return str(self.data.get("kind", ""))
+
+    @property
+    def name(self) -> str:
+        """metadata.name, or `<unnamed>`."""
+        meta = self.data.get("metadata")
+        return str(meta.get("name", "<unnamed>")) if isinstance(meta, dict) else "<unnamed>"
+
+    def locate(self, *path: str | int) -> SourceLocation:
+        """Source location of a field path inside the object."""
+        return self.source.locate(path)
+
+
+def strip_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy without `status` and server-populated metadata (kubectl-neat's list)."""
+    out = {k: v for k, v in obj.items() if k != "status"}
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta = {k: v for k, v in meta.items() if k not in SERVER_FIELDS}
+        ann = meta.get("annotations")
+        if isinstance(ann, dict) and LAST_APPLIED in ann:
+            ann = {k: v for k, v in ann.items() if k != LAST_APPLIED}
+            if ann:
+                meta["annotations"] = ann
+            else:
+                meta.pop("annotations")
+        out["metadata"] = meta
+    return out
+
+
+def expand_paths(paths: Iterable[str], recursive: bool, diags: Diagnostics) -> list[str]:
+    """Files named by `-f` arguments: files as given, directories' YAML/JSON files sorted, `-` for stdin."""
+    out: list[str] = []
+    for p in paths:
+        if p == "-":
+            out.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found = sorted(f for f in path.glob(pattern) if f.is_file() and f.suffix.lower() in EXTENSIONS)
+            out.extend(str(f) for f in found)
+        elif path.is_file():
+            out.append(str(path))
+        else:
+            diags.error(codes.UNREADABLE, f"no such file or directory: {p}", SourceLocation(p))
+    return out
+
+
+def read_text(name: str, diags: Diagnostics) -> str | None:
+    """The text of `name` (stdin for `-`), or None with a diagnostic."""
+    try:
+        if name == "-":
+            return sys.stdin.read()
+        with open(name, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.error(codes.UNREADABLE, f"cannot read {name}: {exc}", SourceLocation(name))
+        return None
+
+
+def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
+    """The documents of one file, or None (with a diagnostic naming the line) on a syntax error."""
+    text = source.text
+    if source.name.endswith(".json") or text.lstrip()[:1] in ("{", "["):
+        try:
+            return [json.loads(text)]
+        except json.JSONDecodeError:
+            pass  # Fall back to YAML, which also reads most JSON and reports positions.
+    try:
+        return [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        col = mark.column + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        diags.error(codes.YAML_SYNTAX, f"invalid YAML: {problem}", SourceLocation(source.name, line, col))
+        return None
+
+
+def documents(paths: Iterable[str], diags: Diagnostics, recursive: bool = False) -> list[Document]:
+    """Every object in the inputs, `List`s unpacked, server fields stripped, in input order."""
+    out: list[Document] = []
+    for name in expand_paths(paths, recursive, diags):
+        text = read_text(name, diags)
+        if text is None:
+            continue
+        source = SourceFile("<stdin>" if name == "-" else name, text)
+        parsed = parse_text(source, diags)
+        if parsed is None:
+            continue
+        for index, data in enumerate(parsed):
+            out.extend(_unpack(data, SourceRef(source, index), diags))
+    return out
+
+
+def documents_from_text(text: str, name: str, diags: Diagnostics) -> list[Document]:
+    """Objects from an in-memory text (tests, benchmarks, stdin)."""
+    source = SourceFile(name, text)
+    parsed = parse_text(source, diags) or []
+    out: list[Document] = []
+    for index, data in enumerate(parsed):
+        out.extend(_unpack(data, SourceRef(source, index), diags))
+    return out
+
+
+def _unpack(data: Any, ref: SourceRef, diags: Diagnostics) -> Iterator[Document]:
+    if isinstance(data, list):  # a bare JSON array of objects
+        for i, item in enumerate(data):
+            yield from _unpack(item, SourceRef(ref.file, ref.doc_index, (*ref.prefix, i)), diags)
+        return
+    if not isinstance(data, dict):
+        diags.error(codes.INVALID_FIELD, f"expected an object, got {type(data).__name__}", ref.locate())
+        return
+    kind = data.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(data.get("items"), list):
+        for i, item in enumerate(data["items"]):
+            sub = SourceRef(ref.file, ref.doc_index, (*ref.prefix, "items", i))
+            if isinstance(item, dict) and "kind" not in item and kind != "List":
+                item = {"apiVersion": data.get("apiVersion"), "kind": kind[: -len("List")], **item}
+            yield from _unpack(item, sub, diags)
+        return
+    yield Document(strip_server_fields(data), ref, str(kind or ""))
+
+
+def dump_yaml(objects: Iterable[Any]) -> str:
+    """Deterministic multi-document YAML: keys in the order given, block style, no aliases."""
+    return yaml.dump_all(list(objects), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                         explicit_start=True, width=120, allow_unicode=True)
+
+
+def dump_json(objects: list[Any]) -> str:
+    """A kubectl-style JSON `List`."""
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
+
+
+class _Dumper(SafeDumper):  # type: ignore[misc,valid-type]
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
