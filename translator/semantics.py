@@ -23,6 +23,9 @@ class Semantics:
     """Whether FQDN peers are enforced at all."""
     supports_l7: bool = True
     """Whether HTTP rules are enforced (else an L7 rule acts on its L4 part only)."""
+    vanilla_order: float | None = None
+    """Order given to vanilla NetworkPolicies evaluated under this engine (Calico: 1000 in the default tier);
+    None keeps them unordered."""
     description: str = ""
 
 
