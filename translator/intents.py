@@ -13,10 +13,11 @@ from pydantic import ValidationError
 
 from translator import codes
 from translator.diagnostics import Diagnostics
+from translator.loaded import LoadedIntent
 from translator.model import API_VERSION, KIND, NetworkIntent
 from translator.registry import all_backends, importer_for
-from translator.loaded import LoadedIntent
 from translator.source import Document, documents
+from translator.validation import report_validation_error
 
 SCHEMA_ID = "https://netpolx.io/schemas/intent.schema.json"
 IGNORED_KINDS = frozenset({"Namespace", "Pod", "Service", "Deployment", "ConfigMap", "Tier", "Profile",
@@ -42,8 +43,10 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _schema_message(err: jsonschema.ValidationError) -> str:
-    if err.validator == "additionalProperties":
-        return f"unknown field: {err.message.split('(')[-1].rstrip(')')}"
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        known = set(err.schema.get("properties", {}))
+        extra = ", ".join(repr(k) for k in err.instance if k not in known)
+        return f"unknown field {extra}"
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
     return err.message
@@ -54,18 +57,17 @@ def parse_intent(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
     errors = sorted(_validator().iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
     # anyOf/oneOf errors are noisy; report the deepest, most specific ones.
     for err in errors:
-        leaf = min(err.context, key=lambda e: -len(e.absolute_path)) if err.context else err
+        leaf = jsonschema.exceptions.best_match([err])
+        while leaf.context:
+            leaf = jsonschema.exceptions.best_match(leaf.context)
         path = tuple(leaf.absolute_path)
-        diags.error(codes.INVALID_FIELD, f"{doc.name}: {_schema_message(leaf)}", doc.locate(*path))
+        diags.error(codes.INVALID_FIELD, f"NetworkIntent {doc.name}: {_schema_message(leaf)}", doc.locate(*path))
     if errors:
         return None
     try:
         return NetworkIntent.model_validate(doc.data)
     except ValidationError as exc:
-        for e in exc.errors():
-            path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "tagged"))))
-            msg = e["msg"].removeprefix("Value error, ")
-            diags.error(codes.INVALID_VALUE, f"{doc.name}: {msg}", doc.locate(*path))
+        report_validation_error(exc, doc, f"NetworkIntent {doc.name}", diags)
         return None
 
 

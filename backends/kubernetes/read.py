@@ -25,6 +25,7 @@ from translator.model import (
     Rule,
 )
 from translator.source import Document
+from translator.validation import report_validation_error
 
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
 DEFAULT_NAMESPACE = "default"
@@ -109,11 +110,7 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
     try:
         np = NetworkPolicy.model_validate(doc.data)
     except ValidationError as exc:
-        for e in exc.errors():
-            path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            msg = e["msg"].removeprefix("Value error, ")
-            diags.error(codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE,
-                        f"NetworkPolicy {doc.name}: {msg}", doc.locate(*path))
+        report_validation_error(exc, doc, f"NetworkPolicy {doc.name}", diags)
         return None
     for i, t in enumerate(np.spec.policyTypes or ()):
         if t not in ("Ingress", "Egress"):
@@ -127,7 +124,7 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
                       doc.locate("metadata"))
         namespace = DEFAULT_NAMESPACE
     if np.spec.podSelector is None:
-        diags.info(codes.IMPORT_NOTE, f"NetworkPolicy {np.metadata.name}: no spec.podSelector, which selects every "
+        diags.warning(codes.IMPORT_NOTE, f"NetworkPolicy {np.metadata.name}: no spec.podSelector, which selects every "
                    "pod in the namespace", doc.locate("spec"))
     types = policy_types(np)
     spec: dict[str, object] = {"subject": {"pods": np.spec.podSelector or LabelSelector()}, "isolate": types}
@@ -148,7 +145,5 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
     except _Invalid as exc:
         diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {exc}", doc.locate(*exc.path))
     except ValidationError as exc:
-        e = exc.errors()[0]
-        diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {e['msg'].removeprefix('Value error, ')}",
-                    doc.locate(*[p for p in e["loc"] if isinstance(p, (str, int))]))
+        report_validation_error(exc, doc, f"NetworkPolicy {doc.name}", diags)
     return None

@@ -100,7 +100,7 @@ def check(filenames: tuple[str, ...], recursive: bool, engine: str | None, platf
     if source_engine or target_engine:
         if not (source_engine and target_engine) or engine:
             raise click.UsageError("use either --engine, or --from together with --to")
-        from translator.cli import migration_check  # noqa: PLC0415 - optional command module
+        from translator.cli import migration_check
 
         migration_check.run(filenames, recursive, source_engine, target_engine, services, cluster, fail_on,
                             diagnostics_format, platform, acns)

@@ -13,7 +13,8 @@ from translator.model.entities import Entity
 from translator.model.labels import dns_label_error, dns_subdomain_error
 from translator.model.selector import LabelSelector
 
-_FQDN = re.compile(r"^(\*|[A-Za-z0-9*]([-A-Za-z0-9_*]*[A-Za-z0-9*])?)(\.[A-Za-z0-9*]([-A-Za-z0-9_*]*[A-Za-z0-9*])?)*\.?$")
+_LABEL = r"[A-Za-z0-9*]([-A-Za-z0-9_*]*[A-Za-z0-9*])?"
+_FQDN = re.compile(rf"^(\*|{_LABEL})(\.{_LABEL})*\.?$")
 
 
 class PeerKind(str, Enum):

@@ -32,7 +32,9 @@ class Requirement(Frozen):
 
     key: str = Field(description="Label key, e.g. `app` or `kubernetes.io/metadata.name`.")
     operator: Operator = Field(description="In, NotIn, Exists or DoesNotExist.")
-    values: tuple[str, ...] = Field(default=(), description="Values for In/NotIn; must be empty for Exists/DoesNotExist.")
+    values: tuple[str, ...] = Field(
+        default=(), description="Values for In/NotIn; must be empty for Exists/DoesNotExist."
+    )
 
     @field_validator("key")
     @classmethod
