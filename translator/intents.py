@@ -61,6 +61,9 @@ def parse_intent(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
         while leaf.context:
             leaf = jsonschema.exceptions.best_match(leaf.context)
         path = tuple(leaf.absolute_path)
+        if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
+            extra = [k for k in leaf.instance if k not in leaf.schema.get("properties", {})]
+            path = (*path, extra[0]) if len(extra) == 1 else path
         diags.error(codes.INVALID_FIELD, f"NetworkIntent {doc.name}: {_schema_message(leaf)}", doc.locate(*path))
     if errors:
         return None
