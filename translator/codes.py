@@ -50,3 +50,76 @@ CODES: dict[str, str] = {
     RETIREMENT: "The engine is retiring.",
     ENGINE_CAVEAT: "A known engine behaviour that can surprise.",
 }
+
+# Migration checks (`check --from/--to`, `migrate`): one stable code per check / pitfall (NPX500-NPX549).
+# MS1-MS5 are Microsoft's azure-npm-to-cilium-validator checks; Pnn the pitfalls of migration-pitfalls.md.
+MIG_ENDPORT = "NPX500"
+MIG_IPBLOCK = "NPX501"
+MIG_NAMED_PORT = "NPX502"
+MIG_EGRESS_NODE = "NPX503"
+MIG_ETP_CLUSTER = "NPX504"
+MIG_CIDR_WIDENS = "NPX505"
+MIG_PROTOCOL_DEFAULT = "NPX506"
+MIG_IMPLICIT_INGRESS = "NPX507"
+MIG_EMPTY_SELECTOR = "NPX508"
+MIG_AND_OR = "NPX509"
+MIG_NAMESPACE_LABEL = "NPX510"
+MIG_CNP_NAMESPACE_LABELS = "NPX511"
+MIG_NO_DNS = "NPX512"
+MIG_FQDN_DNS = "NPX513"
+MIG_L7_FQDN = "NPX514"
+MIG_ORDER_DENY = "NPX515"
+MIG_CILIUM_ONLY = "NPX516"
+MIG_CALICO_ONLY = "NPX517"
+MIG_GNP_EMPTY_NAMESPACE = "NPX518"
+MIG_APISERVER = "NPX519"
+MIG_HOST_NETWORK = "NPX520"
+MIG_SCTP_ICMP = "NPX521"
+MIG_NPM_LIMITS = "NPX522"
+MIG_IMDS = "NPX523"
+MIG_NO_NAMESPACE = "NPX524"
+MIG_SELF_CHECK = "NPX525"
+MIG_WORLD_INGRESS = "NPX526"
+MIG_NOT_CHECKED = "NPX527"
+MIG_SOURCE_KIND = "NPX528"
+MIG_ENGINE_MISSING = "NPX529"
+MIG_VERIFY_SKIPPED = "NPX530"
+
+CODES.update({
+    MIG_ENDPORT: "Migration (MS1, P06): a port range (endPort) needs Cilium >= 1.17.",
+    MIG_IPBLOCK: "Migration (MS2, P01): Cilium ipBlocks never match pod or node IPs.",
+    MIG_NAMED_PORT: "Migration (MS3, P05): named ports are mis-enforced by Cilium or skipped by Azure NPM on Windows.",
+    MIG_EGRESS_NODE: "Migration (MS4, P03): egress lock-down; Azure NPM allowed egress to the pod's own node, "
+    "Cilium does not.",
+    MIG_ETP_CLUSTER: "Migration (MS5, P04): LoadBalancer/NodePort Service with externalTrafficPolicy Cluster not "
+    "covered by an allow-all ingress rule; Cilium enforces ingress policy on that path.",
+    MIG_CIDR_WIDENS: "Migration (P02): a Cilium CIDR or world peer becomes an ipBlock that also matches pod IPs.",
+    MIG_PROTOCOL_DEFAULT: "Migration (P07): port protocol defaults differ (NetworkPolicy TCP, Cilium any).",
+    MIG_IMPLICIT_INGRESS: "Migration (P08): policyTypes absent with only egress rules also isolates ingress.",
+    MIG_EMPTY_SELECTOR: "Migration (P09): empty selectors mean different scopes in each engine.",
+    MIG_AND_OR: "Migration (P10): separate namespace and pod peers are OR, not AND.",
+    MIG_NAMESPACE_LABEL: "Migration (P11): a namespace label key that does not exist on the target.",
+    MIG_CNP_NAMESPACE_LABELS: "Migration (P12): namespace labels in a namespaced CiliumNetworkPolicy depend on the "
+    "Cilium version.",
+    MIG_NO_DNS: "Migration (P13): egress-isolated pods have no DNS allow (UDP and TCP 53).",
+    MIG_FQDN_DNS: "Migration (P14): DNS-name egress without a DNS rule for the same pods.",
+    MIG_L7_FQDN: "Migration (P15): FQDN or L7 rules the target cannot enforce (or needs ACNS for).",
+    MIG_ORDER_DENY: "Migration (P16): deny, pass, log or order-dependent rules.",
+    MIG_CILIUM_ONLY: "Migration (P17): Cilium-only constructs (deny, entities, services, ICMP).",
+    MIG_CALICO_ONLY: "Migration (P18): Calico-only constructs (global policy, network sets, service accounts, "
+    "negations, ICMP).",
+    MIG_GNP_EMPTY_NAMESPACE: "Migration (P19): a GlobalNetworkPolicy rule without namespaceSelector also matches "
+    "non-namespaced endpoints.",
+    MIG_APISERVER: "Migration (P20): API-server traffic written as ipBlocks or ports to node IPs.",
+    MIG_HOST_NETWORK: "Migration (P21): a selector matches host-network pods, which no engine polices.",
+    MIG_SCTP_ICMP: "Migration (P22): SCTP or ICMP, which differ by engine.",
+    MIG_NPM_LIMITS: "Migration (P23): Azure NPM limits (Windows: negatives, except, named ports, SCTP; IPv6; size).",
+    MIG_IMDS: "Migration (P24): egress isolation without an allow for Azure IMDS.",
+    MIG_NO_NAMESPACE: "Migration (P25): a namespaced policy without metadata.namespace.",
+    MIG_SELF_CHECK: "Migration (P26): translator self-check: CIDRs, ports or peers lost, or toCIDR voiding except.",
+    MIG_WORLD_INGRESS: "Migration (P27): north-south ingress from world may arrive as remote-node in Cilium.",
+    MIG_NOT_CHECKED: "Migration: a check was skipped for lack of input (Services or cluster facts).",
+    MIG_SOURCE_KIND: "Migration: an input kind that the --from engine does not enforce.",
+    MIG_ENGINE_MISSING: "Migration: an engine backend is not installed, so a check could not run.",
+    MIG_VERIFY_SKIPPED: "Migration: equivalence could not be verified.",
+})
