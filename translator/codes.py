@@ -123,3 +123,40 @@ CODES.update({
     MIG_ENGINE_MISSING: "Migration: an engine backend is not installed, so a check could not run.",
     MIG_VERIFY_SKIPPED: "Migration: equivalence could not be verified.",
 })
+
+# Lint, explain and graph (NPX600-NPX649); the lint rules themselves are data in translator/lint/rules.py
+LINT_OR_OF_PEERS = "NPX600"
+LINT_EGRESS_ONLY_NO_POLICY_TYPES = "NPX601"
+LINT_NAMESPACE_NAME_LABEL = "NPX602"
+LINT_IPBLOCK_MATCHES_CLUSTER = "NPX603"
+LINT_EGRESS_WITHOUT_DNS = "NPX604"
+LINT_DNS_ONE_PROTOCOL = "NPX605"
+LINT_SELECTS_NO_POD = "NPX606"
+LINT_SHADOWED_RULE = "NPX607"
+LINT_REDUNDANT_RULE = "NPX608"
+LINT_DUPLICATE_POLICY = "NPX609"
+LINT_REDUNDANT_POLICY = "NPX610"
+LINT_SHARED_NAMESPACE_EMPTY_SELECTOR = "NPX611"
+LINT_FIXED = "NPX630"
+LINT_NOT_FIXED = "NPX631"
+GRAPH_NO_PROBES = "NPX640"
+NEEDS_COMPONENT = "NPX641"
+
+CODES.update({
+    LINT_OR_OF_PEERS: "Lint: a namespaceSelector-only peer next to a podSelector-only peer (OR); AND was likely meant.",
+    LINT_EGRESS_ONLY_NO_POLICY_TYPES: "Lint: no policyTypes and only egress rules, so ingress is isolated too.",
+    LINT_NAMESPACE_NAME_LABEL: "Lint: namespaces selected by a `name` label, which namespaces do not have by default.",
+    LINT_IPBLOCK_MATCHES_CLUSTER: "Lint: an ipBlock without except also matches pod and node IPs (engine-dependent).",
+    LINT_EGRESS_WITHOUT_DNS: "Lint: egress is isolated but DNS (port 53 to the cluster resolver) is not allowed.",
+    LINT_DNS_ONE_PROTOCOL: "Lint: DNS is allowed over only one of UDP and TCP.",
+    LINT_SELECTS_NO_POD: "Lint: the policy selects no pod of the cluster.",
+    LINT_SHADOWED_RULE: "Lint: a rule never takes effect because an earlier or broader rule decides first.",
+    LINT_REDUNDANT_RULE: "Lint: a rule adds nothing; another rule already allows or denies the same traffic.",
+    LINT_DUPLICATE_POLICY: "Lint: two policies say exactly the same thing.",
+    LINT_REDUNDANT_POLICY: "Lint: a policy adds nothing to another, broader policy.",
+    LINT_SHARED_NAMESPACE_EMPTY_SELECTOR: "Lint: an empty podSelector isolates workloads no other policy allows.",
+    LINT_FIXED: "Lint --fix: a finding was fixed in the file.",
+    LINT_NOT_FIXED: "Lint --fix: a finding could not be fixed automatically.",
+    GRAPH_NO_PROBES: "Graph: no probes (ports) to decide flows for.",
+    NEEDS_COMPONENT: "A netpolx component this command needs is not available in this build.",
+})
