@@ -28,6 +28,8 @@ class Compiled:
 
 def uses_of(intent: NetworkIntent) -> list[Use]:
     """Features of the intent as written and of its DNS expansion, each (feature, path) once."""
+    if not intent.spec.allowDNS:
+        return list(features_used(intent))
     seen: dict[tuple, Use] = {}
     for use in (*features_used(intent), *features_used(expand_dns(intent))):
         seen.setdefault((use.feature, use.path), use)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from enum import Enum
+from functools import cached_property, lru_cache
 
 from pydantic import Field, field_validator, model_validator
 
@@ -42,8 +43,10 @@ class ServiceRef(Frozen):
         return v
 
 
+@lru_cache(maxsize=65536)
 def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """A CIDR in canonical form; host bits must be zero (as the Kubernetes API server requires)."""
+    """A CIDR in canonical form; host bits must be zero (as the Kubernetes API server requires). Cached: policy
+    sets repeat the same blocks many times."""
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError as exc:
@@ -132,7 +135,7 @@ class Peer(Frozen):
                 found.append(kind)
         return found
 
-    @property
+    @cached_property
     def kind(self) -> PeerKind:
         """The peer's kind."""
         return self.kinds()[0]
