@@ -36,12 +36,12 @@ def make_policy(i: int, rng: random.Random) -> dict[str, Any]:
         if peer_kind < 0.5:
             peers = [{"podSelector": {"matchLabels": {"app": rng.choice(APPS)}}}]
         elif peer_kind < 0.8:
-            peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": f"team-{rng.randint(0, 49)}"}},
+            ns_labels = {"kubernetes.io/metadata.name": f"team-{rng.randint(0, 49)}"}
+            peers = [{"namespaceSelector": {"matchLabels": ns_labels},
                       "podSelector": {"matchLabels": {"app": rng.choice(APPS), "tier": "backend"}}}]
         else:
-            peers = [{"ipBlock": {"cidr": f"10.{rng.randint(0, 255)}.0.0/16",
-                                  "except": [f"10.{rng.randint(0, 255)}.1.0/24"]}}]
-            peers[0]["ipBlock"]["except"] = [peers[0]["ipBlock"]["cidr"].replace(".0.0/16", ".1.0/24")]
+            octet = rng.randint(0, 255)
+            peers = [{"ipBlock": {"cidr": f"10.{octet}.0.0/16", "except": [f"10.{octet}.1.0/24"]}}]
         ports = [{"protocol": "TCP", "port": rng.choice([80, 443, 8080, 5432, 6379])}]
         if rng.random() < 0.2:
             ports.append({"protocol": "TCP", "port": 9000, "endPort": 9100})
