@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint golden schema matrix bench clean
+.PHONY: demo test lint golden schema readme bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/netpolx engines
 
 test: $(STAMP)
-	$(BIN)/ruff check translator backends tests benchmarks
+	$(BIN)/ruff check translator backends tests benchmarks tools
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)
@@ -34,3 +34,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+readme: $(STAMP)
+	$(BIN)/python tools/update_readme.py
