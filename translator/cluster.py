@@ -1,0 +1,449 @@
+"""The cluster file of `reach`, `verify` and `--cluster`: namespaces, pods, external endpoints, probes, services.
+
+Two input forms are read (see ../shared/contract.md, "Cluster file"):
+
+* the contract's own YAML/JSON mapping with `namespaces`, `pods`, `externals`, `probes` and (a netpolx extension)
+  `services: [{namespace, name, selector, ports}]`, which gives Service peers their pods;
+* a kubectl `List` (or multi-document YAML) of `Namespace`, `Pod` and `Service` objects, as
+  `kubectl get ns,pods,svc -A -o yaml` prints: labels from `metadata.labels`, IP from `status.podIP`, ports from
+  the containers' `ports`, service account from `spec.serviceAccountName`.
+
+Every namespace carries `kubernetes.io/metadata.name: <name>`, as the API server guarantees (1.21+); namespaces
+that pods name but the file does not list are added. Bad input becomes diagnostics with file and line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from translator import codes
+from translator.diagnostics import Diagnostics, SourceLocation
+from translator.model.labels import dns_label_error, label_key_error, label_value_error
+from translator.model.ports import port_name_error
+from translator.source import SourceFile, SourceRef, parse_text, read_text
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+PROBE_PROTOCOLS = ("TCP", "UDP", "SCTP")
+KUBECTL_KINDS = frozenset({"Namespace", "Pod", "Service"})
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A destination port and protocol to test (`80/TCP`)."""
+
+    port: int
+    protocol: str
+
+    def __str__(self) -> str:
+        return f"{self.port}/{self.protocol}"
+
+
+def parse_probe(text: str) -> Probe:
+    """`80/TCP` (protocol defaults to TCP) -> Probe; ValueError when malformed."""
+    port_text, _, proto = text.strip().partition("/")
+    proto = (proto or "TCP").upper()
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ValueError(f"invalid probe {text!r}: the port must be a number 1-65535 (e.g. 80/TCP)")
+    if proto not in PROBE_PROTOCOLS:
+        raise ValueError(f"invalid probe {text!r}: the protocol must be TCP, UDP or SCTP")
+    return Probe(int(port_text), proto)
+
+
+# -- the model ---------------------------------------------------------------------------------------------------
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _check_labels(v: dict[str, str]) -> dict[str, str]:
+    for key, value in v.items():
+        if not isinstance(value, str):
+            raise ValueError(f"label {key!r}: the value must be a string")
+        err = label_key_error(key) or label_value_error(value)
+        if err:
+            raise ValueError(err)
+    return v
+
+
+class ContainerPort(_Model):
+    """A container port of a pod; `name` makes it usable as a named port."""
+
+    name: str | None = None
+    port: int = Field(ge=1, le=65535)
+    protocol: str = "TCP"
+
+    @field_validator("protocol")
+    @classmethod
+    def _proto(cls, v: str) -> str:
+        if v.upper() not in PROBE_PROTOCOLS:
+            raise ValueError(f"protocol {v!r}: expected TCP, UDP or SCTP")
+        return v.upper()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        err = v is not None and port_name_error(v)
+        if err:
+            raise ValueError(err)
+        return v
+
+
+class Namespace(_Model):
+    """A namespace and its labels."""
+
+    name: str
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        err = dns_label_error(v, "namespace name")
+        if err:
+            raise ValueError(err)
+        return v
+
+
+def _check_ip(v: str | None) -> str | None:
+    if v is None:
+        return v
+    try:
+        return str(ipaddress.ip_address(v))
+    except ValueError as exc:
+        raise ValueError(f"invalid IP address {v!r}") from exc
+
+
+class Pod(_Model):
+    """A pod: where it runs, its labels, IP, container ports and service account."""
+
+    namespace: str
+    name: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    ip: str | None = None
+    ports: tuple[ContainerPort, ...] = ()
+    serviceAccount: str | None = None
+
+    _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
+    _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+
+    @property
+    def id(self) -> str:
+        """`NAMESPACE/NAME`, the endpoint's name in reach results."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def service_account(self) -> str:
+        """The service account (Kubernetes' default is `default`)."""
+        return self.serviceAccount or "default"
+
+
+class External(_Model):
+    """An endpoint outside the cluster, reached by IP and optionally known by a DNS name."""
+
+    name: str
+    ip: str
+    fqdn: str | None = None
+
+    _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+
+    @field_validator("fqdn")
+    @classmethod
+    def _fqdn(cls, v: str | None) -> str | None:
+        return None if v is None else v.lower().rstrip(".")
+
+    @property
+    def id(self) -> str:
+        """The endpoint's name in reach results."""
+        return self.name
+
+
+class ServicePort(_Model):
+    """A Service port (informational; Service peers select pods, the rule's ports still apply)."""
+
+    name: str | None = None
+    port: int = Field(ge=1, le=65535)
+    targetPort: int | str | None = None
+    protocol: str = "TCP"
+
+
+class Service(_Model):
+    """A Service: the pods its selector picks in its namespace are the endpoints of a Service peer."""
+
+    namespace: str
+    name: str
+    selector: dict[str, str] = Field(default_factory=dict)
+    ports: tuple[ServicePort, ...] = ()
+
+    _labels = field_validator("selector")(classmethod(lambda cls, v: _check_labels(v)))
+
+
+class ProbeModel(_Model):
+    """A probe as written in the cluster file."""
+
+    port: int = Field(ge=1, le=65535)
+    protocol: str = "TCP"
+
+    @field_validator("protocol")
+    @classmethod
+    def _proto(cls, v: str) -> str:
+        if v.upper() not in PROBE_PROTOCOLS:
+            raise ValueError(f"protocol {v!r}: expected TCP, UDP or SCTP")
+        return v.upper()
+
+
+class ClusterFile(_Model):
+    """The contract's cluster file (validation schema)."""
+
+    namespaces: tuple[Namespace, ...] = ()
+    pods: tuple[dict[str, Any], ...] = ()
+    externals: tuple[External, ...] = ()
+    probes: tuple[ProbeModel, ...] = ()
+    services: tuple[Service, ...] = ()
+
+
+@dataclass
+class Cluster:
+    """Namespaces, pods, external endpoints, probes and Services. Endpoints are pods then externals, in file order."""
+
+    namespaces: list[Namespace] = field(default_factory=list)
+    pods: list[Pod] = field(default_factory=list)
+    externals: list[External] = field(default_factory=list)
+    probes: list[Probe] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.normalize()
+
+    def normalize(self) -> None:
+        """Add namespaces that pods name, and the `kubernetes.io/metadata.name` label every namespace has."""
+        known = {ns.name for ns in self.namespaces}
+        for pod in self.pods:
+            if pod.namespace not in known:
+                self.namespaces.append(Namespace(name=pod.namespace))
+                known.add(pod.namespace)
+        self.namespaces = [
+            ns if ns.labels.get(NAMESPACE_NAME_LABEL) == ns.name
+            else ns.model_copy(update={"labels": {**ns.labels, NAMESPACE_NAME_LABEL: ns.name}})
+            for ns in self.namespaces
+        ]
+
+    @property
+    def endpoint_names(self) -> list[str]:
+        """Every endpoint's name: pods `NAMESPACE/NAME`, then externals by name."""
+        return [p.id for p in self.pods] + [e.name for e in self.externals]
+
+    def namespace(self, name: str) -> Namespace | None:
+        """The namespace called `name`."""
+        return next((ns for ns in self.namespaces if ns.name == name), None)
+
+    def service(self, namespace: str, name: str) -> Service | None:
+        """The Service `namespace/name`."""
+        return next((s for s in self.services if s.namespace == namespace and s.name == name), None)
+
+    def dump(self) -> dict[str, Any]:
+        """The cluster in the contract's file form."""
+        def clean(model: BaseModel) -> dict[str, Any]:
+            return model.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        out: dict[str, Any] = {
+            "namespaces": [{"name": ns.name, "labels": dict(ns.labels)} for ns in self.namespaces],
+            "pods": [{"namespace": p.namespace, "name": p.name, "labels": dict(p.labels), **clean(p)}
+                     for p in self.pods],
+        }
+        if self.externals:
+            out["externals"] = [clean(e) for e in self.externals]
+        if self.probes:
+            out["probes"] = [{"port": p.port, "protocol": p.protocol} for p in self.probes]
+        if self.services:
+            out["services"] = [clean(s) for s in self.services]
+        return out
+
+
+# -- loading -----------------------------------------------------------------------------------------------------
+
+def load_cluster(path: str, diags: Diagnostics) -> Cluster | None:
+    """Read a cluster file (contract form, or kubectl Namespace/Pod objects); None with diagnostics when bad."""
+    text = read_text(path, diags)
+    if text is None:
+        return None
+    source = SourceFile("<stdin>" if path == "-" else path, text)
+    docs = parse_text(source, diags)
+    if docs is None:
+        return None
+    return cluster_from_data(docs, source, diags)
+
+
+def cluster_from_data(docs: list[Any], source: SourceFile, diags: Diagnostics) -> Cluster | None:
+    """A cluster from parsed documents (either form); None with diagnostics when bad."""
+    before = len(diags.errors)
+    objects = list(_kube_objects(docs, source))
+    seen = _Seen(diags)
+    if objects and all(o is not None for o in objects):
+        cluster = _from_kubectl([o for o in objects if o is not None], seen, diags)
+    elif len(docs) == 1 and isinstance(docs[0], dict) and "kind" not in docs[0]:
+        cluster = _from_contract(docs[0], SourceRef(source, 0), seen, diags)
+    else:
+        diags.error(codes.INVALID_FIELD, f"{source.name}: not a cluster file: expected a mapping with namespaces/pods "
+                    "or a kubectl List of Namespace and Pod objects", SourceRef(source, 0).locate())
+        return None
+    return None if cluster is None or len(diags.errors) > before else cluster
+
+
+class _Seen:
+    """Reports a namespace or endpoint defined twice, at the second definition."""
+
+    def __init__(self, diags: Diagnostics) -> None:
+        self.diags = diags
+        self.names: dict[tuple[str, str], SourceLocation] = {}
+
+    def add(self, what: str, name: str, where: SourceLocation) -> None:
+        first = self.names.setdefault((what, name), where)
+        if first is not where:
+            self.diags.error(codes.DUPLICATE_OBJECT, f"{what} {name} is defined twice (first at {first})", where)
+
+
+def _report(diags: Diagnostics, exc: ValidationError, ref: SourceRef, what: str,
+            prefix: tuple[str | int, ...] = ()) -> None:
+    for e in exc.errors():
+        path = (*prefix, *(p for p in e["loc"] if isinstance(p, (str, int))))
+        code = codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown field {path[-1]!r}"
+        diags.error(code, f"{what}: {msg}", ref.locate(path))
+
+
+def _from_contract(data: dict[str, Any], ref: SourceRef, seen: _Seen, diags: Diagnostics) -> Cluster | None:
+    try:
+        parsed = ClusterFile.model_validate(data)
+    except ValidationError as exc:
+        _report(diags, exc, ref, "cluster file")
+        return None
+    pods: list[Pod] = []
+    externals = list(parsed.externals)
+    for i, raw in enumerate(parsed.pods):
+        if raw.get("external") is True:  # the recipes corpus lists external endpoints among the pods
+            item: Any = External
+            raw = {k: v for k, v in raw.items() if k != "external"}
+        else:
+            item = Pod
+        try:
+            obj = item.model_validate(raw)
+        except ValidationError as exc:
+            _report(diags, exc, ref, "cluster file", ("pods", i))
+            continue
+        (externals if isinstance(obj, External) else pods).append(obj)
+        seen.add("endpoint", obj.id, ref.locate(("pods", i)))
+    for i, ns in enumerate(parsed.namespaces):
+        seen.add("namespace", ns.name, ref.locate(("namespaces", i)))
+    for i, ext in enumerate(parsed.externals):
+        seen.add("endpoint", ext.name, ref.locate(("externals", i)))
+    probes = [Probe(p.port, p.protocol) for p in parsed.probes]
+    return Cluster(list(parsed.namespaces), pods, externals, probes, list(parsed.services))
+
+
+@dataclass
+class _KubeObject:
+    data: dict[str, Any]
+    ref: SourceRef
+
+
+def _kube_objects(docs: list[Any], source: SourceFile) -> Iterator[_KubeObject | None]:
+    """Objects with a `kind` (Lists unpacked, `status` kept); None for a document that is not one."""
+    for index, data in enumerate(docs):
+        yield from _unpack(data, SourceRef(source, index))
+
+
+def _unpack(data: Any, ref: SourceRef) -> Iterator[_KubeObject | None]:
+    if isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _unpack(item, SourceRef(ref.file, ref.doc_index, (*ref.prefix, i)))
+        return
+    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+        yield None
+        return
+    if data["kind"].endswith("List") and isinstance(data.get("items"), list):
+        for i, item in enumerate(data["items"]):
+            yield from _unpack(item, SourceRef(ref.file, ref.doc_index, (*ref.prefix, "items", i)))
+        return
+    yield _KubeObject(data, ref)
+
+
+def _from_kubectl(objects: list[_KubeObject], seen: _Seen, diags: Diagnostics) -> Cluster:
+    cluster = Cluster()
+    for obj in objects:
+        kind = obj.data.get("kind")
+        if kind not in KUBECTL_KINDS:
+            diags.info(codes.IGNORED_OBJECT, f"skipped {kind}: a cluster file holds Namespace, Pod and Service "
+                       "objects", obj.ref.locate(("kind",)))
+            continue
+        reader = {"Namespace": _namespace_object, "Pod": _pod_object, "Service": _service_object}[kind]
+        try:
+            name = reader(obj.data, cluster)
+            seen.add("namespace" if kind == "Namespace" else kind.lower(), name, obj.ref.locate(("metadata", "name")))
+        except ValidationError as exc:
+            _report(diags, exc, obj.ref, f"{kind} {_meta(obj.data).get('name', '<unnamed>')}")
+        except _FieldError as exc:
+            diags.error(codes.INVALID_FIELD, f"{kind}: {exc}", obj.ref.locate(exc.path))
+    cluster.normalize()
+    return cluster
+
+
+class _FieldError(ValueError):
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _meta(data: Mapping[str, Any]) -> dict[str, Any]:
+    meta = data.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _required(data: Mapping[str, Any], *path: str) -> Any:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            raise _FieldError(tuple(path), f"{'.'.join(path)} is required")
+        node = node[part]
+    return node
+
+
+def _namespace_object(data: dict[str, Any], cluster: Cluster) -> str:
+    meta = _meta(data)
+    ns = Namespace.model_validate({"name": _required(data, "metadata", "name"), "labels": meta.get("labels") or {}})
+    cluster.namespaces.append(ns)
+    return ns.name
+
+
+def _pod_object(data: dict[str, Any], cluster: Cluster) -> str:
+    meta, spec, status = _meta(data), data.get("spec") or {}, data.get("status") or {}
+    ports = [
+        {"name": p.get("name"), "port": p.get("containerPort"), "protocol": p.get("protocol", "TCP")}
+        for c in (spec.get("containers") or []) if isinstance(c, dict)
+        for p in (c.get("ports") or []) if isinstance(p, dict)
+    ]
+    pod = Pod.model_validate({
+        "namespace": meta.get("namespace") or "default", "name": _required(data, "metadata", "name"),
+        "labels": meta.get("labels") or {}, "ip": status.get("podIP") or None, "ports": ports,
+        "serviceAccount": spec.get("serviceAccountName") or None,
+    })
+    cluster.pods.append(pod)
+    return pod.id
+
+
+def _service_object(data: dict[str, Any], cluster: Cluster) -> str:
+    meta, spec = _meta(data), data.get("spec") or {}
+    ports = [{"name": p.get("name"), "port": p.get("port"), "targetPort": p.get("targetPort"),
+              "protocol": p.get("protocol", "TCP")} for p in (spec.get("ports") or []) if isinstance(p, dict)]
+    svc = Service.model_validate({
+        "namespace": meta.get("namespace") or "default", "name": _required(data, "metadata", "name"),
+        "selector": spec.get("selector") or {}, "ports": ports,
+    })
+    cluster.services.append(svc)
+    return f"{svc.namespace}/{svc.name}"

@@ -1,0 +1,315 @@
+"""The evaluator core: the intent semantics of docs/intent.md, decided for sets of peers at once.
+
+For one endpoint E and one direction, the applicable intents are grouped by tier. In each tier the ordered
+intents' rules are applied first-match, then all unordered intents together (deny beats allow beats pass), and
+an isolating tier denies what nothing decided. This module computes that for a whole *set* of peers in one pass
+(bitsets, see selection.py): the decision for E is the set of peers it allows. Endpoints that share the same
+applicable intents (and, where it matters, the same container ports or DNS ability) share one decision.
+
+Engines differ only through the knobs of translator.semantics.Semantics; no engine is named here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from translator.cluster import Cluster, Probe
+from translator.evaluator.selection import Selection
+from translator.evaluator.trace import Recorder, RuleStep, format_order
+from translator.loaded import LoadedIntent
+from translator.model import DEFAULT_TIER, DEFAULT_TIER_ORDER, Action, Direction, NetworkIntent, Rule, expand_dns
+from translator.semantics import Semantics
+
+DNS_PROBES = (Probe(53, "UDP"), Probe(53, "TCP"))
+
+
+@dataclass
+class CompiledRule:
+    """One rule with its peers precomputed as bitsets."""
+
+    uid: int
+    index: int
+    rule: Rule
+    peers: int
+    """Endpoints the rule's peers match (notPeers removed), FQDN matches included unless they need DNS."""
+    fqdn: int
+    """FQDN matches that only count when the source may resolve names (Semantics.fqdn_needs_dns_rule)."""
+    where: str
+    note: str = ""
+
+    @property
+    def action(self) -> Action:
+        """The rule's action."""
+        return self.rule.action
+
+    @property
+    def named_ports(self) -> bool:
+        """Whether the rule's ports depend on the destination's container ports."""
+        return any(isinstance(p.port, str) for p in (*(self.rule.ports or ()), *(self.rule.notPorts or ())))
+
+
+@dataclass
+class CompiledIntent:
+    """One intent, its semantics, its subject and its rules, precomputed."""
+
+    position: int
+    loaded: LoadedIntent
+    intent: NetworkIntent
+    semantics: Semantics
+    subject: int
+    tier: tuple[float, str]
+    order: float | None
+    rules: dict[Direction, list[CompiledRule]] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """`namespace/name` (cluster-scoped: `name`)."""
+        return self.intent.ref
+
+    def applies(self, direction: Direction) -> bool:
+        """Whether the intent takes part in `direction` (it isolates it or has rules in it)."""
+        return self.intent.isolates(direction) or bool(self.rules[direction])
+
+    def sort_key(self) -> tuple[float, str, str]:
+        """(order, namespace, name): the order of ordered intents in a tier."""
+        return (self.order or 0.0, self.intent.metadata.namespace or "", self.intent.metadata.name)
+
+    def label(self, direction: Direction) -> str:
+        """How the trace names this intent."""
+        kind = f"ordered {format_order(self.order)}" if self.order is not None else "unordered"
+        iso = ", isolates" if self.intent.isolates(direction) else ""
+        return f"{self.ref} ({kind}{iso})"
+
+
+@dataclass(frozen=True)
+class TierGroup:
+    """The applicable intents of one tier for one endpoint and direction."""
+
+    name: str
+    order: float
+    ordered: tuple[CompiledIntent, ...]
+    unordered: tuple[CompiledIntent, ...]
+    isolates: bool
+
+
+def compile_intent(position: int, loaded: LoadedIntent, semantics: Semantics, sel: Selection,
+                   uid_start: int) -> CompiledIntent:
+    """Precompute an intent's subject and rule peers under `semantics`."""
+    intent = expand_dns(loaded.intent)
+    order, tier = intent.spec.order, intent.spec.tier
+    tier_key = (tier.effective_order, tier.name) if tier is not None else (DEFAULT_TIER_ORDER, DEFAULT_TIER)
+    if semantics.vanilla_order is not None and loaded.origin == "kubernetes":
+        order, tier_key = semantics.vanilla_order, (DEFAULT_TIER_ORDER, DEFAULT_TIER)
+    out = CompiledIntent(position, loaded, intent, semantics, sel.subject(intent), tier_key, order)
+    uid = uid_start
+    for direction in Direction:
+        compiled = []
+        written = len(loaded.intent.rules(direction))
+        for i, rule in enumerate(intent.rules(direction)):
+            path = ("spec", direction.value, i) if i < written else ("spec", "allowDNS")
+            compiled.append(_compile_rule(uid, i, rule, intent, semantics, sel, str(loaded.locate(path))))
+            uid += 1
+        out.rules[direction] = compiled
+    return out
+
+
+def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, semantics: Semantics, sel: Selection,
+                  where: str) -> CompiledRule:
+    peers, fqdn = (sel.all, 0) if not rule.peers else (0, 0)
+    for peer in rule.peers or ():
+        matched, by_name = sel.peer(peer, intent, semantics)
+        peers |= matched & ~by_name if semantics.fqdn_needs_dns_rule else matched
+        fqdn |= by_name if semantics.fqdn_needs_dns_rule else 0
+    for peer in rule.notPeers or ():
+        excluded = sel.peer(peer, intent, semantics)[0]
+        peers &= ~excluded
+        fqdn &= ~excluded
+    note = ""
+    if rule.http is not None:
+        shapes = "; ".join(str(h) for h in rule.http) or "any request"
+        note = (f"HTTP {shapes} (the L4 part decides reach)" if semantics.supports_l7
+                else f"HTTP {shapes} not enforced by {semantics.name}; L4 only")
+    return CompiledRule(uid, index, rule, peers, fqdn, where, note)
+
+
+class Engine:
+    """Decisions for every endpoint of a cluster under a list of compiled intents."""
+
+    def __init__(self, cluster: Cluster, intents: Sequence[tuple[LoadedIntent, Semantics]]) -> None:
+        self.sel = Selection(cluster)
+        self.intents: list[CompiledIntent] = []
+        uid = 0
+        for position, (loaded, semantics) in enumerate(intents):
+            compiled = compile_intent(position, loaded, semantics, self.sel, uid)
+            uid += sum(len(r) for r in compiled.rules.values())
+            self.intents.append(compiled)
+        self.n = len(self.sel.names)
+        self._applicable = {d: self._applicable_lists(d) for d in Direction}
+        self._groups: dict[tuple[Direction, tuple[int, ...]], tuple[TierGroup, ...]] = {}
+        self._port_bits: dict[Probe, dict[int, int]] = {}
+        self._decisions: dict[tuple, int] = {}
+        self.dns_ok = self._dns_ok() if any(ci.semantics.fqdn_needs_dns_rule for ci in self.intents) else 0
+
+    # -- which intents apply where ---------------------------------------------------------------------------
+
+    def _applicable_lists(self, direction: Direction) -> list[tuple[int, ...]]:
+        lists: list[list[int]] = [[] for _ in range(self.n)]
+        for ci in self.intents:
+            if not ci.applies(direction):
+                continue
+            bits = ci.subject
+            while bits:
+                low = bits & -bits
+                lists[low.bit_length() - 1].append(ci.position)
+                bits ^= low
+        return [tuple(x) for x in lists]
+
+    def groups(self, direction: Direction, endpoint: int) -> tuple[TierGroup, ...]:
+        """The tier groups that apply to `endpoint` in `direction`, in evaluation order."""
+        key = (direction, self._applicable[direction][endpoint])
+        found = self._groups.get(key)
+        if found is None:
+            found = self._groups[key] = self._make_groups(direction, key[1])
+        return found
+
+    def _make_groups(self, direction: Direction, positions: tuple[int, ...]) -> tuple[TierGroup, ...]:
+        by_tier: dict[tuple[float, str], list[CompiledIntent]] = {}
+        for pos in positions:
+            ci = self.intents[pos]
+            by_tier.setdefault(ci.tier, []).append(ci)
+        out = []
+        for (order, name), members in sorted(by_tier.items()):
+            ordered = tuple(sorted((c for c in members if c.order is not None), key=CompiledIntent.sort_key))
+            unordered = tuple(c for c in members if c.order is None)
+            out.append(TierGroup(name, order, ordered, unordered, any(c.intent.isolates(direction) for c in members)))
+        return tuple(out)
+
+    def _dns_ok(self) -> int:
+        """Pods that some egress allow rule of an intent selecting them lets reach a pod on port 53."""
+        out = 0
+        for ci in self.intents:
+            for cr in ci.rules[Direction.EGRESS]:
+                if cr.action is Action.ALLOW and any(self.sel.ports(cr.rule.ports, cr.rule.notPorts, p) & cr.peers
+                                                     & self.sel.pods for p in DNS_PROBES):
+                    out |= ci.subject
+                    break
+        return out
+
+    # -- ports -----------------------------------------------------------------------------------------------
+
+    def ports(self, cr: CompiledRule, probe: Probe) -> int:
+        """The destinations on which the rule's ports match the probe (cached per probe)."""
+        cache = self._port_bits.setdefault(probe, {})
+        found = cache.get(cr.uid)
+        if found is None:
+            found = cache[cr.uid] = self.sel.ports(cr.rule.ports, cr.rule.notPorts, probe)
+        return found
+
+    # -- decisions -------------------------------------------------------------------------------------------
+
+    def decision(self, direction: Direction, endpoint: int, probe: Probe) -> int:
+        """The peers `endpoint` allows in `direction` for `probe` (ingress: sources; egress: destinations)."""
+        if endpoint >= len(self.sel.cluster.pods):
+            return self.sel.all  # external endpoints carry no policy
+        groups = self.groups(direction, endpoint)
+        if not groups:
+            return self.sel.all
+        key = (direction, probe, self._applicable[direction][endpoint], self._variant(direction, endpoint, groups))
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = self.decide(groups, direction, endpoint, probe, self.sel.all)
+        return found
+
+    def _variant(self, direction: Direction, endpoint: int, groups: tuple[TierGroup, ...]) -> object:
+        """What else, besides the applicable intents, the decision for `endpoint` depends on."""
+        if direction is Direction.EGRESS:
+            return bool((self.dns_ok >> endpoint) & 1)
+        named = any(cr.named_ports for g in groups for ci in (*g.ordered, *g.unordered) for cr in ci.rules[direction])
+        return self.sel.cluster.pods[endpoint].ports if named else None
+
+    def match(self, cr: CompiledRule, direction: Direction, endpoint: int, probe: Probe) -> int:
+        """The peers for which rule `cr` of an intent selecting `endpoint` matches."""
+        ports = self.ports(cr, probe)
+        if direction is Direction.INGRESS:
+            return (cr.peers | cr.fqdn) if (ports >> endpoint) & 1 else 0
+        peers = cr.peers | cr.fqdn if cr.fqdn and (self.dns_ok >> endpoint) & 1 else cr.peers
+        return peers & ports
+
+    def decide(self, groups: Sequence[TierGroup], direction: Direction, endpoint: int, probe: Probe,
+               candidates: int, rec: Recorder | None = None) -> int:
+        """The subset of `candidates` that the tiers allow (see the module docstring)."""
+        allowed, undecided = 0, candidates
+        for group in groups:
+            if rec is not None:
+                rec.tier(group.name, group.order, [c.label(direction) for c in (*group.ordered, *group.unordered)])
+            pending, passed = undecided, 0
+            for ci in group.ordered:
+                for cr in ci.rules[direction]:
+                    if not pending:
+                        break
+                    m = pending & self.match(cr, direction, endpoint, probe)
+                    if rec is not None:
+                        self._record(rec, ci, cr, direction, endpoint, probe, candidates)
+                    if not m or cr.action is Action.LOG:
+                        continue
+                    pending &= ~m
+                    if cr.action is Action.ALLOW:
+                        allowed |= m
+                    elif cr.action is Action.PASS:
+                        passed |= m
+                    if rec is not None:
+                        rec.outcome(f"{cr.action.value} by {ci.ref} rule {cr.index} (first match)")
+            if pending and group.unordered:
+                deny = allow = pss = 0
+                for ci in group.unordered:
+                    for cr in ci.rules[direction]:
+                        if cr.action is Action.LOG:
+                            if rec is not None:
+                                self._record(rec, ci, cr, direction, endpoint, probe, candidates)
+                            continue
+                        m = pending & self.match(cr, direction, endpoint, probe)
+                        if rec is not None:
+                            self._record(rec, ci, cr, direction, endpoint, probe, candidates)
+                        if cr.action is Action.DENY:
+                            deny |= m
+                        elif cr.action is Action.ALLOW:
+                            allow |= m
+                        else:
+                            pss |= m
+                allow &= ~deny
+                pss &= ~(deny | allow)
+                allowed |= allow
+                passed |= pss
+                pending &= ~(deny | allow | pss)
+                if rec is not None:
+                    self._unordered_outcome(rec, deny, allow, pss)
+            undecided = passed if group.isolates else passed | pending
+            if rec is not None and pending:
+                rec.outcome("no rule matched; the tier isolates this direction: deny" if group.isolates
+                            else "no rule matched and no intent here isolates this direction: next tier")
+            if not undecided:
+                break
+        return allowed | undecided
+
+    def _record(self, rec: Recorder, ci: CompiledIntent, cr: CompiledRule, direction: Direction, endpoint: int,
+                probe: Probe, peer_bits: int) -> None:
+        ports = self.ports(cr, probe)
+        if direction is Direction.INGRESS:
+            port_ok, peers = bool((ports >> endpoint) & 1), cr.peers | cr.fqdn
+        else:
+            port_ok = bool(ports & peer_bits)
+            peers = cr.peers | cr.fqdn if (self.dns_ok >> endpoint) & 1 else cr.peers
+        note = cr.note
+        if direction is Direction.EGRESS and cr.fqdn & peer_bits and not (self.dns_ok >> endpoint) & 1:
+            note = (note + "; " if note else "") + "the FQDN peer needs a DNS rule (egress to a pod on port 53)"
+        rec.rule(RuleStep(ci.ref, cr.where, cr.index, cr.action.value, bool(peers & peer_bits), port_ok, note))
+
+    @staticmethod
+    def _unordered_outcome(rec: Recorder, deny: int, allow: int, pss: int) -> None:
+        for bits, action in ((deny, "deny"), (allow, "allow"), (pss, "pass")):
+            if bits:
+                step = rec.first_matched(action)
+                by = f" by {step.intent} rule {step.index}" if step else ""
+                rec.outcome(f"{action}{by}")
+                return
