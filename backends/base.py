@@ -97,8 +97,13 @@ class Backend:
 
     def import_documents(self, docs: list[Document], diags: Diagnostics) -> list[LoadedIntent]:
         """Import every document of this engine (override to see them all at once, e.g. to resolve references)."""
-        return [LoadedIntent(intent, doc.source, self.name) for doc in docs
+        return [LoadedIntent(intent, doc.source, self.name, path_map=self.native_path) for doc in docs
                 for intent in self.import_document(doc, diags)]
+
+    @staticmethod
+    def native_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """The native field an intent field was imported from (default: the object itself)."""
+        return ()
 
     @classmethod
     def supported(cls, feature: Feature) -> bool:

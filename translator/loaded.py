@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from translator.diagnostics import SourceLocation
@@ -18,15 +18,18 @@ class LoadedIntent:
     source: SourceRef | None
     origin: str = "intent"
     native_path: tuple[str | int, ...] = ()
+    path_map: Callable[[tuple[str | int, ...]], tuple[str | int, ...]] | None = None
+    """For imported intents: maps a field path of the intent to the path of the native field it came from."""
 
     def locate(self, path: Sequence[str | int] = ()) -> SourceLocation:
-        """Where a field of the intent is in the input (for imported intents: the native object)."""
+        """Where a field of the intent is in the input. For imported intents: the native field it came from (its
+        nearest existing ancestor when the importer has no exact mapping), reported with the native path."""
         if self.source is None:
             return SourceLocation("<generated>")
         if self.origin == "intent":
             return self.source.locate(path)
-        loc = self.source.locate(self.native_path)
-        return SourceLocation(loc.file, loc.line, loc.column, tuple(path))
+        native = (*self.native_path, *(self.path_map(tuple(path)) if self.path_map else ()))
+        return self.source.locate(native)
 
     @property
     def imported(self) -> bool:

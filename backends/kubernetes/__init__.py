@@ -7,7 +7,7 @@ from typing import Any
 from backends.base import Backend
 from backends.kubernetes.capabilities import CAPABILITIES
 from backends.kubernetes.generate import generate
-from backends.kubernetes.read import import_network_policy
+from backends.kubernetes.read import import_network_policy, native_path
 from backends.kubernetes.semantics import SEMANTICS
 from translator.capabilities import Capability, no
 from translator.diagnostics import Diagnostics
@@ -41,6 +41,11 @@ class KubernetesBackend(Backend):
     def generate(self, intent: NetworkIntent) -> list[dict[str, Any]]:
         """One NetworkPolicy."""
         return generate(intent)
+
+    @staticmethod
+    def native_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """Intent field path -> NetworkPolicy field path (so diagnostics on imported policies point at the line)."""
+        return native_path(path)
 
     def import_document(self, doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
         """One NetworkPolicy -> one intent."""

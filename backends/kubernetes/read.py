@@ -147,3 +147,26 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
     except ValidationError as exc:
         report_validation_error(exc, doc, f"NetworkPolicy {doc.name}", diags)
     return None
+
+
+PEER_FIELDS = {"cidr": ("ipBlock", "cidr"), "except": ("ipBlock", "except"), "pods": ("podSelector",),
+               "namespaces": ("namespaceSelector",), "namespaceNames": ("namespaceSelector",)}
+
+
+def native_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where an intent field of an imported NetworkPolicy came from (see import_network_policy)."""
+    match path:
+        case ("spec", "subject", *_):
+            return ("spec", "podSelector")
+        case ("spec", "isolate", *_):
+            return ("spec", "policyTypes")
+        case ("spec", "ingress" | "egress" as d, int(i), "peers", int(j), str(f), *rest):
+            return ("spec", d, i, "from" if d == "ingress" else "to", j, *PEER_FIELDS.get(f, (f,)),
+                    *(rest if f not in ("namespaceNames",) else ()))
+        case ("spec", "ingress" | "egress" as d, int(i), "peers", *rest):
+            return ("spec", d, i, "from" if d == "ingress" else "to", *rest)
+        case ("spec", "ingress" | "egress" as d, int(i), "ports", *rest):
+            return ("spec", d, i, "ports", *rest)
+        case ("spec", "ingress" | "egress" as d, *rest):
+            return ("spec", d, *rest)
+    return ()

@@ -220,3 +220,27 @@ def test_windows_npm_refuses_what_it_skips(feature: Feature, spec: dict) -> None
     assert any(d.feature == feature.value and d.code == "NPX102" for d in diags.errors)
     ok = Diagnostics()
     assert compile_intents(loaded, KubernetesBackend(), ok)[0].objects or feature is Feature.IPV6
+
+
+def test_diagnostics_on_imported_policies_point_at_the_native_field(tmp_path) -> None:
+    path = tmp_path / "np.yaml"
+    path.write_text("""apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: prod}
+spec:
+  podSelector:
+    matchExpressions: [{key: a, operator: DoesNotExist}]
+  ingress:
+    - from:
+        - ipBlock:
+            cidr: 10.0.0.0/8
+            except: [10.1.0.0/16]
+      ports:
+        - port: http
+""")
+    result = run_cli("check", "--engine", "azure-npm-windows", "-f", str(path))
+    assert result.code == 1
+    assert f"{path}:6: error NPX102" in result.stderr and "(at spec.podSelector)" in result.stderr
+    assert f"{path}:11: error NPX102" in result.stderr
+    assert "(at spec.ingress[0].from[0].ipBlock.except)" in result.stderr
+    assert f"{path}:13: error NPX102" in result.stderr and "(at spec.ingress[0].ports[0].port)" in result.stderr

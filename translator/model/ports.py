@@ -81,6 +81,14 @@ class PortSpec(Frozen):
                 raise ValueError(err)
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _single_port_range(cls, data: object) -> object:
+        # `port: 80, endPort: 80` is the single port 80: keep one canonical form.
+        if isinstance(data, dict) and data.get("endPort") is not None and data.get("endPort") == data.get("port"):
+            return {k: v for k, v in data.items() if k != "endPort"}
+        return data
+
     @model_validator(mode="after")
     def _shape(self) -> PortSpec:
         if self.endPort is not None:
