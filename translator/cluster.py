@@ -216,6 +216,8 @@ class Cluster:
     externals: list[External] = field(default_factory=list)
     probes: list[Probe] = field(default_factory=list)
     services: list[Service] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """How a synthesized cluster falls short of a complete cover (empty for clusters read from files)."""
 
     def __post_init__(self) -> None:
         self.normalize()

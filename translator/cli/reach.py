@@ -1,0 +1,147 @@
+"""`netpolx reach`: every probe between every pair of endpoints of a cluster, or one connection's trace."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+
+import click
+
+from translator import codes
+from translator.cli.common import (
+    EXIT_INPUT,
+    CommandExit,
+    diagnostics_options,
+    emit,
+    input_options,
+    make_diagnostics,
+    stop_on_input_errors,
+)
+from translator.cluster import Cluster, Probe, load_cluster, parse_probe
+from translator.diagnostics import Diagnostics
+from translator.evaluator import Evaluator, semantics_of
+from translator.intents import load_intents
+from translator.loaded import LoadedIntent
+from translator.registry import UnknownEngineError
+
+
+def parse_probes(texts: Sequence[str], diags: Diagnostics, option: str = "--probe") -> list[Probe]:
+    """`80/TCP` texts as probes; malformed ones become input errors."""
+    out = []
+    for text in texts:
+        try:
+            out.append(parse_probe(text))
+        except ValueError as exc:
+            diags.error(codes.INVALID_VALUE, f"{option}: {exc}")
+    return out
+
+
+def check_engine(engine: str | None, diags: Diagnostics, option: str = "--engine") -> None:
+    """Report an unknown engine name as an input error."""
+    if engine is not None:
+        try:
+            semantics_of(engine)
+        except UnknownEngineError as exc:
+            diags.error(codes.UNKNOWN_ENGINE, f"{option}: {exc}")
+
+
+def stop_on_errors(diags: Diagnostics, fmt: str) -> None:
+    """Exit 2 on any error: a policy that could not be read would change every verdict."""
+    stop_on_input_errors(diags, fmt)
+    if diags.has_errors:
+        emit(diags, fmt)
+        raise CommandExit(EXIT_INPUT)
+
+
+def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, engine: str | None,
+                diags: Diagnostics, fmt: str) -> tuple[list[LoadedIntent], Cluster]:
+    """Policies and cluster, or exit 2 with diagnostics."""
+    check_engine(engine, diags)
+    loaded = load_intents(filenames, diags, recursive)
+    cluster = load_cluster(cluster_path, diags)
+    stop_on_errors(diags, fmt)
+    assert cluster is not None
+    return loaded, cluster
+
+
+@click.command()
+@input_options()
+@click.option("--cluster", "cluster_path", required=True, metavar="PATH",
+              help="Cluster file: namespaces, pods, externals, probes (or kubectl Namespace/Pod objects).")
+@click.option("--engine", default=None, metavar="NAME[@VERSION]",
+              help="Judge every policy under this engine's semantics (default: each under its own kind's).")
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: a matrix per probe (. allowed, X denied); json: the contract's result list.")
+@click.option("--probe", "probe_texts", multiple=True, metavar="PORT/PROTO",
+              help="Add a probe, e.g. 80/TCP (added to the cluster file's probes). Repeatable.")
+@click.option("--explain", nargs=3, default=None, metavar="FROM TO PORT/PROTO",
+              help="Explain one connection, e.g. --explain x/a y/b 80/TCP.")
+@diagnostics_options
+def reach(filenames: tuple[str, ...], recursive: bool, cluster_path: str, engine: str | None, output: str,
+          probe_texts: tuple[str, ...], explain: tuple[str, str, str] | None, diagnostics_format: str,
+          error_level: str) -> None:
+    """Decide every probe between every pair of endpoints of a cluster.
+
+    A connection is allowed when the source's egress and the destination's ingress both allow it. Without
+    --engine each policy is judged under the semantics of its own kind (intents under the intent semantics).
+    Exit 0, or 2 on bad input.
+
+    \b
+    Example:
+      netpolx reach -f policies/ --cluster cluster.yaml -o json
+      netpolx reach -f policies/ --cluster cluster.yaml --explain x/a y/b 80/TCP
+    """
+    diags = make_diagnostics(error_level)
+    extra = parse_probes(probe_texts, diags)
+    wanted = parse_probes([explain[2]], diags, "--explain") if explain else []
+    loaded, cluster = load_inputs(filenames, recursive, cluster_path, engine, diags, diagnostics_format)
+    evaluator = Evaluator(cluster, loaded, engine)
+    if explain:
+        for name in explain[:2]:
+            if name not in evaluator.index:
+                diags.error(codes.INVALID_VALUE, f"--explain: no endpoint {name!r} in {cluster_path}")
+        stop_on_errors(diags, diagnostics_format)
+        emit(diags, diagnostics_format)
+        trace = evaluator.explain(explain[0], explain[1], wanted[0].port, wanted[0].protocol)
+        if output == "json":
+            sys.stdout.write(json.dumps({"engine": evaluator.semantics_name, **trace.as_dict()}, indent=2) + "\n")
+        else:
+            sys.stdout.write("\n".join(trace.lines()) + "\n")
+        return
+    probes = list(dict.fromkeys([*cluster.probes, *extra]))
+    if not probes:
+        diags.error(codes.INVALID_VALUE, f"no probes: {cluster_path} lists none; add --probe 80/TCP")
+    stop_on_errors(diags, diagnostics_format)
+    emit(diags, diagnostics_format)
+    if output == "json":
+        write_json(evaluator, probes)
+    else:
+        write_table(evaluator, probes)
+
+
+def write_json(evaluator: Evaluator, probes: Sequence[Probe]) -> None:
+    """The contract's JSON, one result per line, streamed."""
+    out = sys.stdout
+    out.write('{"engine": ' + json.dumps(evaluator.semantics_name) + ',\n "results": [')
+    first = True
+    for result in evaluator.iter_matrix(probes):
+        out.write(("\n  " if first else ",\n  ") + json.dumps(result.as_dict()))
+        first = False
+    out.write("\n ]}\n" if not first else "]}\n")
+
+
+def write_table(evaluator: Evaluator, probes: Sequence[Probe]) -> None:
+    """Per probe, a truth table like the Kubernetes e2e ones: rows from, columns to."""
+    names = evaluator.names
+    width = max((len(n) for n in names), default=1)
+    lines = [f"engine: {evaluator.semantics_name}"]
+    for probe in probes:
+        cols = evaluator.columns(probe)
+        lines.append("")
+        lines.append(f"{probe} (row = from, column = to; . allowed, X denied, - self)")
+        lines.append((" " * width + " " + " ".join(n.ljust(width) for n in names)).rstrip())
+        for s, src in enumerate(names):
+            cells = ["-" if s == d else ("." if (cols[d] >> s) & 1 else "X") for d in range(len(names))]
+            lines.append((src.ljust(width) + " " + " ".join(c.ljust(width) for c in cells)).rstrip())
+    sys.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,366 @@
+"""A synthesized cluster that covers every distinction some policy sets can draw, for `verify` without --cluster.
+
+What the policies can tell apart, and how the cluster covers it:
+
+* pod labels: every key any selector uses takes, per pod, one of: absent, each value the selectors mention, or
+  a value none mentions. All combinations when there are few (POD_STATES), otherwise each selector's satisfying
+  assignment, each single-key variation of it, and pairwise merges (a pod that is both a subject and a peer);
+* namespaces: every namespace named anywhere (intents, namespaceNames, `kubernetes.io/metadata.name` terms,
+  Service refs) with no other labels, one synthetic namespace per namespace-label combination (as for pods), and
+  one namespace nobody names. Every pod state is placed in every namespace;
+* service accounts: pods run as `default` and as every account named;
+* IPs: every CIDR and `except` block cuts the address space into regions; each region gets an external endpoint
+  and pods take IPs region by region, so both "inside" and "outside" of every block are seen on pods and on
+  externals;
+* DNS names: for each FQDN pattern a matching name, a name one label deeper and the parent name;
+* ports: probes on every port-range boundary and its neighbours (a-1, a, b, b+1), on every protocol; each named
+  port resolves to its own number on one pod profile and is missing on another;
+* Services: each Service peer gets a Service whose selector is a synthetic label that the pod states include.
+
+Limits (noted in `Cluster.notes`): a namespace named by a policy never also carries other labels, and beyond
+MAX_PODS pods the label states are cut down, so the cover may miss distinctions of very large policy sets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from translator.cluster import Cluster, ContainerPort, External, Namespace, Pod, Probe, Service
+from translator.loaded import LoadedIntent
+from translator.model import (
+    LabelSelector,
+    NetworkIntent,
+    Operator,
+    Peer,
+    PeerKind,
+    PortSpec,
+    Rule,
+    expand_dns,
+)
+from translator.model.labels import dns_label_error
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+SERVICE_LABEL = "netpolx.io/service"
+OTHER = "netpolx-other"
+FRESH_NAMESPACE = "netpolx-other"
+POD_STATES = 96
+NAMESPACE_STATES = 16
+MAX_PODS = 1500
+MERGE_LIMIT = 400
+FIRST_FRESH_PORT = 30000
+PROTOCOLS = ("TCP", "UDP", "SCTP")
+
+State = dict[str, str]
+
+
+@dataclass
+class LabelSpace:
+    """The label keys and values some selectors mention, and the label states that cover them."""
+
+    values: dict[str, set[str]] = field(default_factory=dict)
+    selectors: dict[tuple, LabelSelector] = field(default_factory=dict)
+
+    def add(self, sel: LabelSelector | None, skip: frozenset[str] = frozenset()) -> None:
+        """Record a selector (keys in `skip` are handled elsewhere)."""
+        if sel is None:
+            return
+        terms = [(k, (v,)) for k, v in sel.matchLabels.items()] + [(r.key, r.values) for r in sel.matchExpressions]
+        for key, vals in terms:
+            if key not in skip:
+                self.values.setdefault(key, set()).update(vals)
+        kept = LabelSelector(matchLabels={k: v for k, v in sel.matchLabels.items() if k not in skip},
+                             matchExpressions=tuple(r for r in sel.matchExpressions if r.key not in skip))
+        if not kept.is_empty():
+            self.selectors.setdefault(repr(kept.canonical()), kept)
+
+    def options(self, key: str) -> list[str | None]:
+        """A key's distinguishable states: absent, each mentioned value, an unmentioned value."""
+        mentioned = sorted(self.values.get(key, ()))
+        other = OTHER
+        while other in mentioned:
+            other += "-x"
+        return [None, *mentioned, other]
+
+    def size(self) -> int:
+        """How many states the full product has."""
+        out = 1
+        for key in self.values:
+            out *= len(self.options(key))
+        return out
+
+    def states(self, limit: int) -> list[State]:
+        """Covering label states: all combinations within `limit`, else per-selector variations and merges."""
+        keys = sorted(self.values)
+        if self.size() <= limit:
+            return [_state(zip(keys, combo)) for combo in itertools.product(*(self.options(k) for k in keys))]
+        found: dict[tuple, State] = {(): {}}
+        bases = [b for b in (_satisfy(s) for s in self.selectors.values()) if b is not None]
+        for base in bases:
+            found.setdefault(_key(base), base)
+            for key in sorted(base.keys() | {k for s in self.selectors.values() for k in s}):
+                for option in self.options(key):
+                    variant = {k: v for k, v in base.items() if k != key}
+                    if option is not None:
+                        variant[key] = option
+                    found.setdefault(_key(variant), variant)
+        for a, b in itertools.islice(itertools.combinations(bases, 2), MERGE_LIMIT):
+            if all(a[k] == b[k] for k in a.keys() & b.keys()):
+                merged = {**a, **b}
+                found.setdefault(_key(merged), merged)
+        return list(found.values())
+
+
+def _state(pairs: Iterable[tuple[str, str | None]]) -> State:
+    return {k: v for k, v in pairs if v is not None}
+
+
+def _key(state: State) -> tuple:
+    return tuple(sorted(state.items()))
+
+
+def _satisfy(sel: LabelSelector) -> State | None:
+    """A minimal label set that `sel` selects, or None when no label set can satisfy it."""
+    state: State = dict(sel.matchLabels)
+    for req in sel.matchExpressions:
+        if req.operator is Operator.IN and req.key not in state:
+            state[req.key] = req.values[0]
+        elif req.operator is Operator.EXISTS and req.key not in state:
+            state[req.key] = OTHER
+    return state if sel.matches(state) else None
+
+
+@dataclass
+class Facts:
+    """Everything in some intents that a cluster must vary to tell policies apart."""
+
+    namespaces: dict[str, None] = field(default_factory=dict)
+    pod_labels: LabelSpace = field(default_factory=LabelSpace)
+    ns_labels: LabelSpace = field(default_factory=LabelSpace)
+    accounts: set[str] = field(default_factory=set)
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
+    fqdns: dict[str, None] = field(default_factory=dict)
+    ranges: set[tuple[int, int]] = field(default_factory=set)
+    named: dict[str, list[str]] = field(default_factory=dict)
+    services: dict[tuple[str, str], None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, intents: Iterable[NetworkIntent]) -> Facts:
+        """Collect the facts of every intent (with allowDNS written out)."""
+        facts = cls()
+        for intent in intents:
+            facts.add_intent(expand_dns(intent))
+        return facts
+
+    def add_namespace(self, name: str) -> None:
+        """Remember a namespace name (names that cannot be namespaces are dropped: no pod can be there)."""
+        if not dns_label_error(name):
+            self.namespaces.setdefault(name, None)
+
+    def add_namespace_selector(self, sel: LabelSelector | None) -> None:
+        """A namespace selector: `kubernetes.io/metadata.name` values become namespace names."""
+        if sel is None:
+            return
+        for value in (sel.matchLabels.get(NAMESPACE_NAME_LABEL),
+                      *(v for r in sel.matchExpressions if r.key == NAMESPACE_NAME_LABEL for v in r.values)):
+            if value is not None:
+                self.add_namespace(value)
+        self.ns_labels.add(sel, skip=frozenset({NAMESPACE_NAME_LABEL}))
+
+    def add_intent(self, intent: NetworkIntent) -> None:
+        """Collect one intent."""
+        namespace = intent.metadata.namespace
+        if namespace is not None:
+            self.add_namespace(namespace)
+        subject = intent.spec.subject
+        self.pod_labels.add(subject.pods)
+        self.add_namespace_selector(subject.namespaces)
+        self.accounts.update(subject.serviceAccounts or ())
+        for rule in _rules(intent):
+            for peer in (*(rule.peers or ()), *(rule.notPeers or ())):
+                self.add_peer(peer, namespace)
+            for spec in (*(rule.ports or ()), *(rule.notPorts or ())):
+                self.add_port(spec)
+
+    def add_peer(self, peer: Peer, namespace: str | None) -> None:
+        """Collect one peer."""
+        kind = peer.kind
+        if kind is PeerKind.ENDPOINTS:
+            self.pod_labels.add(peer.pods)
+            self.add_namespace_selector(peer.namespaces)
+            for name in peer.namespaceNames or ():
+                self.add_namespace(name)
+            self.accounts.update(peer.serviceAccounts or ())
+        elif kind is PeerKind.CIDR:
+            self.networks.extend(ipaddress.ip_network(c) for c in (peer.cidr, *peer.except_) if c is not None)
+        elif kind is PeerKind.FQDN:
+            self.fqdns.setdefault(peer.fqdn or "*", None)
+        elif kind is PeerKind.SERVICE and peer.service is not None:
+            svc_ns = peer.service.namespace or namespace or "default"
+            self.add_namespace(svc_ns)
+            self.services.setdefault((svc_ns, peer.service.name), None)
+            self.pod_labels.values.setdefault(SERVICE_LABEL, set()).add(peer.service.name)
+
+    def add_port(self, spec: PortSpec) -> None:
+        """Collect one port spec."""
+        if isinstance(spec.port, str):
+            protocols = self.named.setdefault(spec.port, [])
+            for proto in spec.protocol.expand():
+                if proto.value in PROTOCOLS and proto.value not in protocols:
+                    protocols.append(proto.value)
+        elif spec.port is not None:
+            self.ranges.add((spec.port, spec.endPort if spec.endPort is not None else spec.port))
+
+
+def _rules(intent: NetworkIntent) -> Iterator[Rule]:
+    yield from intent.spec.ingress or ()
+    yield from intent.spec.egress or ()
+
+
+# -- building the cluster ----------------------------------------------------------------------------------------
+
+def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
+    """A cluster on which any two of the policy sets that differ somewhere also differ (see module docstring)."""
+    facts = Facts.of(li.intent for policies in policy_sets for li in policies)
+    notes: list[str] = []
+    namespaces = _namespaces(facts)
+    fresh_ports, profiles = _port_profiles(facts)
+    accounts = [None, *sorted(facts.accounts - {"default"})]
+    per_state = len(namespaces) * len(accounts) * len(profiles)
+    states = facts.pod_labels.states(max(1, min(POD_STATES, MAX_PODS // per_state)))
+    if len(states) * per_state > MAX_PODS:
+        keep = max(1, MAX_PODS // per_state)
+        notes.append(f"pod label states cut from {len(states)} to {keep} (more than {MAX_PODS} pods)")
+        states = states[:keep]
+    pods = [
+        Pod.model_construct(namespace=ns.name, name=f"pod-{i}", labels=state, ip=None, ports=profile,
+                            serviceAccount=account)
+        for ns in namespaces
+        for i, (state, account, profile) in enumerate(itertools.product(states, accounts, profiles))
+    ]
+    allocator = _Allocator(facts.networks)
+    pods = allocator.place_pods(pods, namespaces[-1].name)
+    externals = allocator.externals() + _fqdn_externals(facts, allocator)
+    services = [Service(namespace=ns, name=name, selector={SERVICE_LABEL: name}) for ns, name in facts.services]
+    cluster = Cluster(namespaces, pods, externals, probes_for(facts, fresh_ports), services)
+    cluster.notes.extend(notes)
+    return cluster
+
+
+def _namespaces(facts: Facts) -> list[Namespace]:
+    out = [Namespace(name=name) for name in facts.namespaces if name != FRESH_NAMESPACE]
+    states = [s for s in facts.ns_labels.states(NAMESPACE_STATES) if s]
+    out.extend(Namespace(name=f"netpolx-ns-{i}", labels=state) for i, state in enumerate(states))
+    out.append(Namespace(name=FRESH_NAMESPACE))
+    return out
+
+
+def _port_profiles(facts: Facts) -> tuple[list[int], list[tuple[ContainerPort, ...]]]:
+    """Fresh port numbers of the named ports, and the container-port profiles pods take."""
+    if not facts.named:
+        return [], [()]
+    taken = {p for lo, hi in facts.ranges for p in (lo, hi)}
+    numbers: list[int] = []
+    candidate = FIRST_FRESH_PORT
+    while len(numbers) < len(facts.named):
+        if not any(lo - 1 <= candidate <= hi + 1 for lo, hi in facts.ranges) and candidate not in taken:
+            numbers.append(candidate)
+        candidate += 1
+    names = sorted(facts.named)
+    first = tuple(ContainerPort(name=n, port=numbers[i], protocol=facts.named[n][0] if facts.named[n] else "TCP")
+                  for i, n in enumerate(names))
+    profiles: list[tuple[ContainerPort, ...]] = [first, ()]
+    for i, name in enumerate(names):
+        for proto in facts.named[name][1:]:
+            profiles.append(tuple(ContainerPort(name=cp.name, port=cp.port, protocol=proto) if j == i else cp
+                                  for j, cp in enumerate(first)))
+    return numbers, profiles
+
+
+def probes_for(facts: Facts, extra_ports: Iterable[int] = ()) -> list[Probe]:
+    """Probes on every range boundary and its neighbours, the given ports, on TCP, UDP and SCTP."""
+    ports: set[int] = set(extra_ports)
+    for lo, hi in facts.ranges:
+        ports.update(p for p in (lo - 1, lo, hi, hi + 1) if 1 <= p <= 65535)
+    if not ports - set(extra_ports):
+        ports.add(80)
+    return [Probe(port, proto) for port in sorted(ports) for proto in PROTOCOLS]
+
+
+def probes_of(*policy_sets: Sequence[LoadedIntent]) -> list[Probe]:
+    """The probes a synthesized cluster would use for these policy sets (for clusters without probes)."""
+    facts = Facts.of(li.intent for policies in policy_sets for li in policies)
+    return probes_for(facts, _port_profiles(facts)[0])
+
+
+def _fqdn_names(pattern: str) -> list[str]:
+    if pattern == "*":
+        return ["netpolx-any.example"]
+    one = pattern.replace("*", "x")
+    names = [one, "a." + one]
+    if "." in one:
+        names.append(one.split(".", 1)[1])
+    if pattern.startswith("*."):
+        names.append("a.b." + pattern[2:])
+    return list(dict.fromkeys(names))
+
+
+def _fqdn_externals(facts: Facts, allocator: _Allocator) -> list[External]:
+    names = list(dict.fromkeys(n for pattern in facts.fqdns for n in _fqdn_names(pattern)))
+    out = []
+    for i, name in enumerate(names):
+        ip = allocator.take(i)
+        if ip is not None:
+            out.append(External(name=f"dns-{name}", ip=ip, fqdn=name))
+    return out
+
+
+class _Allocator:
+    """Hands out unused IPs region by region; regions are the pieces the CIDRs cut the address space into."""
+
+    PREFERRED = {4: int(ipaddress.ip_address("10.244.0.1")), 6: int(ipaddress.ip_address("fd00:10:244::1"))}
+
+    def __init__(self, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
+        self.regions: list[tuple[int, int, int]] = []  # (version, first, last)
+        for version, bits in ((4, 32), (6, 128)):
+            nets = [n for n in networks if n.version == version]
+            if version == 6 and not nets:
+                continue
+            cuts = sorted({0, 1 << bits} | {int(n.network_address) for n in nets}
+                          | {int(n.broadcast_address) + 1 for n in nets})
+            self.regions.extend((version, lo, hi - 1) for lo, hi in itertools.pairwise(cuts))
+        self.used: set[tuple[int, int]] = set()
+
+    def take(self, region: int) -> str | None:
+        """An unused IP in region `region` (modulo the count), or None when it is full."""
+        version, lo, hi = self.regions[region % len(self.regions)]
+        start = self.PREFERRED[version] if lo <= self.PREFERRED[version] <= hi else lo
+        for candidate in itertools.chain(range(start, min(hi, start + 4096) + 1), range(lo, min(start, lo + 4096))):
+            if (version, candidate) not in self.used and (candidate != 0 or lo == hi):
+                self.used.add((version, candidate))
+                return str(ipaddress.ip_address(candidate) if version == 4 else ipaddress.IPv6Address(candidate))
+        return None
+
+    def place_pods(self, pods: list[Pod], spare_namespace: str) -> list[Pod]:
+        """Give pods IPs round-robin over the regions; add bare pods until every region has one."""
+        out = list(pods)
+        extra = 0
+        while len(out) < len(self.regions):
+            out.append(Pod.model_construct(namespace=spare_namespace, name=f"ip-{extra}", labels={}, ip=None,
+                                           ports=(), serviceAccount=None))
+            extra += 1
+        return [p.model_copy(update={"ip": self.take(i)}) for i, p in enumerate(out)]
+
+    def externals(self) -> list[External]:
+        """One external endpoint per region."""
+        out = []
+        for i in range(len(self.regions)):
+            ip = self.take(i)
+            if ip is not None:
+                out.append(External(name=f"ext-{ip}", ip=ip))
+        return out
+
+
+__all__ = ["Facts", "LabelSpace", "probes_for", "probes_of", "synthesize_cluster"]
