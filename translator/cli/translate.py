@@ -51,9 +51,13 @@ def write_objects(objects: list[dict], output: str, output_dir: str | None) -> N
               help="yaml: multi-document YAML; json: a JSON List.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None,
               help="Write one file per object here instead of stdout (nothing is written on failure).")
+@click.option("--verify", "verify_output", is_flag=True,
+              help="Read the output back and check it allows exactly the connections the input allows; a changed "
+              "verdict that no diagnostic announced is an error (NPX120) and nothing is written.")
 @diagnostics_options
 def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform: str | None, acns: bool,
-              output: str, output_dir: str | None, diagnostics_format: str, error_level: str) -> None:
+              output: str, output_dir: str | None, verify_output: bool, diagnostics_format: str,
+              error_level: str) -> None:
     """Compile policies (intents or any supported engine's objects) to one engine.
 
     Exit 0 when everything translated exactly (warnings allowed), 1 when something cannot be expressed
@@ -70,6 +74,10 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
     stop_on_input_errors(diags, diagnostics_format)
     backend = get_backend(target.name)(target)
     compiled = compile_intents(loaded, backend, diags)
+    if verify_output and not diags.has_errors:
+        from translator.evaluator.translation import verify_translation
+
+        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags)
     if diags.has_errors and error_level in ("raise", "immediate"):
         finish(diags, diagnostics_format)
     emit(diags, diagnostics_format)

@@ -165,6 +165,10 @@ class Engine:
                 bits ^= low
         return [tuple(x) for x in lists]
 
+    def groups_positions(self, direction: Direction, endpoint: int) -> tuple[int, ...]:
+        """Positions of the intents that apply to `endpoint` in `direction`."""
+        return self._applicable[direction][endpoint]
+
     def groups(self, direction: Direction, endpoint: int) -> tuple[TierGroup, ...]:
         """The tier groups that apply to `endpoint` in `direction`, in evaluation order."""
         key = (direction, self._applicable[direction][endpoint])
