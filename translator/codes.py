@@ -160,3 +160,16 @@ CODES.update({
     GRAPH_NO_PROBES: "Graph: no probes (ports) to decide flows for.",
     NEEDS_COMPONENT: "A netpolx component this command needs is not available in this build.",
 })
+
+# Cilium target pitfalls (NPX300-NPX329), reported when compiling for Cilium (backends/cilium/pitfalls.py)
+CILIUM_NAMED_PORT = "NPX300"
+CILIUM_SCTP = "NPX301"
+CILIUM_EGRESS_WITHOUT_DNS = "NPX302"
+CILIUM_APISERVER_INGRESS = "NPX303"
+
+CODES.update({
+    CILIUM_NAMED_PORT: "Cilium: a named port; Cilium misbehaves when one name maps to several port numbers.",
+    CILIUM_SCTP: "Cilium: SCTP is only enforced when Cilium's SCTP support (beta) is enabled.",
+    CILIUM_EGRESS_WITHOUT_DNS: "Cilium: egress is isolated but no policy for the same pods allows DNS.",
+    CILIUM_APISERVER_INGRESS: "Cilium: the kube-apiserver entity may not match ingress on AKS and GKE.",
+})
