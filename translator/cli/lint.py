@@ -1,0 +1,121 @@
+"""`lint`: authoring mistakes in network policies, each with a stable code, file:line and a fix."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from translator import codes
+from translator.cli.common import finish, input_options, make_diagnostics, stop_on_input_errors
+from translator.diagnostics import Diagnostics
+from translator.intents import intents_from_documents
+from translator.lint import RULES, LintInput
+from translator.lint import lint as run_lint
+from translator.lint.rules import resolve
+from translator.lint.run import FixPlan, plan_fixes, read_file
+from translator.reporters import FORMATS
+from translator.source import documents, write_atomic
+
+if TYPE_CHECKING:
+    from translator.cluster import Cluster
+
+
+def load_cluster_option(path: str | None, diags: Diagnostics, fmt: str) -> Cluster | None:
+    """The `--cluster` file, or None; exits 2 on a bad file or when the cluster model is not available."""
+    if path is None:
+        return None
+    try:
+        from translator.cluster import load_cluster
+    except ImportError:
+        diags.error(codes.NEEDS_COMPONENT, "--cluster needs translator.cluster (the evaluator's cluster model), "
+                    "which this build does not have")
+        finish(diags, fmt)
+        raise AssertionError("unreachable") from None
+    cluster = load_cluster(path, diags)
+    stop_on_input_errors(diags, fmt)
+    return cluster
+
+
+def _rules_table() -> str:
+    lines = []
+    for r in RULES:
+        flags = ", ".join(f for f, on in (("--fix", r.fixable), ("needs --cluster", r.needs_cluster)) if on)
+        lines.append(f"{r.code}  {r.severity.value:<7}  {r.name}{f' ({flags})' if flags else ''}\n"
+                     f"        {r.summary}\n        Fix: {r.fix}\n")
+    return "".join(lines)
+
+
+@click.command()
+@input_options(required=False)
+@click.option("--cluster", default=None, metavar="PATH",
+              help="Cluster file (pods, namespaces): enables the rules that need pods, and makes others precise.")
+@click.option("--fix", is_flag=True, help="Write the fixes that are unambiguous back into the files (atomically; "
+              "comments kept where the edit allows, else the finding says so).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--select", default=None, metavar="CODES", help="Only these rules (codes or names, comma separated).")
+@click.option("--ignore", default=None, metavar="CODES", help="Skip these rules (codes or names, comma separated).")
+@click.option("--list-rules", is_flag=True, help="Print the rules (code, severity, name, what, fix) and exit.")
+@click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Format of the findings on stderr.")
+def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: bool, fail_on: str,
+         select: str | None, ignore: str | None, list_rules: bool, diagnostics_format: str) -> None:
+    """Find authoring mistakes: OR-of-peers meant as AND, default-deny egress without DNS, `name` namespace labels,
+    missing policyTypes, ipBlocks that also match pods, shadowed and redundant rules, duplicate policies, and (with
+    --cluster) policies that select nothing or isolate workloads nobody wrote policies for.
+
+    Findings go to stderr as diagnostics, each with its fix. An object annotated
+    `netpolx.io/lint-ignore: NPX603,or-of-peers` (or `all`) is not reported for those rules.
+    Exit 0 when nothing at or above --fail-on was found, 1 otherwise, 2 on bad input.
+
+    \b
+    Example:
+      netpolx lint -f samples/seed/
+      netpolx lint -f policies/ --cluster cluster.yaml --fix
+    """
+    if list_rules:
+        sys.stdout.write(_rules_table())
+        return
+    if not filenames:
+        raise click.UsageError("Missing option '-f' / '--filename'.")
+    diags = make_diagnostics()
+    selected = resolve(select) if select else None
+    skipped = resolve(ignore) if ignore else set()
+    model = load_cluster_option(cluster, diags, diagnostics_format)
+    inp = _load(filenames, recursive, model, diags, diagnostics_format)
+    findings = run_lint(inp, selected, skipped)
+    if fix:
+        plan = plan_fixes(findings, read_file)
+        _write(plan, diags, diagnostics_format)
+        if plan.texts:
+            fresh = make_diagnostics()
+            findings = run_lint(_load(filenames, recursive, model, fresh, diagnostics_format), selected, skipped)
+    for f in findings:
+        diags.add(f.diagnostic())
+    finish(diags, diagnostics_format, fail_on)
+
+
+def _load(filenames: tuple[str, ...], recursive: bool, model: Cluster | None, diags: Diagnostics,
+          fmt: str) -> LintInput:
+    docs = documents(filenames, diags, recursive)
+    loaded = intents_from_documents(docs, diags)
+    stop_on_input_errors(diags, fmt)
+    return LintInput(docs, loaded, model)
+
+
+def _write(plan: FixPlan, diags: Diagnostics, fmt: str) -> None:
+    try:
+        for name, text in sorted(plan.texts.items()):
+            write_atomic(Path(name), text)
+    except OSError as exc:
+        diags.error(codes.UNREADABLE, f"cannot write the fixes: {exc}")
+        finish(diags, fmt)
+    for f in plan.fixed:
+        assert f.fix is not None
+        note = f"; {f.fix.note}" if f.fix.note else ""
+        diags.info(codes.LINT_FIXED, f"fixed {f.rule.code} ({f.rule.name}){note}", f.location)
+    for f, why in plan.skipped:
+        diags.info(codes.LINT_NOT_FIXED, f"not fixed {f.rule.code} ({f.rule.name}): {why}", f.location)
