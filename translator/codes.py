@@ -173,3 +173,29 @@ CODES.update({
     CILIUM_EGRESS_WITHOUT_DNS: "Cilium: egress is isolated but no policy for the same pods allows DNS.",
     CILIUM_APISERVER_INGRESS: "Cilium: the kube-apiserver entity may not match ingress on AKS and GKE.",
 })
+
+# Calico engine and ordered -> additive lowering (NPX400-NPX429): backends/calico, translator/ordered.py
+CALICO_TIER = "NPX400"
+CALICO_NETWORKSET_SNAPSHOT = "NPX401"
+CALICO_DEFAULT_ORDER = "NPX402"
+CALICO_LAYOUT = "NPX403"
+CALICO_TIER_ORDER_UNKNOWN = "NPX404"
+CALICO_NO_MATCH = "NPX405"
+CALICO_NEEDS_ALP = "NPX406"
+ORDERED_NOT_ADDITIVE = "NPX410"
+ORDERED_LOWERED = "NPX411"
+
+CODES.update({
+    CALICO_TIER: "Calico: a generated policy names a tier; the Tier object must exist (with the stated order).",
+    CALICO_NETWORKSET_SNAPSHOT: "Calico: a (Global)NetworkSet was expanded into its CIDRs; later changes to the set "
+    "are not reflected.",
+    CALICO_DEFAULT_ORDER: "Calico: a policy without order (evaluated last in its tier, by name) got an explicit "
+    "intent order.",
+    CALICO_LAYOUT: "Calico: unordered intents with deny or pass rules, or rules that do not isolate, were laid out "
+    "as ordered Calico policies (explicit orders, trailing Pass) with the same meaning.",
+    CALICO_TIER_ORDER_UNKNOWN: "Calico: a tier's order is not known from the input.",
+    CALICO_NO_MATCH: "Calico: a rule or policy can never match and was left out.",
+    CALICO_NEEDS_ALP: "Calico: HTTP matches are only enforced with application layer policy.",
+    ORDERED_NOT_ADDITIVE: "Ordered (first-match) rules, deny or pass rules have no equivalent additive form here.",
+    ORDERED_LOWERED: "Ordered (first-match) rules, deny or pass rules were compiled into equivalent allow rules.",
+})
