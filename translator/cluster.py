@@ -314,8 +314,7 @@ def _report(diags: Diagnostics, exc: ValidationError, ref: SourceRef, what: str,
     for e in exc.errors():
         path = (*prefix, *(p for p in e["loc"] if isinstance(p, (str, int))))
         code = codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE
-        dotted = SourceLocation(path=path).field_path or "document"
-        msg = f"{dotted}: " + e["msg"].removeprefix("Value error, ")
+        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = f"unknown field {path[-1]!r}"
         elif e["type"] == "missing":
