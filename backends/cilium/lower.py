@@ -1,0 +1,138 @@
+"""Exact rewrites of an intent into the shapes a CiliumNetworkPolicy can hold (model to model).
+
+Each pass keeps the allowed traffic the same; the capability table announces each one (LOWERED), except the
+DNS rule added for FQDN peers, which allows more and is announced as a change (pitfalls.py).
+"""
+
+from __future__ import annotations
+
+from translator.model import (
+    DNS_RULE,
+    Action,
+    Direction,
+    ICMPMatch,
+    NetworkIntent,
+    Peer,
+    PeerKind,
+    PortSpec,
+    Protocol,
+    Rule,
+    is_dns_rule,
+)
+
+RANGE_EXPANSION_LIMIT = 40
+"""Port ranges of at most this many ports are written as single ports for Cilium < 1.17 (which has no
+`endPort`); wider ranges are refused. 40 is also the most ports one Cilium PortRule may list."""
+
+ICMP_TYPES = range(256)
+FQDN_DNS_DESCRIPTION = "DNS to kube-dns, added so Cilium can learn the IPs of the FQDN peers"
+
+
+def map_rules(intent: NetworkIntent, fn: object) -> NetworkIntent:
+    """The intent with `fn(rule, direction) -> list[Rule]` applied to every rule."""
+    update: dict[str, tuple[Rule, ...] | None] = {}
+    for direction in Direction:
+        rules = intent.rules(direction)
+        if intent.has_section(direction):
+            update[direction.value] = tuple(r for rule in rules for r in fn(rule, direction))  # type: ignore[operator]
+    spec = intent.spec.model_copy(update=update)
+    return intent.model_copy(update={"spec": spec})
+
+
+def drop_log_rules(rule: Rule, direction: Direction) -> list[Rule]:
+    """Log rules have no traffic effect."""
+    return [] if rule.action is Action.LOG else [rule]
+
+
+def can_fold_not_peers(rule: Rule) -> bool:
+    """Whether `notPeers` can become `except` blocks: every peer and every negated peer is a CIDR."""
+    peers, negated = rule.peers or (), rule.notPeers or ()
+    return bool(peers) and all(p.kind is PeerKind.CIDR for p in (*peers, *negated))
+
+
+def fold_not_peers(rule: Rule, direction: Direction) -> list[Rule]:
+    """CIDR peers minus CIDR notPeers: a covered peer disappears, a contained block becomes an except."""
+    if not rule.notPeers or not can_fold_not_peers(rule):
+        return [rule]
+    negated = [p.network for p in rule.notPeers]
+    peers: list[Peer] = []
+    for peer in rule.peers or ():
+        net = peer.network
+        assert net is not None
+        if any(n is not None and n.version == net.version and net.subnet_of(n) for n in negated):  # type: ignore[arg-type]
+            continue
+        inside = [str(n) for n in negated if n is not None and n.version == net.version and n != net
+                  and n.subnet_of(net)]  # type: ignore[arg-type]
+        peers.append(Peer.model_validate({"cidr": peer.cidr, "except": sorted({*peer.except_, *inside})}))
+    if not peers:
+        return []  # every peer is excluded: the rule matches nothing
+    return [rule.model_copy(update={"peers": tuple(peers), "notPeers": None})]
+
+
+def range_size(port: PortSpec) -> int:
+    """How many ports a numeric spec covers (0 for named or all-ports specs)."""
+    rng = port.numeric_range()
+    return rng[1] - rng[0] + 1 if rng else 0
+
+
+def expand_ranges(rule: Rule, direction: Direction) -> list[Rule]:
+    """Port ranges as single ports (for Cilium < 1.17); only called when every range is small enough."""
+    if not rule.ports or not any(p.is_range for p in rule.ports):
+        return [rule]
+    ports: list[PortSpec] = []
+    for spec in rule.ports:
+        rng = spec.numeric_range()
+        if spec.is_range and rng is not None:
+            ports.extend(PortSpec(protocol=spec.protocol, port=n) for n in range(rng[0], rng[1] + 1))
+        else:
+            ports.append(spec)
+    return [rule.model_copy(update={"ports": tuple(dict.fromkeys(ports))})]
+
+
+def expand_icmp_types(rule: Rule, direction: Direction) -> list[Rule]:
+    """An ICMP port spec without a type (every ICMP message) as every type 0-255: Cilium needs a type."""
+    if not rule.ports or not any(p.protocol in (Protocol.ICMP, Protocol.ICMPV6) and p.icmp is None
+                                 for p in rule.ports):
+        return [rule]
+    ports: list[PortSpec] = []
+    for spec in rule.ports:
+        if spec.protocol in (Protocol.ICMP, Protocol.ICMPV6) and spec.icmp is None:
+            ports.extend(PortSpec(protocol=spec.protocol, icmp=ICMPMatch(type=t)) for t in ICMP_TYPES)
+        else:
+            ports.append(spec)
+    return [rule.model_copy(update={"ports": tuple(dict.fromkeys(ports))})]
+
+
+def has_fqdn(intent: NetworkIntent) -> bool:
+    """Whether an egress allow rule names a DNS peer."""
+    return any(p.kind is PeerKind.FQDN for r in intent.rules(Direction.EGRESS) if r.action is Action.ALLOW
+               for p in r.peers or ())
+
+
+def is_fqdn_dns_rule(rule: Rule) -> bool:
+    """An egress rule that can carry Cilium's DNS L7 rule: the DNS rule of the intent model, without HTTP."""
+    return rule.http is None and is_dns_rule(rule)
+
+
+def needs_dns_rule(intent: NetworkIntent) -> bool:
+    """Whether FQDN peers are used but no egress rule allows DNS to carry `rules.dns` (one will be added)."""
+    return has_fqdn(intent) and not any(is_fqdn_dns_rule(r) for r in intent.rules(Direction.EGRESS))
+
+
+def add_fqdn_dns_rule(intent: NetworkIntent) -> NetworkIntent:
+    """The intent with the kube-dns egress rule Cilium needs to learn FQDN IPs, when it has none."""
+    if not needs_dns_rule(intent):
+        return intent
+    rule = DNS_RULE.model_copy(update={"description": FQDN_DNS_DESCRIPTION})
+    spec = intent.spec.model_copy(update={"egress": (*intent.rules(Direction.EGRESS), rule)})
+    return intent.model_copy(update={"spec": spec})
+
+
+def lower(intent: NetworkIntent, endport: bool) -> NetworkIntent:
+    """Every exact rewrite, in order; `endport` says whether the target has `endPort` (Cilium >= 1.17)."""
+    intent = map_rules(intent, drop_log_rules)
+    intent = map_rules(intent, fold_not_peers)
+    if not endport:
+        intent = map_rules(intent, expand_ranges)
+    intent = map_rules(intent, expand_icmp_types)
+    return add_fqdn_dns_rule(intent)

@@ -1,0 +1,118 @@
+"""Migration pitfalls reported when the target is Cilium (migration-pitfalls.md P05, P06, P13, P14, P20, P22).
+
+The ipBlock divergence (P01) and `endPort` below 1.17 (P06) come from the capability checks themselves
+(CiliumBackend.support_for); this module adds the warnings that do not change the translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from backends.cilium.lower import needs_dns_rule
+from translator import codes
+from translator.diagnostics import Diagnostics, SourceLocation
+from translator.loaded import LoadedIntent
+from translator.model import Action, Direction, Entity, NetworkIntent, PortSpec, Protocol, Rule, expand_dns
+
+Locate = Callable[[tuple[str | int, ...]], SourceLocation]
+
+
+def _ports(intent: NetworkIntent) -> Iterator[tuple[tuple[str | int, ...], PortSpec]]:
+    for direction in Direction:
+        for i, rule in enumerate(intent.rules(direction)):
+            for j, port in enumerate(rule.ports or ()):
+                yield ("spec", direction.value, i, "ports", j), port
+
+
+def named_ports(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
+    """P05: named ports (Cilium misbehaves when one name maps to different numbers on the selected pods)."""
+    for path, port in _ports(intent):
+        if port.is_named:
+            diags.warning(codes.CILIUM_NAMED_PORT, f"{intent.ref}: named port {port.port!r}: Cilium enforces it "
+                          "wrongly when pods use the same name for different port numbers (cilium/cilium#30003); "
+                          "prefer the number if every pod uses the same one", locate((*path, "port")),
+                          feature="named-port")
+
+
+def sctp(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
+    """P22: SCTP needs Cilium's SCTP support (beta, off by default)."""
+    for path, port in _ports(intent):
+        if port.protocol is Protocol.SCTP:
+            diags.warning(codes.CILIUM_SCTP, f"{intent.ref}: {port}: Cilium enforces SCTP only with its SCTP "
+                          "support enabled (`sctp.enabled=true`, beta); without it this SCTP traffic is dropped",
+                          locate((*path, "protocol")), feature="protocol-sctp")
+
+
+def apiserver_ingress(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
+    """P20: on AKS and GKE control-plane traffic reaches pods through the nodes, not as kube-apiserver."""
+    for i, rule in enumerate(intent.rules(Direction.INGRESS)):
+        for j, peer in enumerate(rule.peers or ()):
+            if peer.entity is Entity.KUBE_APISERVER:
+                diags.warning(codes.CILIUM_APISERVER_INGRESS, f"{intent.ref}: ingress from the kube-apiserver "
+                              "entity may not match on AKS and GKE (the API server's calls arrive through the nodes, "
+                              "with the remote-node identity); allow remote-node as well, or use the cluster entity",
+                              locate(("spec", "ingress", i, "peers", j, "entity")), feature="entity-kube-apiserver")
+
+
+def fqdn_dns(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
+    """P14: FQDN peers without a DNS rule: one is added (a change, announced here)."""
+    if needs_dns_rule(expand_dns(intent)):
+        diags.warning(codes.CHANGED, f"{intent.ref}: DNS-name peers need Cilium's DNS proxy to see the pods' "
+                      "queries, so an egress rule was added: allow UDP and TCP 53 to pods k8s-app=kube-dns in "
+                      "kube-system, with rules.dns matchPattern '*'. Add `allowDNS: true` to the intent to make "
+                      "this explicit", locate(("spec", "egress")), feature="fqdn-exact")
+
+
+def _covers(rule: Rule, protocol: Protocol) -> bool:
+    """Whether an allow rule's ports include port 53 of `protocol` (named ports count, to stay quiet)."""
+    if rule.action is not Action.ALLOW:
+        return False
+    if not rule.ports:
+        return True
+    for spec in rule.ports:
+        if spec.protocol not in (protocol, Protocol.ANY):
+            continue
+        rng = spec.numeric_range()
+        if spec.port is None or spec.is_named or (rng is not None and rng[0] <= 53 <= rng[1]):
+            return True
+    return False
+
+
+def allows_dns(intent: NetworkIntent) -> bool:
+    """Whether the intent allows egress UDP and TCP 53 (to any peer)."""
+    rules = intent.rules(Direction.EGRESS)
+    return all(any(_covers(r, proto) for r in rules) for proto in (Protocol.UDP, Protocol.TCP))
+
+
+def _may_select_same_pods(provider: NetworkIntent, intent: NetworkIntent) -> bool:
+    """A lenient guess (no cluster facts): cluster-wide intents, or same namespace with a subject at least as wide."""
+    if provider.is_cluster_scoped:
+        return True
+    if provider.metadata.namespace != intent.metadata.namespace:
+        return False
+    pods, sub = provider.spec.subject, intent.spec.subject
+    return (pods.pods.is_empty() or pods.pods == sub.pods) and pods.serviceAccounts in (None, sub.serviceAccounts)
+
+
+def egress_without_dns(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
+    """P13: egress isolated, but no intent that may select the same pods allows DNS."""
+    intents = [expand_dns(li.intent) for li in loaded]
+    providers = [i for i in intents if allows_dns(i)]
+    for li, intent in zip(loaded, intents, strict=True):
+        if not intent.isolates(Direction.EGRESS):
+            continue
+        if any(_may_select_same_pods(p, intent) for p in providers):
+            continue
+        path = ("spec", "isolate") if intent.spec.isolate is not None else ("spec", "egress")
+        diags.warning(codes.CILIUM_EGRESS_WITHOUT_DNS, f"{intent.ref} isolates egress, but no policy for the same "
+                      "pods allows DNS (UDP and TCP 53): name resolution will time out. Add `allowDNS: true`",
+                      li.locate(path), feature="default-deny")
+
+
+def check(intent: NetworkIntent, locate: Locate, diags: Diagnostics, aks: bool) -> None:
+    """Every per-intent pitfall."""
+    named_ports(intent, locate, diags)
+    if not aks:  # on AKS SCTP is refused outright
+        sctp(intent, locate, diags)
+    apiserver_ingress(intent, locate, diags)
+    fqdn_dns(intent, locate, diags)

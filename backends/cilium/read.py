@@ -1,0 +1,475 @@
+"""CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy -> intents: the generator in reverse.
+
+Every implicit Cilium meaning is made explicit:
+
+* one intent per rule (`spec`, then each entry of `specs`), named `<name>`, or `<name>-<i>` when there are
+  several;
+* isolation by section presence (a non-empty `ingress`/`ingressDeny`, resp. egress) unless `enableDefaultDeny`
+  says otherwise;
+* `k8s:` / `any:` key prefixes dropped; `io.kubernetes.pod.namespace` becomes namespace names (Exists: all
+  namespaces), `io.cilium.k8s.namespace.labels.<key>` a namespace selector, and
+  `io.cilium.k8s.policy.serviceaccount` service accounts; a `reserved:<entity>` selector an entity;
+* in a CNP a peer selector without namespace key is pinned to the policy namespace (`{}` = this namespace), as
+  Cilium does; in a CCNP it covers all namespaces;
+* an omitted or ANY protocol is ANY (TCP, UDP and SCTP); port `0` is every port;
+* a rule without peers and ports (`{}`) allows nothing; L4-only rules allow any peer.
+
+Anything the intent model cannot hold is an error naming the field (NPX110), never dropped: Kafka and other L7
+protocols, DNS rules that filter names, `fromRequires`/`toRequires`, `authentication`, `toGroups`,
+`from/toNodes`, `cidrGroupRef`, `nodeSelector`, TLS interception, header matches with secrets or mismatch
+actions, ClusterMesh cluster labels, and selectors that can match non-pod identities. Fields with no traffic
+effect (`labels`, `log`) are ignored with a note; `description` is kept in an annotation.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from pydantic import ValidationError
+
+from backends.cilium import native as n
+from backends.cilium.generate import CCNP, DESCRIPTION_ANNOTATION
+from backends.cilium.icmp import icmp_type
+from backends.cilium.selectors import (
+    NAMESPACE_NAME_LABEL,
+    SelectorError,
+    entity_of,
+    namespace_part,
+    parse,
+    selector_of,
+)
+from translator import codes
+from translator.diagnostics import Diagnostics
+from translator.model import (
+    API_VERSION,
+    KIND,
+    Action,
+    Direction,
+    Entity,
+    HTTPRule,
+    LabelSelector,
+    NetworkIntent,
+    Operator,
+    Peer,
+    PortSpec,
+    Protocol,
+    Requirement,
+    Rule,
+)
+from translator.source import Document
+
+DEFAULT_NAMESPACE = "default"
+PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP, "ANY": Protocol.ANY}
+Path = tuple[str | int, ...]
+
+
+class Refused(Exception):
+    """A field the intent model cannot hold (NPX110)."""
+
+    def __init__(self, path: Path, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.path, self.field = path, field_name
+
+
+class Invalid(Exception):
+    """A malformed value (NPX004)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _refuse_present(obj: Any, fields: tuple[str, ...], path: Path, why: str) -> None:
+    for name in fields:
+        value = getattr(obj, name)
+        if value is not None:
+            raise Refused((*path, name), name, f"{name} {why}")
+
+
+class Reader:
+    """Reads the rules of one Cilium policy object."""
+
+    def __init__(self, doc: Document, cluster: bool, namespace: str | None, diags: Diagnostics) -> None:
+        self.doc, self.cluster, self.namespace, self.diags = doc, cluster, namespace, diags
+
+    def note(self, message: str, path: Path, warning: bool = False) -> None:
+        """An IMPORT_NOTE diagnostic."""
+        report = self.diags.warning if warning else self.diags.info
+        report(codes.IMPORT_NOTE, f"{self.doc.kind} {self.doc.name}: {message}", self.doc.locate(*path))
+
+    # -- selectors --------------------------------------------------------------------------------------------
+
+    def subject(self, rule: n.Rule, path: Path) -> dict[str, Any]:
+        """The intent subject of a rule's endpointSelector."""
+        if rule.nodeSelector is not None:
+            raise Refused((*path, "nodeSelector"), "nodeSelector",
+                          "nodeSelector (a host policy for nodes) has no equivalent: intents select pods")
+        if rule.endpointSelector is None:
+            raise Invalid(path, "a rule needs endpointSelector (or nodeSelector)")
+        where = (*path, "endpointSelector")
+        parsed = self._parse(rule.endpointSelector, where)
+        if parsed.reserved:
+            raise Refused(where, "endpointSelector", "an endpointSelector on reserved identities "
+                          f"({', '.join(parsed.reserved)}) has no equivalent: intents select pods")
+        out: dict[str, Any] = {"pods": selector_of(parsed.pods)}
+        if parsed.service_accounts is not None:
+            out["serviceAccounts"] = tuple(sorted(parsed.service_accounts))
+        if not self.cluster:
+            if parsed.namespace_terms:
+                raise Refused(where, "endpointSelector", "namespace-label terms in the endpointSelector of a "
+                              "namespaced policy have no equivalent (use a CiliumClusterwideNetworkPolicy)")
+            other = parsed.namespace_negative or parsed.namespace_names not in (None, {self.namespace})
+            if other:
+                raise Refused(where, "endpointSelector", "a namespace term naming another namespace in the "
+                              "endpointSelector of a CiliumNetworkPolicy (Cilium forces the policy's own namespace "
+                              "and may then select nothing)")
+            return out
+        names, nsel = namespace_part(parsed) if parsed.has_namespace_key or parsed.namespace_terms else (None, None)
+        out["namespaces"] = _namespaces_with_names(names, nsel)
+        return out
+
+    def _parse(self, sel: n.Selector, path: Path) -> Any:
+        try:
+            return parse(sel.raw())
+        except SelectorError as exc:
+            raise Refused(path, exc.field, str(exc)) from exc
+        except ValueError as exc:
+            raise Invalid(path, str(exc)) from exc
+
+    def endpoint_peer(self, sel: n.Selector, path: Path) -> Peer | None:
+        """The peer of one from/toEndpoints selector; None when it selects nothing."""
+        parsed = self._parse(sel, path)
+        if parsed.reserved:
+            try:
+                return Peer(entity=entity_of(parsed, "reserved:" + parsed.reserved[0]))
+            except SelectorError as exc:
+                raise Refused(path, exc.field, str(exc)) from exc
+        if parsed.namespace_names == set() or parsed.service_accounts == set():
+            return None
+        pods = selector_of(parsed.pods) if parsed.pods else None
+        accounts = tuple(sorted(parsed.service_accounts)) if parsed.service_accounts is not None else None
+        scoped = parsed.has_namespace_key or (parsed.namespace_terms and not self.cluster)
+        if scoped and not parsed.selects_only_pods:
+            raise Refused(path, "matchExpressions", "a selector whose namespace terms are all negative also "
+                          "matches endpoints that are not pods (world, host, ...); add a positive namespace term")
+        if parsed.namespace_terms and not parsed.has_namespace_key and not self.cluster:
+            self.note("a namespace-label selector without io.kubernetes.pod.namespace is read as Cilium >= 1.16 "
+                      "reads it (any namespace with those labels); older Cilium pins it to the policy namespace",
+                      path)
+        names, nsel = namespace_part(parsed) if (scoped or parsed.namespace_terms) else (None, None)
+        if self.cluster and names is None and nsel is not None and nsel.is_empty():
+            nsel = None  # `io.kubernetes.pod.namespace Exists` is what a CCNP peer means anyway
+        if pods is None and accounts is None and names is None and nsel is None:
+            pods = LabelSelector()
+        return Peer(pods=pods, namespaces=nsel, namespaceNames=names, serviceAccounts=accounts)
+
+    # -- peers ------------------------------------------------------------------------------------------------
+
+    def peers(self, rule: Any, direction: Direction, path: Path) -> tuple[list[Peer], bool]:
+        """(peers, has_l3): the peers of a rule, and whether it names any L3 peer at all."""
+        pre = "from" if direction is Direction.INGRESS else "to"
+        refused = ("Requires", "Nodes", "Groups")
+        _refuse_present(rule, tuple(pre + r for r in refused), path, "has no equivalent in the intent model")
+        has_l3 = False
+        peers: list[Peer] = []
+        for field_name, reader in ((pre + "Endpoints", self._endpoints), (pre + "CIDR", self._cidrs),
+                                   (pre + "CIDRSet", self._cidr_set), (pre + "Entities", self._entities),
+                                   ("toFQDNs", self._fqdns), ("toServices", self._services)):
+            values = getattr(rule, field_name, None)
+            if values is None:
+                continue
+            where = (*path, field_name)
+            if not values:
+                raise Refused(where, field_name, f"an empty {field_name} list: Cilium versions disagree on whether "
+                              "it selects nothing or everything")
+            has_l3 = True
+            peers.extend(p for i, v in enumerate(values) if (p := reader(v, (*where, i))) is not None)
+        return peers, has_l3
+
+    def _endpoints(self, sel: n.Selector, path: Path) -> Peer | None:
+        return self.endpoint_peer(sel, path)
+
+    def _cidrs(self, text: str, path: Path) -> Peer | None:
+        return self._cidr(text, [], path)
+
+    def _cidr_set(self, rule: n.CIDRRule, path: Path) -> Peer | None:
+        _refuse_present(rule, ("cidrGroupRef", "cidrGroupSelector"), path,
+                        "refers to CiliumCIDRGroup objects, which are not part of the input")
+        if rule.cidr is None:
+            raise Invalid(path, "a CIDR rule needs cidr")
+        return self._cidr(rule.cidr, rule.except_ or [], path)
+
+    def _cidr(self, text: str, excepts: list[str], path: Path) -> Peer | None:
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+            blocks = [ipaddress.ip_network(e, strict=False) for e in excepts]
+        except ValueError as exc:
+            raise Invalid(path, f"invalid CIDR: {exc}") from exc
+        if any(b.version == net.version and net.subnet_of(b) for b in blocks):  # type: ignore[arg-type]
+            return None  # the except removes the whole block
+        try:
+            return Peer.model_validate({"cidr": str(net), "except": [str(b) for b in blocks]})
+        except ValidationError as exc:
+            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+    def _entities(self, name: str, path: Path) -> Peer | None:
+        if name == "none":
+            return None
+        try:
+            return Peer(entity=Entity(name))
+        except ValueError as exc:
+            raise Refused(path, name, f"entity {name!r} has no equivalent in the intent model") from exc
+
+    def _fqdns(self, sel: n.FQDNSelector, path: Path) -> Peer | None:
+        name = sel.matchName if sel.matchName is not None else sel.matchPattern
+        if name is None or (sel.matchName is not None and sel.matchPattern is not None):
+            raise Invalid(path, "a toFQDNs entry needs exactly one of matchName or matchPattern")
+        if sel.matchPattern is not None and "**" in sel.matchPattern:
+            raise Refused((*path, "matchPattern"), "matchPattern",
+                          f"matchPattern {sel.matchPattern!r}: '**' (several labels) has no equivalent")
+        if sel.matchName is not None and "*" in sel.matchName:
+            raise Invalid(path, f"matchName {sel.matchName!r} cannot contain '*' (use matchPattern)")
+        try:
+            return Peer(fqdn=name)
+        except ValidationError as exc:
+            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+    def _services(self, svc: n.Service, path: Path) -> Peer | None:
+        _refuse_present(svc, ("k8sServiceSelector",), path,
+                        "(Services chosen by labels) has no equivalent; name the Services")
+        ref = svc.k8sService
+        if ref is None or not ref.serviceName:
+            raise Invalid(path, "a toServices entry needs k8sService.serviceName")
+        if ref.namespace is None and self.cluster:
+            raise Refused((*path, "k8sService"), "k8sService", "a Service without namespace in a cluster-wide "
+                          "policy has no equivalent")
+        try:
+            return Peer.model_validate({"service": {"name": ref.serviceName, "namespace": ref.namespace}})
+        except ValidationError as exc:
+            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+    # -- ports ------------------------------------------------------------------------------------------------
+
+    def port_spec(self, pp: n.PortProtocol, path: Path) -> PortSpec:
+        """One PortProtocol: protocol made explicit (omitted = ANY), port 0 = every port."""
+        name = (pp.protocol or "ANY").upper()
+        proto = PROTOCOLS.get(name)
+        if proto is None:
+            raise Refused((*path, "protocol"), "protocol", f"protocol {pp.protocol} has no equivalent "
+                          "(TCP, UDP, SCTP or ANY)")
+        port: int | str | None = pp.port
+        if isinstance(port, str) and port.strip().isdigit():
+            port = int(port)
+        if port in (0, "", None):
+            return PortSpec(protocol=proto)
+        end = pp.endPort if isinstance(port, int) and pp.endPort and pp.endPort > port else None
+        try:
+            return PortSpec(protocol=proto, port=port.lower() if isinstance(port, str) else port, endPort=end)
+        except ValidationError as exc:
+            raise Invalid((*path, "port"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+
+    def ports(self, specs: list[n.PortProtocol] | None, path: Path) -> list[PortSpec]:
+        """Every PortProtocol of a PortRule; none listed = every port of TCP, UDP and SCTP."""
+        if not specs:
+            return [PortSpec(protocol=Protocol.ANY)]
+        return [self.port_spec(pp, (*path, "ports", i)) for i, pp in enumerate(specs)]
+
+    def http(self, rules: list[n.HTTPRule], path: Path) -> tuple[HTTPRule, ...]:
+        """HTTP rules; header matches with secrets or mismatch actions are refused."""
+        out = []
+        for i, h in enumerate(rules):
+            where = (*path, i)
+            headers: list[dict[str, str]] = []
+            for text in h.headers or []:
+                name, _, value = text.partition(" ")
+                headers.append({"name": name.rstrip(":")} | ({"value": value.strip()} if value.strip() else {}))
+            for j, m in enumerate(h.headerMatches or []):
+                _refuse_present(m, ("secret", "mismatch"), (*where, "headerMatches", j),
+                                "has no equivalent (intents match header values given in the policy, and drop "
+                                "requests that do not match)")
+                if m.value is None:
+                    raise Refused((*where, "headerMatches", j), "headerMatches",
+                                  "a headerMatches entry without value has no equivalent")
+                headers.append({"name": m.name, "value": m.value})
+            data = {"method": h.method or None, "path": h.path or None, "host": h.host or None, "headers": headers}
+            try:
+                out.append(HTTPRule.model_validate({k: v for k, v in data.items() if v}))
+            except ValidationError as exc:
+                raise Refused(where, "http", exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+        return tuple(out)
+
+    def l7(self, rules: n.L7Rules, path: Path) -> tuple[HTTPRule, ...] | None:
+        """The HTTP rules of a PortRule (None = plain L4); only the allow-all DNS rule is accepted for DNS."""
+        _refuse_present(rules, ("kafka", "l7proto", "l7"), path, "(an L7 protocol other than HTTP) has no "
+                        "equivalent in the intent model")
+        if rules.dns and not any(d.matchPattern == "*" for d in rules.dns):
+            raise Refused((*path, "dns"), "rules.dns", "a DNS rule that filters the names pods may resolve "
+                          "has no equivalent (only matchPattern '*', which lets Cilium learn FQDN IPs)")
+        if rules.http:
+            return self.http(rules.http, (*path, "http"))
+        return None
+
+    def port_groups(self, rule: Any, deny: bool, path: Path) -> list[tuple[tuple[PortSpec, ...] | None,
+                                                                          tuple[HTTPRule, ...] | None]]:
+        """(ports, http) per intent rule: plain ports together, each PortRule with HTTP rules on its own."""
+        plain: list[PortSpec] = []
+        with_http: list[tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None]] = []
+        for i, pr in enumerate(rule.toPorts or []):
+            where = (*path, "toPorts", i)
+            specs = self.ports(pr.ports, where)
+            if not deny:
+                _refuse_present(pr, ("serverNames", "terminatingTLS", "originatingTLS", "listener"), where,
+                                "(TLS interception / Envoy listeners) has no equivalent in the intent model")
+            http = self.l7(pr.rules, (*where, "rules")) if not deny and pr.rules is not None else None
+            if http is not None:
+                with_http.append((tuple(specs), http))
+            else:
+                plain.extend(specs)
+        plain.extend(self.icmps(rule.icmps or [], (*path, "icmps")))
+        if not rule.toPorts and not rule.icmps:
+            return [(None, None)]
+        return ([(tuple(dict.fromkeys(plain)), None)] if plain else []) + with_http
+
+    def icmps(self, rules: list[n.ICMPRule], path: Path) -> list[PortSpec]:
+        """ICMP / ICMPv6 types."""
+        out = []
+        for i, r in enumerate(rules):
+            for j, f in enumerate(r.fields or []):
+                where = (*path, i, "fields", j)
+                family = f.family or "IPv4"
+                try:
+                    proto, number = icmp_type(family, f.type)
+                except ValueError as exc:
+                    raise Invalid(where, str(exc)) from exc
+                out.append(PortSpec.model_validate({"protocol": proto, "icmp": {"type": number}}))
+        return out
+
+    # -- rules ------------------------------------------------------------------------------------------------
+
+    def rules(self, rules: list[Any] | None, direction: Direction, action: Action, path: Path) -> list[Rule]:
+        """Intent rules of one Cilium section."""
+        out: list[Rule] = []
+        for i, rule in enumerate(rules or []):
+            where = (*path, i)
+            if action is Action.ALLOW:
+                _refuse_present(rule, ("authentication",), where, "(mutual authentication) has no equivalent")
+            peers, has_l3 = self.peers(rule, direction, where)
+            if has_l3 and not peers:
+                continue  # every peer selects nothing: the rule allows (denies) nothing
+            groups = self.port_groups(rule, action is Action.DENY, where)
+            if not has_l3 and groups == [(None, None)]:
+                continue  # `{}`: isolates, allows nothing
+            for ports, http in groups:
+                out.append(Rule(action=action, peers=tuple(peers) or None, ports=ports, http=http))
+        return out
+
+
+def _namespaces_with_names(names: tuple[str, ...] | None, nsel: LabelSelector | None) -> LabelSelector | None:
+    """A CCNP subject's namespace part as one namespace selector (names via kubernetes.io/metadata.name)."""
+    if names is None:
+        return None if nsel is None or nsel.is_empty() else nsel
+    req = Requirement(key=NAMESPACE_NAME_LABEL, operator=Operator.IN, values=names)
+    base = nsel or LabelSelector()
+    return LabelSelector(matchLabels=base.matchLabels, matchExpressions=(*base.matchExpressions, req)).canonical()
+
+
+def isolation(rule: n.Rule) -> list[Direction]:
+    """Directions the rule puts into default deny: a non-empty section, unless enableDefaultDeny says otherwise."""
+    out = []
+    for direction, allow, deny in ((Direction.INGRESS, rule.ingress, rule.ingressDeny),
+                                   (Direction.EGRESS, rule.egress, rule.egressDeny)):
+        explicit = getattr(rule.enableDefaultDeny, direction.value) if rule.enableDefaultDeny else None
+        if explicit if explicit is not None else bool(allow or deny):
+            out.append(direction)
+    return out
+
+
+def _has_dns_rule(rule: n.Rule) -> bool:
+    return any(pr.rules is not None and pr.rules.dns for e in rule.egress or [] for pr in e.toPorts or [])
+
+
+def read_rule(reader: Reader, rule: n.Rule, meta: dict[str, Any], path: Path) -> NetworkIntent:
+    """One Cilium rule as an intent."""
+    if not any((rule.ingress, rule.ingressDeny, rule.egress, rule.egressDeny)):
+        raise Invalid(path, "Cilium rejects a rule without ingress, ingressDeny, egress or egressDeny rules")
+    spec: dict[str, Any] = {"scope": "Cluster" if reader.cluster else "Namespaced",
+                            "subject": reader.subject(rule, path),
+                            "isolate": [d.value for d in isolation(rule)]}
+    for direction in Direction:
+        d = direction.value
+        rules = [*reader.rules(getattr(rule, d), direction, Action.ALLOW, (*path, d)),
+                 *reader.rules(getattr(rule, d + "Deny"), direction, Action.DENY, (*path, d + "Deny"))]
+        if rules:
+            spec[d] = tuple(rules)
+    for name in ("labels", "log"):
+        if getattr(rule, name) is not None:
+            reader.note(f"{name} is ignored (it has no effect on traffic)", (*path, name))
+    if any(e.toFQDNs for e in rule.egress or []) and not _has_dns_rule(rule):
+        reader.note("toFQDNs without a DNS rule (rules.dns on port 53) in the same policy: Cilium learns the "
+                    "names' addresses only if another policy for these pods has one", (*path, "egress"), True)
+    if rule.description:
+        meta = {**meta, "annotations": {**meta.get("annotations", {}), DESCRIPTION_ANNOTATION: rule.description}}
+    return NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec})
+
+
+def _validate(doc: Document, diags: Diagnostics) -> n.CiliumPolicy | None:
+    try:
+        return n.CiliumPolicy.model_validate(doc.data)
+    except ValidationError as exc:
+        for e in exc.errors():
+            path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            code = codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE
+            diags.error(code, f"{doc.kind} {doc.name}: {e['msg'].removeprefix('Value error, ')}",
+                        doc.locate(*path))
+        return None
+
+
+def _namespace(policy: n.CiliumPolicy, doc: Document, cluster: bool, diags: Diagnostics) -> str | None:
+    namespace = policy.metadata.namespace
+    if cluster:
+        if namespace is not None:
+            diags.info(codes.IMPORT_NOTE, f"{doc.kind} {doc.name}: metadata.namespace is ignored (the policy is "
+                       "cluster-wide)", doc.locate("metadata", "namespace"))
+        return None
+    if namespace is None:
+        diags.warning(codes.MISSING_NAMESPACE, f"{doc.kind} {doc.name} has no metadata.namespace; assuming "
+                      f"{DEFAULT_NAMESPACE!r} (kubectl would use the current context's namespace)",
+                      doc.locate("metadata"))
+        return DEFAULT_NAMESPACE
+    return namespace
+
+
+def import_cilium_policy(doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
+    """The intents of one CNP/CCNP; nothing (with errors naming each field) when any part cannot be imported."""
+    policy = _validate(doc, diags)
+    if policy is None:
+        return []
+    cluster = policy.kind == CCNP
+    namespace = _namespace(policy, doc, cluster, diags)
+    entries: list[tuple[Path, n.Rule]] = [(("spec",), policy.spec)] if policy.spec is not None else []
+    entries += [(("specs", i), r) for i, r in enumerate(policy.specs or [])]
+    if not entries:
+        diags.error(codes.INVALID_FIELD, f"{doc.kind} {doc.name}: needs spec or specs", doc.locate())
+        return []
+    reader = Reader(doc, cluster, namespace, diags)
+    base = {"namespace": namespace, "labels": policy.metadata.labels or {},
+            "annotations": policy.metadata.annotations or {}}
+    intents, failed = [], False
+    for i, (path, rule) in enumerate(entries):
+        name = policy.metadata.name if len(entries) == 1 else f"{policy.metadata.name}-{i}"
+        try:
+            intents.append(read_rule(reader, rule, {"name": name, **base}, path))
+        except Refused as exc:
+            failed = True
+            diags.error(codes.IMPORT_UNSUPPORTED, f"{doc.kind} {doc.name}: {exc.field}: {exc}",
+                        doc.locate(*exc.path))
+        except Invalid as exc:
+            failed = True
+            diags.error(codes.INVALID_VALUE, f"{doc.kind} {doc.name}: {exc}", doc.locate(*exc.path))
+        except ValidationError as exc:
+            failed = True
+            e = exc.errors()[0]
+            diags.error(codes.INVALID_VALUE, f"{doc.kind} {doc.name}: {e['msg'].removeprefix('Value error, ')}",
+                        doc.locate(*path))
+    return [] if failed else intents
