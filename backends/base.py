@@ -70,6 +70,9 @@ class Backend:
     def check(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> None:
         """Extra checks on combinations of features that one table cell cannot say (default: none)."""
 
+    def check_all(self, loaded: list[LoadedIntent], diags: Diagnostics) -> None:
+        """Checks that need every intent at once, e.g. whether any policy allows DNS (default: none)."""
+
     def caveats(self, diags: Diagnostics) -> None:
         """Engine-level notes for `check` (retirement dates, platform facts)."""
 

@@ -69,6 +69,7 @@ def _verdict(support: str, engine: str) -> str:
 
 def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[Compiled]:
     """Check, lower and generate every intent, in input order."""
+    backend.check_all(loaded, diags)
     out: list[Compiled] = []
     for li in loaded:
         ok = check_intent(li, backend, diags)
