@@ -1,0 +1,96 @@
+"""`graph`: allowed flows between workloads as DOT, Mermaid or a self-contained HTML page."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from translator import codes
+from translator.cli.common import (
+    engine_option,
+    finish,
+    input_options,
+    make_diagnostics,
+    resolve_target,
+    stop_on_input_errors,
+)
+from translator.cli.lint import load_cluster_option
+from translator.diagnostics import Diagnostics
+from translator.graph import FORMATS, build_graph, default_probes, render
+from translator.intents import intents_from_documents
+from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
+from translator.reporters import render as render_diagnostics
+from translator.source import documents, write_atomic
+
+
+def _needs(component: str, diags: Diagnostics, fmt: str) -> None:
+    diags.error(codes.NEEDS_COMPONENT, f"graph needs {component}, which this build does not have")
+    finish(diags, fmt)
+
+
+@click.command()
+@input_options()
+@click.option("--cluster", required=True, metavar="PATH", help="Cluster file: namespaces, pods, externals, probes.")
+@click.option("-o", "--output", type=click.Choice(FORMATS), default="dot", show_default=True,
+              help="dot (Graphviz), mermaid, or html (one self-contained page with the graph drawn).")
+@engine_option(required=False)
+@click.option("--probe", "probes", multiple=True, metavar="PORT/PROTO",
+              help="Port to decide flows for, e.g. 80/TCP (repeatable; added to the cluster file's probes; "
+              "without any, every container port the pods declare).")
+@click.option("--output-file", default=None, metavar="PATH", help="Write the graph here instead of stdout.")
+@click.option("--diagnostics-format", type=click.Choice(DIAGNOSTICS_FORMATS), default="text", show_default=True,
+              help="Format of the diagnostics on stderr.")
+def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str, engine: str | None,
+          platform: str | None, acns: bool, probes: tuple[str, ...], output_file: str | None,
+          diagnostics_format: str) -> None:
+    """Draw the allowed flows: workloads grouped by namespace as nodes, allowed flows as edges labelled with
+    their ports (dashed when only some pods of the two workloads may connect), default-deny workloads marked.
+
+    Flows are decided by the reference evaluator under --engine's semantics (default: each policy under its
+    own kind's).
+
+    \b
+    Example:
+      netpolx graph -f samples/seed/ --cluster cluster.yaml -o html --output-file flows.html
+      netpolx graph -f policies/ --cluster cluster.yaml --engine cilium --probe 443/TCP -o mermaid
+    """
+    diags = make_diagnostics()
+    try:
+        from translator.cluster import parse_probe
+        from translator.evaluator import Evaluator
+    except ImportError:
+        _needs("the reference evaluator (translator.evaluator)", diags, diagnostics_format)
+        return
+    if engine:
+        resolve_target(engine, platform, acns, diags, diagnostics_format)
+    extra = []
+    for text in probes:
+        try:
+            extra.append(parse_probe(text))
+        except ValueError as exc:
+            diags.error(codes.INVALID_VALUE, f"--probe: {exc}")
+    model = load_cluster_option(cluster, diags, diagnostics_format)
+    docs = documents(filenames, diags, recursive)
+    loaded = intents_from_documents(docs, diags)
+    stop_on_input_errors(diags, diagnostics_format)
+    assert model is not None
+    chosen = default_probes(model, extra)
+    if not chosen:
+        diags.error(codes.GRAPH_NO_PROBES, f"{cluster}: no probes: the cluster file lists none, no pod declares a "
+                    "container port, and no --probe was given (e.g. --probe 80/TCP)")
+        finish(diags, diagnostics_format)
+    evaluator = Evaluator(model, loaded, engine)
+    rows = ((r.src, r.dst, r.port, r.protocol, r.allowed) for r in evaluator.iter_matrix(chosen))
+    text = render(build_graph(model, loaded, rows, chosen, evaluator.semantics_name), output)
+    if len(diags):
+        sys.stderr.write(render_diagnostics(diags, diagnostics_format))
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomic(Path(output_file), text)
+    except OSError as exc:
+        diags.error(codes.UNREADABLE, f"cannot write {output_file}: {exc}")
+        finish(diags, diagnostics_format)

@@ -1,0 +1,77 @@
+"""Building the flow graph from the evaluator's reachability matrix: pods grouped into workloads per namespace,
+pod-to-pod verdicts aggregated into workload-to-workload edges (marked partial when only some pod pairs may
+connect), and each workload's default-deny state from the policies that select it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from translator.graph.model import EXTERNAL_GROUP, Edge, Flow, Graph, Isolation, Node
+from translator.lint.workloads import namespace_labels, selects, workload_name
+from translator.loaded import LoadedIntent
+from translator.model import Direction
+
+if TYPE_CHECKING:
+    from translator.cluster import Cluster, Pod, Probe
+
+
+def default_probes(cluster: Cluster, extra: Sequence[Probe]) -> list[Probe]:
+    """The cluster file's probes plus `extra`; when there are none, every container port the pods declare."""
+    from translator.cluster import Probe
+
+    chosen = list(dict.fromkeys([*cluster.probes, *extra]))
+    if chosen:
+        return chosen
+    ports = {Probe(p.port, p.protocol) for pod in cluster.pods for p in pod.ports}
+    return sorted(ports, key=lambda p: (p.port, p.protocol))
+
+
+def _isolation(pods: Sequence[Pod], loaded: Sequence[LoadedIntent], labels: dict, direction: Direction) -> Isolation:
+    flags = [any(li.intent.isolates(direction) and selects(li.intent, pod, labels) for li in loaded) for pod in pods]
+    if all(flags):
+        return Isolation.ALL
+    return Isolation.SOME if any(flags) else Isolation.NONE
+
+
+def nodes_of(cluster: Cluster, loaded: Sequence[LoadedIntent]) -> tuple[dict[str, list[Node]], dict[str, str]]:
+    """Groups of nodes (external first, then namespaces by name) and the node id of every endpoint."""
+    labels = namespace_labels(cluster)
+    by_workload: dict[tuple[str, str], list[Pod]] = {}
+    for pod in cluster.pods:
+        by_workload.setdefault((pod.namespace, workload_name(pod)), []).append(pod)
+    groups: dict[str, list[Node]] = {}
+    owner: dict[str, str] = {}
+    if cluster.externals:
+        groups[EXTERNAL_GROUP] = []
+        for ext in sorted(cluster.externals, key=lambda e: e.name):
+            groups[EXTERNAL_GROUP].append(Node(ext.name, ext.fqdn or ext.name, EXTERNAL_GROUP, (ext.name,)))
+            owner[ext.name] = ext.name
+    for (ns, name), pods in sorted(by_workload.items()):
+        node = Node(f"{ns}/{name}", name, ns, tuple(p.id for p in pods),
+                    _isolation(pods, loaded, labels, Direction.INGRESS),
+                    _isolation(pods, loaded, labels, Direction.EGRESS))
+        groups.setdefault(ns, []).append(node)
+        owner.update((p.id, node.id) for p in pods)
+    return groups, owner
+
+
+def build_graph(cluster: Cluster, loaded: Sequence[LoadedIntent], rows: Iterable[tuple[str, str, int, str, bool]],
+                probes: Sequence[Probe], engine: str) -> Graph:
+    """The graph of `rows` (every ordered pair of distinct endpoints x probe, as the evaluator's matrix gives)."""
+    groups, owner = nodes_of(cluster, loaded)
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    for src, dst, port, protocol, allowed in rows:
+        key = (owner[src], owner[dst], f"{port}/{protocol}")
+        cell = counts.setdefault(key, [0, 0])
+        cell[0] += int(allowed)
+        cell[1] += 1
+    order = {p: i for i, p in enumerate(f"{p.port}/{p.protocol}" for p in probes)}
+    position = {n.id: i for i, n in enumerate(n for nodes in groups.values() for n in nodes)}
+    flows: dict[tuple[str, str], list[Flow]] = {}
+    for (src, dst, probe), (allowed, total) in counts.items():
+        if allowed:
+            flows.setdefault((src, dst), []).append(Flow(probe, allowed < total))
+    edges = [Edge(src, dst, tuple(sorted(fl, key=lambda f: order.get(f.probe, 0))))
+             for (src, dst), fl in sorted(flows.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
+    return Graph(engine, tuple(order), groups, edges)
