@@ -10,7 +10,7 @@ from translator import codes
 from translator.cli.common import CommandExit, emit, exit_code, make_diagnostics, stop_on_input_errors
 from translator.diagnostics import Diagnostics
 from translator.migration.checks import run_checks
-from translator.migration.inputs import KNOWN_ENGINES, INTENT_SOURCE, MigrationInput, load_input
+from translator.migration.inputs import INTENT_SOURCE, KNOWN_ENGINES, MigrationInput, load_input
 from translator.registry import all_backends
 from translator.target import Target, TargetError, parse_target
 

@@ -110,11 +110,7 @@ class MigrationInput:
         return self.target.name
 
     def intent_location(self, loaded: LoadedIntent, path: tuple[str | int, ...]) -> SourceLocation:
-        """Where a field of an intent is; for imported NetworkPolicies the matching native field."""
-        if loaded.origin == "kubernetes" and loaded.source is not None:
-            native = tuple({"peers": "from" if "ingress" in path else "to"}.get(str(p), p) for p in path)
-            loc = loaded.source.locate(native)
-            return SourceLocation(loc.file, loc.line, loc.column, native)
+        """Where a field of an intent is (for imported policies: the native field it came from)."""
         return loaded.locate(path)
 
 

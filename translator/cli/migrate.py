@@ -1,0 +1,124 @@
+"""`migrate`: import, translate, verify, and write the migration bundle.
+
+DIR/target/ holds the new engine's objects, DIR/pre-migration/ the edits to apply on the old engine before
+switching, DIR/post-migration/ the add-ons to apply after, and DIR/report.{md,html,json} what happened to each
+policy. Exit 0 when everything is exact, 1 when something is refused or changed (see the report), 2 on bad
+input (nothing is written).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from translator import codes
+from translator.cli.common import (
+    CommandExit,
+    emit,
+    input_options,
+    make_diagnostics,
+    stop_on_input_errors,
+)
+from translator.cli.migration_check import load_migration, parse_engine
+from translator.diagnostics import Diagnostics
+from translator.migration.bundle import Migration, run_migration
+from translator.migration.report import bundle_files, microsoft_table
+from translator.registry import all_backends
+from translator.reporters import FORMATS
+from translator.source import write_atomic
+
+SUBDIRS = ("target", "pre-migration", "post-migration")
+
+
+def previous_files(out: Path) -> list[str]:
+    """The files a previous bundle in `out` wrote (from its report.json), so stale ones can be removed."""
+    try:
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(report, dict) or report.get("kind") != "MigrationReport":
+        return []
+    return [f for f in report.get("files", []) if isinstance(f, str) and f.split("/")[0] in SUBDIRS]
+
+
+def write_bundle(out: Path, files: dict[str, str]) -> None:
+    """Write every file atomically; remove files of a previous bundle that this one no longer has."""
+    stale = [f for f in previous_files(out) if f not in files]
+    for rel, text in files.items():
+        write_atomic(out / rel, text)
+    for rel in stale:
+        (out / rel).unlink(missing_ok=True)
+
+
+def summary(m: Migration, out: Path) -> str:
+    """The lines printed to stdout."""
+    counts = m.counts
+    ms = ", ".join(f"{row['check']} {row['count']}" for row in microsoft_table(m))
+    v = m.verify
+    where = "synthesized" if v.synthesized else "given"
+    verify = v.status if v.status == "not run" else \
+        f"{v.status} ({v.total_differences} of {v.connections} connections differ, {where} cluster)"
+    return "\n".join([
+        f"migrate {m.mi.source} -> {m.mi.target}: {len(m.policies)} policies: {counts['exact']} exact, "
+        f"{counts['changed']} with announced changes, {counts['refused']} refused",
+        f"verify: {verify}",
+        f"Microsoft's checks: {ms}",
+        f"wrote {out}/: target/ {len(m.target_files)}, pre-migration/ {len(m.pre_files)}, post-migration/ "
+        f"{len(m.post_files)} files, report.md, report.html, report.json",
+    ]) + "\n"
+
+
+def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnostics, fmt: str):
+    target = parse_engine(text, platform, acns, diags, "--to")
+    if target is not None and target.name not in all_backends():
+        diags.error(codes.UNKNOWN_ENGINE, f"--to: the {target.name} backend is not installed in this build, so "
+                    "netpolx cannot translate to it")
+    stop_on_input_errors(diags, fmt)
+    assert target is not None
+    return target, all_backends()[target.name](target)
+
+
+@click.command()
+@input_options()
+@click.option("--to", "target_engine", required=True, metavar="ENGINE[@VERSION]",
+              help="The engine to migrate to (e.g. cilium, cilium@1.16).")
+@click.option("--from", "source_engine", default=None, metavar="ENGINE",
+              help="The engine enforcing the policies today (default: the inputs' kind; plain NetworkPolicies "
+              "count as kubernetes, say azure-npm for Azure NPM).")
+@click.option("--platform", type=click.Choice(["aks"]), default=None, help="Managed platform (e.g. aks).")
+@click.option("--acns", is_flag=True, help="AKS: Advanced Container Networking Services is enabled.")
+@click.option("--services", multiple=True, metavar="PATH", help="Service manifests (LoadBalancer/NodePort check).")
+@click.option("--cluster", default=None, metavar="PATH",
+              help="Cluster file (pods, IPs, ports): sharper checks, exact pre-migration edits, verification on "
+              "this cluster instead of a synthesized one.")
+@click.option("--output-dir", required=True, type=click.Path(file_okay=False), help="Where to write the bundle.")
+@click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Format of the findings on stderr.")
+def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, source_engine: str | None,
+            platform: str | None, acns: bool, services: tuple[str, ...], cluster: str | None, output_dir: str,
+            diagnostics_format: str) -> None:
+    """Migrate policies to another engine: import, translate, verify, and write a bundle with a report.
+
+    \b
+    Example:
+      netpolx migrate --from azure-npm --to cilium --platform aks -f netpols.yaml \\
+          --services services.yaml --cluster cluster.yaml --output-dir migration/
+    """
+    diags = make_diagnostics()
+    source = parse_engine(source_engine, platform, False, diags, "--from", allow_intent=True) \
+        if source_engine else None
+    target, backend = _target_backend(target_engine, platform, acns, diags, diagnostics_format)
+    mi = load_migration(filenames, recursive, source.name if source else None, target, services, cluster, diags,
+                        diagnostics_format)
+    migration = run_migration(mi, backend)
+    out = Path(output_dir)
+    write_bundle(out, bundle_files(migration))
+    for finding in migration.findings:
+        diags.add(finding.diagnostic(target.name))
+    emit(diags, diagnostics_format)
+    sys.stdout.write(summary(migration, out))
+    if migration.exit_code:
+        raise CommandExit(migration.exit_code)

@@ -1,0 +1,303 @@
+"""One migration, end to end: checks, pre-migration edits (verified on the old engine), translation with the
+real pipeline, the self-check, post-migration add-ons, and verification of the result against the source.
+
+`run_migration` computes everything in memory; `report` renders it and `cli/migrate.py` writes the bundle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from backends.base import Backend
+from translator import codes
+from translator.diagnostics import Diagnostic, Diagnostics, Severity
+from translator.intents import intents_from_documents
+from translator.loaded import LoadedIntent
+from translator.migration.checks import run_checks
+from translator.migration.edits import (
+    AddOn,
+    Edit,
+    dns_addons,
+    load_balancer_addons,
+    node_egress_addons,
+    node_ipblock_addons,
+    pre_migration_edits,
+    without_annotation,
+)
+from translator.migration.finding import Finding
+from translator.migration.inputs import NPM_ENGINES, MigrationInput, document_ref
+from translator.migration.selfcheck import self_check
+from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
+from translator.pipeline import compile_intents, object_file_name
+from translator.source import Document, dump_yaml
+
+EXACT, CHANGED, REFUSED = "exact", "changed", "refused"
+
+
+@dataclass
+class PolicyResult:
+    """What happened to one source policy."""
+
+    ref: str
+    file: str
+    line: int | None
+    status: str = EXACT
+    intents: list[str] = field(default_factory=list)
+    reasons: list[Diagnostic] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    target_files: list[str] = field(default_factory=list)
+    pre_migration: list[str] = field(default_factory=list)
+    manual: list[str] = field(default_factory=list)
+    post_migration: list[str] = field(default_factory=list)
+    flows: int = 0
+
+
+@dataclass
+class AddOnResult:
+    """A post-migration add-on and the file it was written to."""
+
+    addon: AddOn
+    file: str
+    compiled: bool
+    reasons: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class Migration:
+    """Everything `migrate` found and produced."""
+
+    mi: MigrationInput
+    policies: list[PolicyResult]
+    findings: list[Finding]
+    diagnostics: list[Diagnostic]
+    target_files: dict[str, str]
+    pre_files: dict[str, str]
+    post_files: dict[str, str]
+    addons: list[AddOnResult]
+    edits: list[Edit]
+    pre_verify: str
+    verify: VerifySummary
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Policies per status."""
+        return {s: sum(p.status == s for p in self.policies) for s in (EXACT, CHANGED, REFUSED)}
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything is exact (and verified equivalent, if verified); 1 otherwise."""
+        counts = self.counts
+        unpoliced = any(f.severity is not Severity.INFO and f.subject.startswith("Service ") for f in self.findings)
+        if counts[CHANGED] or counts[REFUSED] or self.verify.status == "not equivalent" or unpoliced:
+            return 1
+        return 0
+
+
+# -- pre-migration ------------------------------------------------------------------------------------------
+
+
+def _edited_intents(mi: MigrationInput, edits: Sequence[Edit]) -> list[LoadedIntent]:
+    """The source intents with the edited documents imported in place of the originals."""
+    replaced: dict[object, list[LoadedIntent]] = {}
+    for edit in edits:
+        doc = edit.document
+        data = without_annotation(edit.data)
+        replaced[doc.source] = intents_from_documents([Document(data, doc.source, doc.raw_kind)], Diagnostics())
+    out: list[LoadedIntent] = []
+    done: set[object] = set()
+    for li in mi.loaded:
+        if li.source in replaced:
+            if li.source not in done:
+                out.extend(replaced[li.source])
+                done.add(li.source)
+            continue
+        out.append(li)
+    return out
+
+
+def verified_edits(mi: MigrationInput, edits: list[Edit]) -> tuple[list[Edit], str]:
+    """The edits that leave the old engine's verdicts unchanged (each checked on its own), and the outcome."""
+    changing = [e for e in edits if e.changes]
+    if not changing:
+        return edits, "no edits"
+    engine = semantics_name(mi.source)
+    status = "verified"
+    for edit in changing:
+        same = equivalent(mi.loaded, _edited_intents(mi, [edit]), mi.cluster, engine, engine)
+        if same is None:
+            status = "not verified (the evaluator is not installed)"
+        elif not same:
+            where = "on the given cluster" if mi.cluster is not None else \
+                "on every cluster (checked on a synthesized one; --cluster checks yours)"
+            edit.manual.extend(f"not applied, it would change what {mi.source} allows {where}: {c}"
+                               for c in edit.changes)
+            edit.changes.clear()
+    return edits, status
+
+
+# -- translation ---------------------------------------------------------------------------------------------
+
+
+def _doc_ranges(mi: MigrationInput) -> list[tuple[str, int, str]]:
+    """(file, first line, policy ref) of every input document, for attributing diagnostics."""
+    out = []
+    for doc in mi.documents:
+        loc = doc.locate()
+        out.append((loc.file, loc.line or 0, document_ref(doc)))
+    return sorted(out)
+
+
+def attribute(diag: Diagnostic, ranges: list[tuple[str, int, str]]) -> str | None:
+    """The policy a diagnostic belongs to: the last document of its file starting at or before its line."""
+    best = None
+    for file, line, ref in ranges:
+        if file == diag.location.file and diag.location.line is not None and line <= diag.location.line:
+            best = ref
+    return best
+
+
+def _file_names(objects: list[dict[str, Any]], taken: dict[str, int]) -> list[str]:
+    names = []
+    for obj in objects:
+        name = object_file_name(obj)
+        if name in taken:
+            taken[name] += 1
+            name = name.replace(".yaml", f"-{taken[name]}.yaml")
+        taken.setdefault(name, 0)
+        names.append(name)
+    return names
+
+
+def _results(mi: MigrationInput) -> dict[str, PolicyResult]:
+    out: dict[str, PolicyResult] = {}
+    for doc in mi.documents:
+        loc = doc.locate()
+        out.setdefault(document_ref(doc), PolicyResult(document_ref(doc), loc.file, loc.line))
+    return out
+
+
+def _translate(mi: MigrationInput, backend: Backend, loaded: list[LoadedIntent], results: dict[str, PolicyResult],
+               findings: list[Finding]) -> tuple[dict[str, str], list[Diagnostic], list[dict[str, Any]]]:
+    diags = Diagnostics()
+    compiled = compile_intents(loaded, backend, diags)
+    ranges = _doc_ranges(mi)
+    unattributed = []
+    for diag in diags:
+        ref = attribute(diag, ranges)
+        if ref in results:
+            results[ref].reasons.append(diag)
+        else:
+            unattributed.append(diag)
+    files: dict[str, str] = {}
+    all_objects: list[dict[str, Any]] = []
+    taken: dict[str, int] = {}
+    for item in compiled:
+        ref = mi.policy_ref(item.loaded)
+        result = results.setdefault(ref, PolicyResult(ref, item.loaded.locate().file, item.loaded.locate().line))
+        result.intents.append(item.loaded.intent.ref)
+        if item.refused:
+            result.status = REFUSED
+            continue
+        for name, obj in zip(_file_names(item.objects, taken), item.objects):
+            files[name] = dump_yaml([obj])
+            result.target_files.append(name)
+        all_objects.extend(item.objects)
+        findings.extend(self_check(item.loaded, item.objects, ref))
+    return files, unattributed, all_objects
+
+
+# -- post-migration ------------------------------------------------------------------------------------------
+
+
+def _addons(mi: MigrationInput, findings: list[Finding], edits: list[Edit]) -> list[AddOn]:
+    if mi.target_name != "cilium" or mi.source == "cilium":
+        return []
+    out: list[AddOn] = []
+    if mi.source in NPM_ENGINES:
+        out += [*node_egress_addons(mi), *load_balancer_addons(mi)]
+    out += list(node_ipblock_addons(mi, edits))
+    lacking = []
+    for f in findings:
+        if f.code == codes.MIG_NO_DNS:
+            li = next((li for li in mi.loaded if mi.policy_ref(li) == f.subject), None)
+            if li is not None and li.intent.metadata.namespace:
+                lacking.append((li.intent.metadata.namespace, f.subject, li.intent.spec.subject.pods))
+    out += list(dns_addons(mi, lacking))
+    return out
+
+
+def _compile_addons(addons: list[AddOn], backend: Backend, taken: dict[str, int]) -> tuple[list[AddOnResult],
+                                                                                         dict[str, str]]:
+    results, files = [], {}
+    for addon in addons:
+        diags = Diagnostics()
+        compiled = compile_intents([LoadedIntent(addon.intent, None)], backend, diags)[0]
+        if compiled.refused or not compiled.objects:
+            name = f"{addon.intent.metadata.namespace}-{addon.intent.metadata.name}.intent.yaml"
+            files[name] = dump_yaml([addon.intent.dump()])
+            results.append(AddOnResult(addon, name, False, list(diags)))
+            continue
+        names = _file_names(compiled.objects, taken)
+        for name, obj in zip(names, compiled.objects):
+            files[name] = dump_yaml([obj])
+        results.append(AddOnResult(addon, names[0], True, list(diags)))
+    return results, files
+
+
+# -- the whole run -------------------------------------------------------------------------------------------
+
+
+def _status(result: PolicyResult) -> str:
+    if result.status == REFUSED:
+        return REFUSED
+    noisy = any(d.severity is not Severity.INFO for d in result.reasons)
+    found = any(f.severity is not Severity.INFO for f in result.findings)
+    return CHANGED if noisy or found or result.pre_migration or result.flows else EXACT
+
+
+def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
+    """Check, edit, translate, add on and verify one migration."""
+    findings = run_checks(mi)
+    edits, pre_status = verified_edits(mi, pre_migration_edits(mi) if mi.target_name == "cilium" and
+                                       mi.source != "cilium" else [])
+    translated = _edited_intents(mi, [e for e in edits if e.changes])
+    results = _results(mi)
+    target_files, unattributed, objects = _translate(mi, backend, translated, results, findings)
+    addons, post_files = _compile_addons(_addons(mi, findings, edits), backend, {k: 0 for k in target_files})
+    back = reimport(objects, "<target>")
+    verify = VerifySummary("not run", f"the {mi.target_name} importer cannot read the translation back") \
+        if back is None else compare(mi.loaded, back, mi.cluster, semantics_name(mi.source),
+                                     semantics_name(mi.target_name))
+    pre_files = {}
+    for edit in edits:
+        if edit.changes:
+            name = object_file_name(edit.data)
+            pre_files[name] = dump_yaml([edit.data])
+        if edit.ref in results:
+            results[edit.ref].pre_migration = list(edit.changes)
+            results[edit.ref].manual = list(edit.manual)
+    _attach(mi, results, findings, addons, verify)
+    for result in results.values():
+        result.status = _status(result)
+    policies = sorted(results.values(), key=lambda r: (r.file, r.line or 0, r.ref))
+    return Migration(mi, policies, findings, unattributed, target_files, pre_files, post_files, addons, edits,
+                     pre_status, verify)
+
+
+def _attach(mi: MigrationInput, results: dict[str, PolicyResult], findings: list[Finding],
+            addons: list[AddOnResult], verify: VerifySummary) -> None:
+    for f in findings:
+        if f.subject in results:
+            results[f.subject].findings.append(f)
+    for addon in addons:
+        for ref in addon.addon.for_policies:
+            if ref in results:
+                results[ref].post_migration.append(addon.file)
+    by_intent = {li.intent.ref: mi.policy_ref(li) for li in mi.loaded}
+    for flow in verify.flows:
+        for intent_ref in flow.get("policies", []):
+            ref = by_intent.get(intent_ref)
+            if ref in results:
+                results[ref].flows += 1

@@ -1,0 +1,106 @@
+"""Running the evaluator for a migration: is the new policy set equivalent to the old one (each under its own
+engine's semantics), which flows change, and which source policies they concern.
+
+The evaluator lives in translator.evaluator; when it is missing (an incomplete build) verification is reported
+as not run rather than failing the migration.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from translator.cluster import Cluster
+from translator.diagnostics import Diagnostics
+from translator.intents import intents_from_documents
+from translator.loaded import LoadedIntent
+from translator.registry import all_backends
+from translator.source import documents_from_text, dump_yaml
+
+MAX_FLOWS = 200
+TRACED_FLOWS = 50
+
+
+def evaluator_available() -> bool:
+    """Whether translator.evaluator is installed."""
+    return importlib.util.find_spec("translator.evaluator") is not None
+
+
+@dataclass
+class VerifySummary:
+    """What verification found: `status` is `equivalent`, `not equivalent` or `not run`."""
+
+    status: str
+    note: str = ""
+    connections: int = 0
+    synthesized: bool = False
+    flows: list[dict[str, Any]] = field(default_factory=list)
+    total_differences: int = 0
+
+    @property
+    def equivalent(self) -> bool | None:
+        """True/False, or None when not run."""
+        return None if self.status == "not run" else self.status == "equivalent"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"status": self.status, "equivalent": self.equivalent, "note": self.note or None,
+                "connections": self.connections, "cluster": "synthesized" if self.synthesized else "given",
+                "differences": self.total_differences, "flows": self.flows,
+                "flows_shown": len(self.flows)}
+
+
+def semantics_name(engine: str) -> str | None:
+    """The engine whose semantics a policy set is judged under (None: each policy's own kind)."""
+    return engine if engine in all_backends() else None
+
+
+def reimport(objects: Sequence[dict[str, Any]], name: str) -> list[LoadedIntent] | None:
+    """Generated objects read back as intents (None when the target engine's importer cannot read them)."""
+    diags = Diagnostics()
+    loaded = intents_from_documents(documents_from_text(dump_yaml(objects), name, diags), diags) if objects else []
+    return None if diags.has_errors else loaded
+
+
+def equivalent(a: Sequence[LoadedIntent], b: Sequence[LoadedIntent], cluster: Cluster | None,
+               a_engine: str | None, b_engine: str | None) -> bool | None:
+    """Whether two sets decide every connection alike (None when the evaluator is missing)."""
+    if not evaluator_available():
+        return None
+    from translator.evaluator.verify import verify
+
+    return verify(list(a), list(b), cluster, a_engine, b_engine).equivalent
+
+
+def _policies(trace: Any) -> list[str]:
+    """The intents that applied to either side of a traced connection."""
+    found: list[str] = []
+    for side in (trace.egress, trace.ingress):
+        for tier in side.tiers:
+            found.extend(name.split(" (", 1)[0] for name in tier.intents)
+    return list(dict.fromkeys(found))
+
+
+def compare(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], cluster: Cluster | None,
+            source_engine: str | None, target_engine: str | None) -> VerifySummary:
+    """Verify a migration: the flows whose verdict changes, with the source intents that decide them."""
+    if not evaluator_available():
+        return VerifySummary("not run", "the evaluator (translator.evaluator) is not installed in this build")
+    from translator.evaluator.verify import verify
+
+    result = verify(list(source), list(target), cluster, source_engine, target_engine)
+    flows = []
+    for i, diff in enumerate(result.differences[:MAX_FLOWS]):
+        flow: dict[str, Any] = {"from": diff.src, "to": diff.dst, "port": diff.port, "protocol": diff.protocol,
+                                "before": "allowed" if diff.source_allowed else "denied",
+                                "after": "allowed" if diff.target_allowed else "denied"}
+        if i < TRACED_FLOWS:
+            flow["policies"] = _policies(diff.source_trace)
+            flow["source_trace"] = diff.source_trace.lines()
+            flow["target_trace"] = diff.target_trace.lines()
+        flows.append(flow)
+    note = "; ".join(result.cluster.notes) if result.synthesized and result.cluster.notes else ""
+    return VerifySummary("equivalent" if result.equivalent else "not equivalent", note, result.connections,
+                         result.synthesized, flows, len(result.differences))
