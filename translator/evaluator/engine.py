@@ -35,8 +35,14 @@ class CompiledRule:
     """Endpoints the rule's peers match (notPeers removed), FQDN matches included unless they need DNS."""
     fqdn: int
     """FQDN matches that only count when the source may resolve names (Semantics.fqdn_needs_dns_rule)."""
-    where: str
+    loaded: LoadedIntent
+    path: tuple[str | int, ...]
     note: str = ""
+
+    @property
+    def where(self) -> str:
+        """`file:line` of the rule (looked up only when a trace needs it)."""
+        return str(self.loaded.locate(self.path))
 
     @property
     def action(self) -> Action:
@@ -108,14 +114,14 @@ def compile_intent(position: int, loaded: LoadedIntent, semantics: Semantics, se
         written = len(loaded.intent.rules(direction))
         for i, rule in enumerate(intent.rules(direction)):
             path = ("spec", direction.value, i) if i < written else ("spec", "allowDNS")
-            compiled.append(_compile_rule(uid, i, rule, intent, semantics, sel, str(loaded.locate(path))))
+            compiled.append(_compile_rule(uid, i, rule, intent, semantics, sel, loaded, path))
             uid += 1
         out.rules[direction] = compiled
     return out
 
 
 def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, semantics: Semantics, sel: Selection,
-                  where: str) -> CompiledRule:
+                  loaded: LoadedIntent, path: tuple[str | int, ...]) -> CompiledRule:
     peers, fqdn = (sel.all, 0) if not rule.peers else (0, 0)
     for peer in rule.peers or ():
         matched, by_name = sel.peer(peer, intent, semantics)
@@ -130,7 +136,7 @@ def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, seman
         shapes = "; ".join(str(h) for h in rule.http) or "any request"
         note = (f"HTTP {shapes} (the L4 part decides reach)" if semantics.supports_l7
                 else f"HTTP {shapes} not enforced by {semantics.name}; L4 only")
-    return CompiledRule(uid, index, rule, peers, fqdn, where, note)
+    return CompiledRule(uid, index, rule, peers, fqdn, loaded, path, note)
 
 
 class Engine:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from translator.cluster import Cluster, Probe
 from translator.evaluator.engine import Engine
@@ -18,8 +18,7 @@ from translator.target import TargetError, parse_target
 INTENT = "intent"
 
 
-@dataclass(frozen=True, slots=True)
-class ReachResult:
+class ReachResult(NamedTuple):
     """One cell of the reachability matrix."""
 
     src: str
@@ -128,18 +127,24 @@ class Evaluator:
 
     def matrix(self, probes: Sequence[Probe]) -> list[ReachResult]:
         """Every ordered pair of distinct endpoints x every probe: source order, then destination, then probe."""
-        return list(self.iter_matrix(probes))
+        out: list[ReachResult] = []
+        for chunk in self._chunks(probes):
+            out.extend(chunk)
+        return out
 
     def iter_matrix(self, probes: Sequence[Probe]) -> Iterator[ReachResult]:
-        """The matrix lazily, in the order of `matrix`."""
-        cols = [self.columns(p) for p in probes]
-        names = self.names
+        """The matrix lazily (one source at a time), in the order of `matrix`."""
+        for chunk in self._chunks(probes):
+            yield from chunk
+
+    def _chunks(self, probes: Sequence[Probe]) -> Iterator[list[ReachResult]]:
+        names, n, new = self.names, len(self.names), tuple.__new__
+        rows = [_transpose(self.columns(p), n) for p in probes]  # per probe, per source: allowed destinations
         for s, src in enumerate(names):
-            for d, dst in enumerate(names):
-                if s == d:
-                    continue
-                for p, probe in enumerate(probes):
-                    yield ReachResult(src, dst, probe.port, probe.protocol, bool((cols[p][d] >> s) & 1))
+            cells = [(p.port, p.protocol, [c == "1" for c in format(r[s], f"0{n}b")[::-1]])
+                     for p, r in zip(probes, rows)]
+            yield [new(ReachResult, (src, dst, port, proto, flags[d]))
+                   for d, dst in enumerate(names) if d != s for port, proto, flags in cells]
 
 
 def _transpose(rows: list[int], n: int) -> list[int]:

@@ -1,0 +1,244 @@
+"""Benchmark: the reachability matrix of N pods under M NetworkPolicies for 2 probes, and `verify` of the policies
+against their own kubernetes translation, in process.
+
+Prints wall time and peak memory (resident set size of this process). Targets for 1,000 pods x 1,000 policies x
+2 probes: under 10 s and 500 MB. When network-config-analyzer is available (`--nca PATH` to its `nca` executable,
+or `nca` on PATH, or importable as `nca`), it also runs `nca --connectivity` and `nca --equiv` on the same inputs
+and prints the ratio of its time to ours (each run capped at --nca-timeout seconds; a capped run gives a lower
+bound for the ratio).
+
+    python benchmarks/reach.py [--pods 1000] [--policies 1000] [--nca /path/to/nca] [--nca-timeout 900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from translator.cluster import Cluster, Probe, cluster_from_data
+from translator.diagnostics import Diagnostics, ErrorLevel
+from translator.evaluator import Evaluator
+from translator.evaluator.verify import verify
+from translator.intents import intents_from_documents
+from translator.source import SafeDumper, SourceFile, documents_from_text, dump_yaml
+
+APPS = ["web", "api", "db", "cache", "queue", "worker", "auth", "search", "billing", "mail"]
+TIERS = ["frontend", "backend"]
+PORTS = [80, 443, 8080, 5432, 6379]
+PROBES = [Probe(80, "TCP"), Probe(5432, "TCP")]
+
+
+def make_cluster(pods: int, namespaces: int, rng: Any) -> dict[str, Any]:
+    """A cluster file: `namespaces` team namespaces plus kube-system, pods spread over them."""
+    nss = [{"name": f"team-{i}", "labels": {"kubernetes.io/metadata.name": f"team-{i}", "env": rng.choice(
+        ["prod", "dev"])}} for i in range(namespaces)]
+    nss.append({"name": "kube-system", "labels": {"kubernetes.io/metadata.name": "kube-system"}})
+    out = [{"namespace": "kube-system", "name": f"coredns-{i}", "labels": {"k8s-app": "kube-dns"},
+            "ip": f"10.250.0.{i + 1}", "ports": [{"name": "dns", "port": 53, "protocol": "UDP"}]} for i in range(2)]
+    for i in range(pods - len(out)):
+        ns = i % namespaces
+        out.append({"namespace": f"team-{ns}", "name": f"pod-{i}",
+                    "labels": {"app": rng.choice(APPS), "tier": rng.choice(TIERS)},
+                    "ip": f"10.{ns}.{(i // 250) % 250}.{i % 250 + 1}",
+                    "ports": [{"name": "http", "port": rng.choice([80, 8080]), "protocol": "TCP"}]})
+    return {"namespaces": nss, "pods": out}
+
+
+def make_policy(i: int, namespaces: int, rng: Any) -> dict[str, Any]:
+    """One realistic NetworkPolicy: a workload with 1-3 ingress rules and usually an egress lock-down."""
+    app, ns = rng.choice(APPS), f"team-{i % namespaces}"
+    ingress = []
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.random()
+        if kind < 0.45:
+            peers = [{"podSelector": {"matchLabels": {"app": rng.choice(APPS)}}}]
+        elif kind < 0.8:
+            peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name":
+                                                            f"team-{rng.randrange(namespaces)}"}},
+                      "podSelector": {"matchLabels": {"app": rng.choice(APPS), "tier": rng.choice(TIERS)}}}]
+        elif kind < 0.9:
+            peers = [{"namespaceSelector": {"matchLabels": {"env": "prod"}}}]
+        else:
+            octet = rng.randrange(namespaces)
+            peers = [{"ipBlock": {"cidr": f"10.{octet}.0.0/16", "except": [f"10.{octet}.1.0/24"]}}]
+        ports: list[dict[str, Any]] = [{"protocol": "TCP", "port": rng.choice(PORTS)}]
+        if rng.random() < 0.2:
+            ports.append({"protocol": "TCP", "port": "http"})
+        if rng.random() < 0.1:
+            ports.append({"protocol": "TCP", "port": 5000, "endPort": 5500})
+        ingress.append({"from": peers, "ports": ports})
+    spec: dict[str, Any] = {"podSelector": {"matchLabels": {"app": app}}, "policyTypes": ["Ingress"],
+                            "ingress": ingress}
+    if rng.random() < 0.5:
+        spec["policyTypes"].append("Egress")
+        spec["egress"] = [
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [{"podSelector": {"matchLabels": {"app": rng.choice(APPS)}}}],
+             "ports": [{"protocol": "TCP", "port": rng.choice(PORTS)}]},
+        ]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"{app}-{i}", "namespace": ns}, "spec": spec}
+
+
+def peak_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load(policies_text: str, cluster_data: dict[str, Any]) -> tuple[list[Any], Cluster]:
+    diags = Diagnostics(ErrorLevel.WARN)
+    loaded = intents_from_documents(documents_from_text(policies_text, "policies.yaml", diags), diags)
+    cluster = cluster_from_data([cluster_data], SourceFile("cluster.yaml", ""), diags)
+    assert cluster is not None, [d.format() for d in diags]
+    return loaded, cluster
+
+
+def run_reach(policies_text: str, cluster_data: dict[str, Any]) -> tuple[float, int, int]:
+    """Seconds to load, evaluate and list the whole matrix; (seconds, results, allowed)."""
+    gc.collect()
+    start = time.perf_counter()
+    loaded, cluster = load(policies_text, cluster_data)
+    results = Evaluator(cluster, loaded, "kubernetes").matrix(PROBES)
+    seconds = time.perf_counter() - start
+    return seconds, len(results), sum(r.allowed for r in results)
+
+
+def run_verify(policies_text: str, translated_text: str, cluster_data: dict[str, Any]) -> tuple[float, bool]:
+    """Seconds to load both sets and compare them on the cluster's probes."""
+    gc.collect()
+    start = time.perf_counter()
+    source, cluster = load(policies_text, cluster_data)
+    target, _ = load(translated_text, cluster_data)
+    cluster.probes = list(PROBES)
+    equivalent = verify(source, target, cluster).equivalent
+    return time.perf_counter() - start, equivalent
+
+
+def translated(policies_text: str) -> str:
+    """The policies imported and generated again for the kubernetes engine (what `verify` compares against)."""
+    from translator.pipeline import compile_intents
+    from translator.registry import get_backend
+
+    diags = Diagnostics(ErrorLevel.WARN)
+    loaded = intents_from_documents(documents_from_text(policies_text, "p.yaml", diags), diags)
+    backend = get_backend("kubernetes")()
+    return dump_yaml([o for c in compile_intents(loaded, backend, diags) for o in c.objects])
+
+
+def find_nca(explicit: str | None) -> list[str] | None:
+    """The command that runs NCA, or None when it is not available."""
+    if explicit:
+        return [explicit]
+    if shutil.which("nca"):
+        return ["nca"]
+    if importlib.util.find_spec("nca") is not None:
+        return [sys.executable, "-m", "nca"]
+    return None
+
+
+def kubectl_lists(cluster_data: dict[str, Any], workdir: Path) -> tuple[Path, Path]:
+    """The cluster as kubectl Namespace and Pod lists (NCA's --ns_list / --pod_list)."""
+    ns_items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns["name"], "labels": ns["labels"]}}
+                for ns in cluster_data["namespaces"]]
+    pod_items = [{"apiVersion": "v1", "kind": "Pod",
+                  "metadata": {"name": p["name"], "namespace": p["namespace"], "labels": p["labels"]},
+                  "spec": {"containers": [{"name": "c", "image": "x", "ports": [
+                      {"name": cp["name"], "containerPort": cp["port"], "protocol": cp["protocol"]}
+                      for cp in p["ports"]]}]},
+                  "status": {"podIP": p["ip"], "phase": "Running"}} for p in cluster_data["pods"]]
+    ns_path, pod_path = workdir / "ns.yaml", workdir / "pods.yaml"
+    ns_path.write_text(yaml.dump({"apiVersion": "v1", "kind": "List", "items": ns_items}, Dumper=SafeDumper))
+    pod_path.write_text(yaml.dump({"apiVersion": "v1", "kind": "List", "items": pod_items}, Dumper=SafeDumper))
+    return ns_path, pod_path
+
+
+def run_nca(cmd: list[str], args: list[str], timeout: float) -> tuple[float, bool]:
+    """Seconds NCA took, and whether it finished within `timeout`."""
+    start = time.perf_counter()
+    try:
+        subprocess.run([*cmd, *args], capture_output=True, timeout=timeout, check=False)
+        return time.perf_counter() - start, True
+    except subprocess.TimeoutExpired:
+        return time.perf_counter() - start, False
+
+
+def ratio(theirs: float, finished: bool, ours: float) -> str:
+    return f"{'>' if not finished else ''}{theirs / ours:.0f}x"
+
+
+def main() -> None:
+    import random
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pods", type=int, default=1000)
+    parser.add_argument("--policies", type=int, default=1000)
+    parser.add_argument("--namespaces", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--nca", default=None, metavar="PATH", help="network-config-analyzer's `nca` executable.")
+    parser.add_argument("--nca-timeout", type=float, default=900.0)
+    parser.add_argument("--json", action="store_true", help="Print the figures as one JSON object.")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    cluster_data = make_cluster(args.pods, args.namespaces, rng)
+    policies = [make_policy(i, args.namespaces, rng) for i in range(args.policies)]
+    policies_text = yaml.dump_all(policies, Dumper=SafeDumper, sort_keys=False)
+    translated_text = translated(policies_text)
+    figures: dict[str, Any] = {"pods": args.pods, "policies": args.policies, "probes": len(PROBES)}
+    base = peak_mb()
+    seconds, results, allowed = run_reach(policies_text, cluster_data)
+    figures.update(reach_seconds=round(seconds, 2), results=results, allowed=allowed, peak_mb=round(peak_mb()),
+                   baseline_mb=round(base))
+    vseconds, equivalent = run_verify(policies_text, translated_text, cluster_data)
+    figures.update(verify_seconds=round(vseconds, 2), equivalent=equivalent, peak_mb_after_verify=round(peak_mb()))
+    cmd = find_nca(args.nca)
+    if cmd is not None:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            (workdir / "policies.yaml").write_text(policies_text)
+            (workdir / "translated.yaml").write_text(translated_text)
+            ns_path, pod_path = kubectl_lists(cluster_data, workdir)
+            lists = ["--ns_list", str(ns_path), "--pod_list", str(pod_path)]
+            conn, done = run_nca(cmd, ["--connectivity", str(workdir / "policies.yaml"), *lists], args.nca_timeout)
+            figures.update(nca_connectivity_seconds=round(conn, 1), nca_connectivity_finished=done,
+                           connectivity_ratio=ratio(conn, done, seconds))
+            eq, done = run_nca(cmd, ["--equiv", str(workdir / "policies.yaml"), "--base_np_list",
+                                     str(workdir / "translated.yaml"), *lists], args.nca_timeout)
+            figures.update(nca_equiv_seconds=round(eq, 1), nca_equiv_finished=done,
+                           equiv_ratio=ratio(eq, done, vseconds))
+    else:
+        figures["nca"] = "not installed (pip install network-config-analyzer, or --nca PATH)"
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(f"reach:  {args.pods} pods x {args.policies} policies x {len(PROBES)} probes: {seconds:.2f} s, "
+          f"{results} results ({allowed} allowed), peak RSS {figures['peak_mb']} MB "
+          f"(of which {figures['baseline_mb']} MB before the run)")
+    print(f"verify: the same policies against their kubernetes translation: {vseconds:.2f} s, "
+          f"equivalent={equivalent}, peak RSS {figures['peak_mb_after_verify']} MB")
+    if cmd is None:
+        print(f"nca:    {figures['nca']}")
+    else:
+        print(f"nca --connectivity: {figures['nca_connectivity_seconds']} s "
+              f"({'finished' if figures['nca_connectivity_finished'] else 'stopped at the timeout'}); "
+              f"ours is {figures['connectivity_ratio']} faster")
+        print(f"nca --equiv:        {figures['nca_equiv_seconds']} s "
+              f"({'finished' if figures['nca_equiv_finished'] else 'stopped at the timeout'}); "
+              f"ours is {figures['equiv_ratio']} faster")
+
+
+if __name__ == "__main__":
+    main()
