@@ -72,6 +72,9 @@ def _describe_ns(plist: PeerList, item: PeerItem) -> str:
     if item.namespace_key == "namespaceNames":
         return f"namespaces {', '.join(map(str, peer.get('namespaceNames') or []))}"
     sel = peer.get(item.namespace_key) if isinstance(peer, dict) else None
+    labels = sel.get("matchLabels") if isinstance(sel, dict) else None
+    if isinstance(labels, dict) and list(labels) == [NAME_LABEL] and len(sel) == 1:
+        return f"namespace {labels[NAME_LABEL]}"
     return "every namespace" if not sel else f"namespaces {_selector_text(sel)}"
 
 
@@ -192,7 +195,7 @@ def namespace_name_label(ctx: LintInput) -> Iterator[Finding]:
                 continue
             path, values, op = terms[0]
             yield Finding(rule(codes.LINT_NAMESPACE_NAME_LABEL), _name_message(use, key, values, op),
-                          use.locate(path), f"select namespaces with `{NAME_LABEL}` instead of `{key}`",
+                          use.locate((*use.path, *path)), f"select namespaces with `{NAME_LABEL}` instead of `{key}`",
                           _rename_fix(use, key, terms), use.ignored)
 
 
@@ -216,8 +219,10 @@ def _terms(sel: Mapping[str, Any], key: str) -> list[tuple[tuple[str | int, ...]
 
 
 def _name_message(use: NamespaceSelectorUse, key: str, values: list[str], op: str) -> str:
-    what = f"{key}={values[0]}" if op == "In" and len(values) == 1 else f"{key} {op} {values}" if values else \
-        f"{key} {op}"
+    if op == "In" and len(values) == 1:
+        what = f"{key}={values[0]}"
+    else:
+        what = f"{key} {op.lower().replace('notin', 'not in')} ({', '.join(values)})" if values else f"{key} {op}"
     return (f"{use.owner}: namespace selector {what}: namespaces have no `{key}` label by default, so this "
             f"matches {'no namespace' if op in ('In', 'Exists') else 'every namespace'}")
 

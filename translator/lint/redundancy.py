@@ -106,7 +106,7 @@ def _rule_finding(verdict: str, s: _Slot, r: _Slot) -> Finding:
         why = "comes first" if s.ordered else f"is a {s.rule.action.value} rule, which wins"
         message = (f"{r.label} ({r.rule.action.value}) never takes effect: {s.label} ({s.rule.action.value}, "
                    f"at {where}) matches every connection it matches and {why}")
-        hint = f"reorder or narrow {s.label}, or delete {r.label}"
+        hint = f"{'reorder or narrow' if s.ordered else 'narrow'} {s.label}, or delete {r.label}"
         code = codes.LINT_SHADOWED_RULE
     else:
         message = (f"{r.label} ({r.rule.action.value}) adds nothing: {s.label} (at {where}) already "
