@@ -15,13 +15,13 @@ from backends.cilium import aks, pitfalls
 from backends.cilium.capabilities import CAPABILITIES
 from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
 from backends.cilium.generate import generate
-from backends.cilium.lower import RANGE_EXPANSION_LIMIT, can_fold_not_peers, lower, range_size
+from backends.cilium.lower import RANGE_EXPANSION_LIMIT, can_fold_not_peers, excludes_cluster, lower, range_size
 from backends.cilium.read import import_cilium_policy
 from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
 from translator import codes
 from translator.capabilities import Capability, Support, lowered, no
-from translator.diagnostics import Diagnostics, SourceLocation
+from translator.diagnostics import Diagnostics, Severity, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import (
@@ -106,7 +106,8 @@ class CiliumBackend(Backend):
         if f is F.CIDR and where == "peers" and isinstance(item, Peer):
             return self._cidr(item, rule, use.direction)
         if f is F.NEGATED_PEER and can_fold_not_peers(rule):
-            return lowered("CIDR notPeers are folded into the except blocks of the CIDR peers")
+            return lowered("notPeers of CIDR peers: CIDR blocks become except blocks, and the cluster entity is "
+                           "implicit (Cilium CIDR rules never match pods or nodes)")
         if f in (F.FQDN_EXACT, F.FQDN_WILDCARD):
             if use.direction is Direction.INGRESS:
                 return no("DNS-name peers exist only for egress (toFQDNs)")
@@ -134,13 +135,15 @@ class CiliumBackend(Backend):
         return None
 
     def _cidr(self, peer: Peer, rule: Rule, direction: Direction | None) -> Capability | None:
-        if rule.action not in (Action.ALLOW, Action.DENY):
-            return None
+        if rule.action not in (Action.ALLOW, Action.DENY) or excludes_cluster(rule):
+            return None  # log rules are dropped; a rule that excludes the cluster means what Cilium means
         ranges, given = cluster_ranges(self.target)
         overlap = in_cluster_overlap(peer, ranges)
-        if not overlap:
-            return None
         facts = "the pod/node/service ranges given" if given else "private ranges clusters use for pods and nodes"
+        if not overlap:
+            return Capability(Support.CHANGED, f"Cilium CIDR rules never match pods or nodes: exact as long as no pod "
+                              f"or node has an address in {peer} (it is outside {facts}: "
+                              f"{', '.join(map(str, ranges))})", severity=Severity.INFO)
         head = (f"{peer} can hold in-cluster addresses (it overlaps {', '.join(map(str, overlap))}: {facts}), and "
                 "Cilium CIDR rules never match pods or nodes")
         settings = "pass the cluster's ranges as engine settings (cilium,pod-cidr=...,node-cidr=...,service-cidr=...)"
@@ -149,8 +152,9 @@ class CiliumBackend(Backend):
                       f"peer instead, or, if the range holds no pod or node, {settings}")
         side = "from" if direction is Direction.INGRESS else "to"
         return Capability(Support.CHANGED, f"{head}: traffic {side} pods and nodes in it will be dropped. To keep it, "
-                          "add the peers {namespaces: {}} (pods) and {entity: host}, {entity: remote-node} (nodes) "
-                          f"to this rule; if the range holds no pod or node, {settings}")
+                          "add a rule with the same ports and the peers {namespaces: {}} (pods), {entity: host} and "
+                          "{entity: remote-node} (nodes); to say this rule is meant for addresses outside the cluster, "
+                          f"add notPeers: [{{entity: cluster}}] to it; if the range holds no pod or node, {settings}")
 
     def _service(self, use: Use, intent: NetworkIntent, item: Any) -> Capability | None:
         if use.direction is Direction.INGRESS:

@@ -10,6 +10,7 @@ from translator.model import (
     DNS_RULE,
     Action,
     Direction,
+    Entity,
     ICMPMatch,
     NetworkIntent,
     Peer,
@@ -44,17 +45,30 @@ def drop_log_rules(rule: Rule, direction: Direction) -> list[Rule]:
     return [] if rule.action is Action.LOG else [rule]
 
 
+CLUSTER_PEER = Peer(entity=Entity.CLUSTER)
+"""`notPeers: [{entity: cluster}]` next to CIDR peers says "these addresses, but no pod or node": exactly what a
+Cilium CIDR rule means (the importer writes it for CIDRs that may hold in-cluster addresses)."""
+
+
+def excludes_cluster(rule: Rule) -> bool:
+    """Whether the rule's peers are CIDRs and its notPeers exclude the cluster entity (Cilium's CIDR meaning)."""
+    peers = rule.peers or ()
+    return bool(peers) and all(p.kind is PeerKind.CIDR for p in peers) and CLUSTER_PEER in (rule.notPeers or ())
+
+
 def can_fold_not_peers(rule: Rule) -> bool:
-    """Whether `notPeers` can become `except` blocks: every peer and every negated peer is a CIDR."""
+    """Whether `notPeers` can be written for Cilium: every peer is a CIDR, and every negated peer is a CIDR (it
+    becomes an except block) or the cluster entity (implicit: Cilium CIDRs never match pods or nodes)."""
     peers, negated = rule.peers or (), rule.notPeers or ()
-    return bool(peers) and all(p.kind is PeerKind.CIDR for p in (*peers, *negated))
+    return bool(peers) and all(p.kind is PeerKind.CIDR for p in peers) \
+        and all(p.kind is PeerKind.CIDR or p == CLUSTER_PEER for p in negated)
 
 
 def fold_not_peers(rule: Rule, direction: Direction) -> list[Rule]:
     """CIDR peers minus CIDR notPeers: a covered peer disappears, a contained block becomes an except."""
     if not rule.notPeers or not can_fold_not_peers(rule):
         return [rule]
-    negated = [p.network for p in rule.notPeers]
+    negated = [p.network for p in rule.notPeers if p.kind is PeerKind.CIDR]
     peers: list[Peer] = []
     for peer in rule.peers or ():
         net = peer.network
@@ -110,8 +124,15 @@ def has_fqdn(intent: NetworkIntent) -> bool:
 
 
 def is_fqdn_dns_rule(rule: Rule) -> bool:
-    """An egress rule that can carry Cilium's DNS L7 rule: the DNS rule of the intent model, without HTTP."""
-    return rule.http is None and is_dns_rule(rule)
+    """An egress rule that can carry Cilium's DNS L7 rule: an allow of port 53 only, to pods (the intent model's
+    DNS rule), to any peer or to IP blocks and entities, without HTTP."""
+    if rule.action is not Action.ALLOW or rule.http is not None or not rule.ports:
+        return False
+    if is_dns_rule(rule):
+        return True
+    ports_53 = all(p.port == 53 and p.endPort in (None, 53) for p in rule.ports)
+    l3 = all(p.kind in (PeerKind.ENDPOINTS, PeerKind.CIDR, PeerKind.ENTITY) for p in rule.peers or ())
+    return ports_53 and l3
 
 
 def needs_dns_rule(intent: NetworkIntent) -> bool:

@@ -29,8 +29,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from backends.cilium import native as n
+from backends.cilium.cidr import DEFAULT_CLUSTER_RANGES, in_cluster_overlap
 from backends.cilium.generate import CCNP, DESCRIPTION_ANNOTATION
 from backends.cilium.icmp import icmp_type
+from backends.cilium.lower import CLUSTER_PEER
 from backends.cilium.selectors import (
     NAMESPACE_NAME_LABEL,
     SelectorError,
@@ -52,6 +54,7 @@ from translator.model import (
     NetworkIntent,
     Operator,
     Peer,
+    PeerKind,
     PortSpec,
     Protocol,
     Requirement,
@@ -60,6 +63,7 @@ from translator.model import (
 from translator.source import Document
 
 DEFAULT_NAMESPACE = "default"
+DEFAULT_RANGES = [ipaddress.ip_network(r) for r in DEFAULT_CLUSTER_RANGES]
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP, "ANY": Protocol.ANY}
 Path = tuple[str | int, ...]
 
@@ -360,9 +364,22 @@ class Reader:
             groups = self.port_groups(rule, action is Action.DENY, where)
             if not has_l3 and groups == [(None, None)]:
                 continue  # `{}`: isolates, allows nothing
+            not_peers = self.cluster_exclusion(peers, where)
             for ports, http in groups:
-                out.append(Rule(action=action, peers=tuple(peers) or None, ports=ports, http=http))
+                out.append(Rule(action=action, peers=tuple(peers) or None, notPeers=not_peers, ports=ports,
+                                http=http))
         return out
+
+    def cluster_exclusion(self, peers: list[Peer], path: Path) -> tuple[Peer, ...] | None:
+        """`notPeers: [{entity: cluster}]` for CIDR peers that may hold pod or node addresses: Cilium's CIDR rules
+        never match them, while an intent's CIDR peer matches any address."""
+        if not peers or any(p.kind is not PeerKind.CIDR for p in peers):
+            return None
+        if not any(in_cluster_overlap(p, DEFAULT_RANGES) for p in peers):
+            return None
+        self.note("CIDR peers that may hold pod or node addresses are imported with notPeers [{entity: cluster}]: "
+                  "Cilium CIDR rules never match pods or nodes", path)
+        return (CLUSTER_PEER,)
 
 
 def _namespaces_with_names(names: tuple[str, ...] | None, nsel: LabelSelector | None) -> LabelSelector | None:
@@ -420,8 +437,10 @@ def _validate(doc: Document, diags: Diagnostics) -> n.CiliumPolicy | None:
         for e in exc.errors():
             path = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             code = codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE
-            diags.error(code, f"{doc.kind} {doc.name}: {e['msg'].removeprefix('Value error, ')}",
-                        doc.locate(*path))
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden" and path:
+                msg = f"unknown field {path[-1]!r} (not a field of cilium.io/v2 policies)"
+            diags.error(code, f"{doc.kind} {doc.name}: {msg}", doc.locate(*path))
         return None
 
 

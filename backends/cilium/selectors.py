@@ -26,6 +26,7 @@ RESERVED_PREFIX = "reserved:"
 POD_NAMESPACE = "io.kubernetes.pod.namespace"
 NAMESPACE_LABELS = "io.cilium.k8s.namespace.labels."
 SERVICE_ACCOUNT = "io.cilium.k8s.policy.serviceaccount"
+CLUSTER = "io.cilium.k8s.policy.cluster"
 CILIUM_KEY_PREFIXES = ("io.kubernetes.pod.", "io.cilium.k8s.", "io.cilium.")
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -149,6 +150,7 @@ class Parsed:
     namespace_negative: list[Requirement] = field(default_factory=list)
     service_accounts: set[str] | None = None
     reserved: list[str] = field(default_factory=list)
+    any_cluster: bool = False
 
     @property
     def has_namespace_key(self) -> bool:
@@ -159,7 +161,7 @@ class Parsed:
     def selects_only_pods(self) -> bool:
         """Whether a positive term guarantees the selected endpoints are pods (have a namespace)."""
         positive_ns_labels = any(r.operator in (Operator.IN, Operator.EXISTS) for r in self.namespace_terms)
-        return self.namespace_names is not None or self.namespace_exists or positive_ns_labels
+        return self.namespace_names is not None or self.namespace_exists or positive_ns_labels or self.any_cluster
 
 
 def _requirements(raw: dict[str, Any]) -> list[tuple[str, Operator, tuple[str, ...]]]:
@@ -191,9 +193,11 @@ def parse(raw: dict[str, Any]) -> Parsed:
                 raise SelectorError(full_key, f"service-account term {full_key} {op.value} has no equivalent "
                                     "(only equality / In)")
             out.service_accounts = set(values) if out.service_accounts is None else out.service_accounts & set(values)
+        elif key == CLUSTER and op is Operator.EXISTS:
+            out.any_cluster = True  # every pod of the (local) cluster carries its cluster name
         elif key.startswith(CILIUM_KEY_PREFIXES):
-            raise SelectorError(full_key, f"Cilium label {full_key!r} (e.g. the ClusterMesh cluster name) has no "
-                                "equivalent in the intent model")
+            raise SelectorError(full_key, f"Cilium label {full_key!r} {op.value} (e.g. a ClusterMesh cluster name) has "
+                                "no equivalent in the intent model")
         else:
             out.pods.append(_requirement(key, op, values, full_key))
     return out
