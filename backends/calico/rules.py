@@ -1,0 +1,185 @@
+"""One Calico rule -> one intent rule (or none when it can never match), with Calico's implicit meanings made
+explicit: an omitted protocol is every protocol, `ports` need a protocol, `notProtocol`/`notICMP`/`notPorts`
+become intent `notPorts`, HTTP exact/prefix paths become full-match regular expressions."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import ValidationError
+
+from backends.calico.constants import PROTOCOL_NUMBERS
+from backends.calico.entity import NOTHING, Context, ImportProblem, Path, entity_peers, pod_terms
+from backends.calico.native import CalicoRule, EntityRule, HTTPMatch, ICMPFields
+from backends.calico.selector import All, And
+from translator.model import Action, Direction, HTTPRule, ICMPMatch, Peer, PortSpec, Protocol, Rule
+
+ACTIONS = {"Allow": Action.ALLOW, "Deny": Action.DENY, "Pass": Action.PASS, "Log": Action.LOG}
+PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "sctp": Protocol.SCTP, "icmp": Protocol.ICMP,
+             "icmpv6": Protocol.ICMPV6}
+_LOCAL_INGRESS_OK = frozenset({"ports", "notPorts"})
+
+
+def protocol(value: int | str | None, path: Path) -> Protocol | None:
+    """A Calico protocol (name or number) as an intent protocol; other protocols are unsupported."""
+    if value is None:
+        return None
+    name = PROTOCOL_NUMBERS.get(value, str(value)) if isinstance(value, int) else value
+    if isinstance(name, str) and name.isdigit():
+        name = PROTOCOL_NUMBERS.get(int(name), name)
+    found = PROTOCOLS.get(str(name).lower())
+    if found is None:
+        raise ImportProblem(path, f"protocol {value!r} has no intent equivalent (TCP, UDP, SCTP, ICMP, ICMPv6 only)")
+    return found
+
+
+def _port(value: int | str, proto: Protocol | None, path: Path) -> PortSpec:
+    if proto is None or not proto.has_ports:
+        raise ImportProblem(path, "ports need the rule's protocol to be TCP, UDP or SCTP", unsupported=False)
+    text = str(value)
+    first, sep, last = text.partition(":")
+    try:
+        if sep:
+            start, end = int(first), int(last)
+            return PortSpec(protocol=proto, port=start, endPort=end if end != start else None)
+        return PortSpec(protocol=proto, port=int(text) if text.isdigit() else text)
+    except (ValueError, ValidationError) as exc:
+        msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else f"invalid port {text!r}"
+        raise ImportProblem(path, msg.removeprefix("Value error, "), unsupported=False) from exc
+
+
+def _icmp(fields: ICMPFields, proto: Protocol | None, path: Path) -> PortSpec:
+    if proto not in (Protocol.ICMP, Protocol.ICMPV6):
+        raise ImportProblem(path, "icmp needs protocol ICMP or ICMPv6", unsupported=False)
+    if fields.type is None:
+        if fields.code is not None:
+            raise ImportProblem(path, "an ICMP code needs a type", unsupported=False)
+        return PortSpec(protocol=proto)
+    try:
+        return PortSpec(protocol=proto, icmp=ICMPMatch(type=fields.type, code=fields.code))
+    except ValidationError as exc:
+        raise ImportProblem(path, exc.errors()[0]["msg"], unsupported=False) from exc
+
+
+def ports(rule: CalicoRule, path: Path) -> tuple[tuple[PortSpec, ...] | None, tuple[PortSpec, ...] | None]:
+    """(ports, notPorts) of a rule: destination ports under the rule's protocol, plus the negated fields."""
+    proto = protocol(rule.protocol, (*path, "protocol"))
+    dst = rule.destination
+    specs: list[PortSpec] = [_port(p, proto, (*path, "destination", "ports", i)) for i, p in enumerate(dst.ports or ())]
+    if rule.icmp is not None:
+        specs = [_icmp(rule.icmp, proto, (*path, "icmp"))]
+    elif not specs and proto is not None:
+        specs = [PortSpec(protocol=proto)]
+    negated = [_port(p, proto, (*path, "destination", "notPorts", i)) for i, p in enumerate(dst.notPorts or ())]
+    if rule.notICMP is not None:
+        negated.append(_icmp(rule.notICMP, proto, (*path, "notICMP")))
+    not_proto = protocol(rule.notProtocol, (*path, "notProtocol"))
+    if not_proto is not None:
+        negated.append(PortSpec(protocol=not_proto))
+    return tuple(specs) or None, tuple(negated) or None
+
+
+def http(match: HTTPMatch) -> tuple[HTTPRule, ...]:
+    """Calico's methods (OR) and exact/prefix paths (OR), ANDed, as full-match regular expressions."""
+    method = "|".join(re.escape(m) for m in match.methods or ()) or None
+    paths: list[str | None] = []
+    for p in match.paths or ():
+        if (p.exact is None) == (p.prefix is None):
+            raise ImportProblem((), "each HTTP path needs exactly one of exact or prefix", unsupported=False)
+        paths.append(re.escape(p.exact) if p.exact is not None else re.escape(p.prefix or "") + ".*")
+    return tuple(HTTPRule(method=method, path=p) for p in (paths or [None]))
+
+
+def _check_local_side(er: EntityRule, direction: Direction, ctx: Context, path: Path) -> None:
+    """The side of the rule that is the policy's own endpoint may only carry destination ports (ingress), or a
+    selector that spec.selector already implies (all(), or a subset of its AND-terms)."""
+    allowed = _LOCAL_INGRESS_OK if direction is Direction.INGRESS else frozenset()
+    side = "destination" if direction is Direction.INGRESS else "source"
+    for name, value in er:
+        if value is None or name in allowed:
+            continue
+        if name == "selector" and _implied(value, ctx, (*path, side, name)):
+            continue
+        if name in ("ports", "notPorts"):
+            raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule matches the "
+                                "policy's own source ports, which intents cannot express")
+        raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule narrows the "
+                            "policy's own endpoints, which intents cannot express")
+
+
+def _implied(text: str, ctx: Context, path: Path) -> bool:
+    terms = pod_terms(text, path)
+    if len(terms) != 1:
+        return False
+    atoms = terms[0].operands if isinstance(terms[0], And) else (terms[0],)
+    return all(isinstance(a, All) or a in ctx.subject_atoms for a in atoms)
+
+
+def _fqdn_peers(er: EntityRule, path: Path) -> tuple[Peer, ...]:
+    others = [name for name, value in er if value is not None and name not in ("domains", "ports", "notPorts")]
+    if others:
+        raise ImportProblem((*path, "destination", others[0]), "destination.domains together with other "
+                            "destination matches cannot be expressed as intent peers")
+    out = []
+    for i, name in enumerate(er.domains or ()):
+        if "*" in name:
+            raise ImportProblem((*path, "destination", "domains", i), f"domain {name!r}: Calico's '*' matches one or "
+                                "more DNS labels, intents' '*' only one; no exact equivalent")
+        try:
+            out.append(Peer(fqdn=name))
+        except ValidationError as exc:
+            raise ImportProblem((*path, "destination", "domains", i), exc.errors()[0]["msg"],
+                                unsupported=False) from exc
+    return tuple(out)
+
+
+def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) -> Rule | None:
+    """The intent rule for one Calico rule; None when the rule can never match anything."""
+    action = ACTIONS.get(rule.action)
+    if action is None:
+        raise ImportProblem((*path, "action"), f"action must be Allow, Deny, Pass or Log, got {rule.action!r}",
+                            unsupported=False)
+    ingress = direction is Direction.INGRESS
+    peer_side, local_side = (rule.source, rule.destination) if ingress else (rule.destination, rule.source)
+    _check_local_side(local_side, direction, ctx, path)
+    side = "source" if ingress else "destination"
+    if peer_side.ports is not None or (ingress and peer_side.notPorts is not None):
+        field = "ports" if peer_side.ports is not None else "notPorts"
+        if ingress:
+            raise ImportProblem((*path, side, field), "source ports have no intent equivalent")
+    if not ingress and peer_side.domains:
+        peers, not_peers = _fqdn_peers(peer_side, path), None
+    else:
+        peers, not_peers = entity_peers(peer_side, ctx, (*path, side))
+    if peers is NOTHING:
+        return None
+    port_specs, not_ports = ports(rule, path)
+    _check_ip_version(rule, peers, port_specs, path)
+    fields: dict[str, object] = {"action": action, "peers": peers, "notPeers": not_peers, "ports": port_specs,
+                                 "notPorts": not_ports}
+    if rule.http is not None:
+        if not ingress:
+            raise ImportProblem((*path, "http"), "HTTP matches in egress rules are not enforced by Calico")
+        fields["http"] = http(rule.http)
+        fields["ports"] = port_specs or (PortSpec(protocol=Protocol.TCP),)
+    try:
+        return Rule.model_validate(fields)
+    except ValidationError as exc:
+        raise ImportProblem(path, exc.errors()[0]["msg"].removeprefix("Value error, "), unsupported=False) from exc
+
+
+def _check_ip_version(rule: CalicoRule, peers: tuple[Peer, ...] | None, specs: tuple[PortSpec, ...] | None,
+                      path: Path) -> None:
+    version = rule.ipVersion
+    if version is None:
+        return
+    if version not in (4, 6):
+        raise ImportProblem((*path, "ipVersion"), "ipVersion must be 4 or 6", unsupported=False)
+    protos = {s.protocol for s in specs or ()}
+    family = {4: Protocol.ICMP, 6: Protocol.ICMPV6}[version]
+    if protos and protos <= {family}:
+        return
+    if peers and all(p.network is not None and p.network.version == version for p in peers):
+        return
+    raise ImportProblem((*path, "ipVersion"), f"ipVersion {version} limits the rule to IPv{version} traffic, which "
+                        "intents cannot express for these peers")
