@@ -67,7 +67,9 @@ def rule_sentence(rule: Rule, direction: Direction, own: str | None) -> str:
         Action.PASS: f"Passes {what} to the next tier (the rest of this tier is skipped).",
         Action.LOG: f"Logs {what} (no effect on traffic).",
     }[rule.action]
-    return sentence + (f" ({rule.description})" if rule.description else "")
+    if rule.description:
+        sentence = f"{sentence[:-1]} (\"{rule.description}\")."
+    return sentence
 
 
 def _direction_summary(intent: NetworkIntent, direction: Direction, rules: Sequence[Rule]) -> str:
@@ -82,8 +84,8 @@ def _direction_summary(intent: NetworkIntent, direction: Direction, rules: Seque
         return "not affected by this policy"
     if all(r.action is Action.DENY for r in rules):
         return "not isolated by this policy; its deny rules apply anyway"
-    return ("not isolated by this policy: its allow rules matter only where another policy isolates these pods; "
-            "deny rules apply anyway")
+    text = "not isolated by this policy: its allow rules matter only where another policy isolates these pods"
+    return text + ("; its deny rules apply anyway" if any(r.action is Action.DENY for r in rules) else "")
 
 
 def explain_policy(li: LoadedIntent, view: EngineView, kind: str) -> PolicyExplanation:

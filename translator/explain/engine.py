@@ -31,6 +31,11 @@ class EngineView:
     backend: Backend | None
     """None for the intent semantics (nothing to translate to)."""
 
+    @property
+    def under(self) -> str:
+        """How notes name the semantics: the engine, or `the intent semantics`."""
+        return "the intent semantics" if self.backend is None else self.name
+
 
 def peer_notes(peer: Peer, view: EngineView) -> Iterator[str]:
     """Notes about one peer under the engine."""
@@ -38,10 +43,10 @@ def peer_notes(peer: Peer, view: EngineView) -> Iterator[str]:
     if kind is PeerKind.CIDR:
         net = peer.network
         if not sem.cidr_matches_pods:
-            yield (f"under {view.name}, {peer.cidr} matches no pod and no node: CIDR rules only match addresses "
+            yield (f"under {view.under}, {peer.cidr} matches no pod and no node: CIDR rules only match addresses "
                    "outside the cluster")
         elif net is not None and net.prefixlen == 0:
-            yield f"under {view.name}, {peer.cidr} also matches every pod and node IP"
+            yield f"under {view.under}, {peer.cidr} also matches every pod and node IP"
     elif kind is PeerKind.FQDN and not sem.supports_fqdn:
         yield f"{view.name} does not enforce DNS-name peers: {peer.fqdn} matches nothing"
 
@@ -57,7 +62,7 @@ def rule_notes(rule: Rule, intent: NetworkIntent, direction: Direction, view: En
     fqdn = any(p.kind is PeerKind.FQDN for p in rule.peers or ())
     if fqdn and sem.supports_fqdn and sem.fqdn_needs_dns_rule and direction is Direction.EGRESS \
             and not _has_dns_rule(intent):
-        notes.append(f"under {view.name} the addresses of DNS names are learned from the DNS answers the pod gets; "
+        notes.append(f"under {view.under} the addresses of DNS names are learned from the DNS answers the pod gets; "
                      "no rule of this policy allows DNS (port 53), so these names may match nothing")
     return notes
 

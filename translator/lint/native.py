@@ -193,7 +193,8 @@ def _selector_dict(sel: LabelSelector | None) -> dict[str, Any] | None:
 
 def _model_item(peer: Peer, path: tuple[str | int, ...]) -> PeerItem:
     ns_part = peer.namespaces is not None or peer.namespaceNames is not None
-    return PeerItem(path, ns_part, _selector_dict(peer.pods), "namespaces", "pods", peer.cidr, peer.except_)
+    key = "namespaces" if peer.namespaces is not None else "namespaceNames"
+    return PeerItem(path, ns_part, _selector_dict(peer.pods), key, "pods", peer.cidr, peer.except_)
 
 
 def intent_peer_lists(li: LoadedIntent) -> Iterator[PeerList]:

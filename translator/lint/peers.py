@@ -63,7 +63,7 @@ def or_of_peers(ctx: LintInput) -> Iterator[Finding]:
         unique = len(ns_only) == 1 and len(pods_only) == 1
         yield Finding(
             rule(codes.LINT_OR_OF_PEERS), _or_message(plist, ns_item, pod_item), plist.locate(later.path),
-            _or_hint(ns_item, pod_item, unique), _merge_fix(plist, ns_item, pod_item) if unique else None,
+            _or_hint(plist, ns_item, pod_item, unique), _merge_fix(plist, ns_item, pod_item) if unique else None,
             plist.ignored)
 
 
@@ -108,7 +108,10 @@ def _selects_only(plist: PeerList, item: PeerItem, namespace: str) -> bool:
     return sel == {"matchLabels": {NAME_LABEL: namespace}}
 
 
-def _or_hint(ns_item: PeerItem, pod_item: PeerItem, unique: bool) -> str:
+def _or_hint(plist: PeerList, ns_item: PeerItem, pod_item: PeerItem, unique: bool) -> str:
+    if plist.doc is None:
+        return "if only those pods in those namespaces were meant, select the namespace and the pod labels in one " \
+            "peer (AND)"
     both = f"`{ns_item.namespace_key}` and `{pod_item.pod_key}`"
     if unique:
         return f"if only those pods in those namespaces were meant, put {both} in one item (AND)"
