@@ -9,6 +9,9 @@ import click
 
 from translator import codes
 from translator.cli.common import (
+    EXIT_INPUT,
+    CommandExit,
+    emit,
     engine_option,
     finish,
     input_options,
@@ -17,17 +20,17 @@ from translator.cli.common import (
     stop_on_input_errors,
 )
 from translator.cli.lint import load_cluster_option
-from translator.diagnostics import Diagnostics
+from translator.diagnostics import Diagnostics, SourceLocation
 from translator.graph import FORMATS, build_graph, default_probes, render
 from translator.intents import intents_from_documents
 from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
-from translator.reporters import render as render_diagnostics
 from translator.source import documents, write_atomic
 
 
 def _needs(component: str, diags: Diagnostics, fmt: str) -> None:
     diags.error(codes.NEEDS_COMPONENT, f"graph needs {component}, which this build does not have")
-    finish(diags, fmt)
+    emit(diags, fmt)
+    raise CommandExit(EXIT_INPUT)
 
 
 @click.command()
@@ -78,14 +81,14 @@ def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str
     assert model is not None
     chosen = default_probes(model, extra)
     if not chosen:
-        diags.error(codes.GRAPH_NO_PROBES, f"{cluster}: no probes: the cluster file lists none, no pod declares a "
-                    "container port, and no --probe was given (e.g. --probe 80/TCP)")
-        finish(diags, diagnostics_format)
+        diags.error(codes.GRAPH_NO_PROBES, "no probes: the cluster file lists none, no pod declares a container "
+                    "port, and no --probe was given (e.g. --probe 80/TCP)", SourceLocation(cluster))
+        emit(diags, diagnostics_format)
+        raise CommandExit(EXIT_INPUT)
     evaluator = Evaluator(model, loaded, engine)
     rows = ((r.src, r.dst, r.port, r.protocol, r.allowed) for r in evaluator.iter_matrix(chosen))
     text = render(build_graph(model, loaded, rows, chosen, evaluator.semantics_name), output)
-    if len(diags):
-        sys.stderr.write(render_diagnostics(diags, diagnostics_format))
+    emit(diags, diagnostics_format)
     if output_file is None:
         sys.stdout.write(text)
         return

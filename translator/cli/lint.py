@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 import click
 
 from translator import codes
-from translator.cli.common import finish, input_options, make_diagnostics, stop_on_input_errors
+from translator.cli.common import (
+    EXIT_INPUT,
+    CommandExit,
+    emit,
+    finish,
+    input_options,
+    make_diagnostics,
+    stop_on_input_errors,
+)
 from translator.diagnostics import Diagnostics
 from translator.intents import intents_from_documents
 from translator.lint import RULES, LintInput
@@ -32,8 +40,8 @@ def load_cluster_option(path: str | None, diags: Diagnostics, fmt: str) -> Clust
     except ImportError:
         diags.error(codes.NEEDS_COMPONENT, "--cluster needs translator.cluster (the evaluator's cluster model), "
                     "which this build does not have")
-        finish(diags, fmt)
-        raise AssertionError("unreachable") from None
+        emit(diags, fmt)
+        raise CommandExit(EXIT_INPUT) from None
     cluster = load_cluster(path, diags)
     stop_on_input_errors(diags, fmt)
     return cluster
