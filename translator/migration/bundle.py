@@ -171,10 +171,13 @@ def _file_names(objects: list[dict[str, Any]], taken: dict[str, int]) -> list[st
 
 
 def _results(mi: MigrationInput) -> dict[str, PolicyResult]:
+    """One result per input document that holds policy (Tiers and network sets are only referenced)."""
+    with_intents = {li.source for li in mi.loaded}
     out: dict[str, PolicyResult] = {}
     for doc in mi.documents:
-        loc = doc.locate()
-        out.setdefault(document_ref(doc), PolicyResult(document_ref(doc), loc.file, loc.line))
+        if doc.source in with_intents or doc.kind.endswith("Policy") or doc.kind == "NetworkIntent":
+            loc = doc.locate()
+            out.setdefault(document_ref(doc), PolicyResult(document_ref(doc), loc.file, loc.line))
     return out
 
 

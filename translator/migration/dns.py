@@ -147,11 +147,18 @@ def _describe(missing: set[Protocol], pods: list[str]) -> str:
     return f"no rule allows {what} 53 to the DNS resolver{where}"
 
 
+def _catch_all(rule: Rule) -> bool:
+    """An allow or pass of everything: the intent itself then blocks nothing (a pass defers to later tiers)."""
+    return rule.action in (Action.ALLOW, Action.PASS) and not rule.peers and not rule.ports and not rule.notPeers \
+        and not rule.notPorts
+
+
 def check_dns(mi: MigrationInput) -> Iterator[Finding]:
     """P13: egress-isolated pods without a DNS allow (UDP and TCP 53) to the resolver."""
     selected = selections(mi)
     for index, li in enumerate(mi.loaded):
-        if not expand_dns(li.intent).isolates(Direction.EGRESS):
+        intent = expand_dns(li.intent)
+        if not intent.isolates(Direction.EGRESS) or any(_catch_all(r) for r in intent.rules(Direction.EGRESS)):
             continue
         missing, pods = missing_dns(mi, index, selected)
         if missing:

@@ -71,7 +71,10 @@ def equivalent(a: Sequence[LoadedIntent], b: Sequence[LoadedIntent], cluster: Cl
         return None
     from translator.evaluator.verify import verify
 
-    return verify(list(a), list(b), cluster, a_engine, b_engine).equivalent
+    try:
+        return verify(list(a), list(b), cluster, a_engine, b_engine).equivalent
+    except Exception:  # an evaluator bug must not lose the bundle; the edit stays unverified
+        return None
 
 
 def _policies(trace: Any) -> list[str]:
@@ -90,7 +93,11 @@ def compare(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], clus
         return VerifySummary("not run", "the evaluator (translator.evaluator) is not installed in this build")
     from translator.evaluator.verify import verify
 
-    result = verify(list(source), list(target), cluster, source_engine, target_engine)
+    try:
+        result = verify(list(source), list(target), cluster, source_engine, target_engine)
+    except Exception as exc:  # an evaluator bug must not lose the bundle; say so loudly instead
+        return VerifySummary("not run", f"the evaluator failed ({type(exc).__name__}: {exc}); this is a netpolx bug, "
+                             "please report it with these inputs")
     flows = []
     for i, diff in enumerate(result.differences[:MAX_FLOWS]):
         flow: dict[str, Any] = {"from": diff.src, "to": diff.dst, "port": diff.port, "protocol": diff.protocol,
