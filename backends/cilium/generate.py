@@ -102,7 +102,7 @@ def port_parts(rule: Rule, dns_l7: bool) -> list[dict[str, Any]]:
     return parts
 
 
-def _peer_value(peer: Peer, cluster: bool) -> Any:
+def _peer_value(peer: Peer, cluster: bool, namespace: str | None) -> Any:
     kind = peer.kind
     if kind is PeerKind.ENDPOINTS:
         return peer_selector(peer, cluster)
@@ -115,7 +115,7 @@ def _peer_value(peer: Peer, cluster: bool) -> Any:
         return {"matchPattern" if "*" in peer.fqdn else "matchName": peer.fqdn}
     svc = peer.service
     assert svc is not None
-    return {"k8sService": {"serviceName": svc.name, "namespace": svc.namespace}}
+    return {"k8sService": {"serviceName": svc.name, "namespace": svc.namespace or namespace}}
 
 
 L3_FIELD = {
@@ -127,7 +127,8 @@ L3_FIELD = {
 }
 
 
-def peer_groups(peers: tuple[Peer, ...] | None, direction: Direction, cluster: bool) -> list[dict[str, Any]]:
+def peer_groups(peers: tuple[Peer, ...] | None, direction: Direction, cluster: bool,
+                namespace: str | None = None) -> list[dict[str, Any]]:
     """The L3 halves: one selector list per peer kind, kinds in order of first appearance; `[{}]` for any."""
     if not peers:
         return [{}]
@@ -135,17 +136,18 @@ def peer_groups(peers: tuple[Peer, ...] | None, direction: Direction, cluster: b
     groups: dict[PeerKind, list[Any]] = {}
     for peer in peers:
         values = groups.setdefault(peer.kind, [])
-        value = _peer_value(peer, cluster)
+        value = _peer_value(peer, cluster, namespace)
         if value not in values:
             values.append(value)
     return [{prefix + L3_FIELD[kind]: values} for kind, values in groups.items()]
 
 
-def rule_entries(rule: Rule, direction: Direction, cluster: bool, dns_l7: bool) -> list[dict[str, Any]]:
+def rule_entries(rule: Rule, direction: Direction, cluster: bool, dns_l7: bool,
+                 namespace: str | None = None) -> list[dict[str, Any]]:
     """The Cilium rules (ingress/egress entries) for one intent rule."""
     prefix = "from" if direction is Direction.INGRESS else "to"
     entries = []
-    for group in peer_groups(rule.peers, direction, cluster):
+    for group in peer_groups(rule.peers, direction, cluster, namespace):
         for part in port_parts(rule, dns_l7):
             entry = {**group, **part}
             entries.append(entry or {prefix + "Entities": ["all"]})
@@ -155,7 +157,8 @@ def rule_entries(rule: Rule, direction: Direction, cluster: bool, dns_l7: bool) 
 def _section(intent: NetworkIntent, direction: Direction, action: Action, dns: bool) -> list[dict[str, Any]]:
     cluster = intent.is_cluster_scoped
     return [entry for rule in intent.rules(direction) if rule.action is action
-            for entry in rule_entries(rule, direction, cluster, dns and is_fqdn_dns_rule(rule))]
+            for entry in rule_entries(rule, direction, cluster, dns and is_fqdn_dns_rule(rule),
+                                      intent.metadata.namespace)]
 
 
 def spec_of(intent: NetworkIntent) -> dict[str, Any] | None:
