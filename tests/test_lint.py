@@ -310,3 +310,65 @@ def test_rule_covers_examples() -> None:
     cidr = Rule(peers=(Peer.model_validate({"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}),))
     assert not rule_covers(cidr, "x", Rule(peers=(Peer(cidr="10.1.2.0/24"),)), "x")
     assert rule_covers(cidr, "x", Rule(peers=(Peer(cidr="10.2.0.0/16"),)), "x")
+
+
+# -- --cluster makes the semantic rules precise ---------------------------------------------------------------
+
+DNS_BY_OTHER_SELECTOR = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-egress, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+    - to: [{ipBlock: {cidr: 10.244.0.0/16}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: frontend-dns, namespace: x}
+spec:
+  podSelector: {matchLabels: {tier: frontend}}
+  policyTypes: [Egress]
+  egress:
+    - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+"""
+
+CLUSTER = """
+namespaces: [{name: x, labels: {name: x}}]
+pods:
+  - {namespace: x, name: web-0, labels: {app: web, tier: frontend}, ip: 10.244.1.1}
+"""
+
+
+def test_cluster_makes_dns_and_ipblock_rules_precise(tmp_path: Path) -> None:
+    policies, cluster = tmp_path / "p.yaml", tmp_path / "c.yaml"
+    policies.write_text(DNS_BY_OTHER_SELECTOR)
+    cluster.write_text(CLUSTER)
+    # Without the cluster, frontend-dns's selector does not provably cover web-egress's pods; a /16 is no finding.
+    result = run_cli("lint", "-f", str(policies), "--diagnostics-format", "json")
+    assert _refs(result.stderr, "NPX604") == {"x/web-egress"} and _refs(result.stderr, "NPX603") == set()
+    # With it, the only web pod also has tier=frontend (DNS allowed), and 10.244.0.0/16 holds its IP.
+    result = run_cli("lint", "-f", str(policies), "--cluster", str(cluster), "--diagnostics-format", "json")
+    assert _refs(result.stderr, "NPX604") == set()
+    (ip,) = [d for d in json.loads(result.stderr) if d["code"] == "NPX603"]
+    assert "covers 1 pod IP(s)" in ip["message"] and "10.244.1.1" in ip["message"]
+
+
+def test_seed_dns_finding_names_the_pods_with_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run_cli("lint", "-f", "samples/seed/", "--cluster", "samples/graph/seed-cluster.yaml",
+                     "--diagnostics-format", "json")
+    (dns,) = [d for d in json.loads(result.stderr) if d["code"] == "NPX604"]
+    assert dns["line"] == 15
+    for pod in ("shop/ingress-controller-", "shop/frontend-", "shop/backend-"):
+        assert pod in dns["message"]
+    assert "prometheus" not in dns["message"] and "coredns" not in dns["message"]
+
+
+def test_name_label_is_fine_where_namespaces_have_it(tmp_path: Path) -> None:
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text("namespaces: [{name: gateway, labels: {name: gateway}}]\npods: []\n")
+    sample = str(SAMPLES / "NPX602-namespace-name-label.yaml")
+    result = run_cli("lint", "-f", sample, "--cluster", str(cluster), "--diagnostics-format", "json")
+    assert _refs(result.stderr, "NPX602") == set()
