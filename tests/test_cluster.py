@@ -196,12 +196,14 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "probe"), [("80/TCP", Probe(80, "TCP")), ("53/udp", Probe(53, "UDP")),
-                                             ("8080", Probe(8080, "TCP")), ("9/SCTP", Probe(9, "SCTP"))])
+                                             ("8080", Probe(8080, "TCP")), ("9/SCTP", Probe(9, "SCTP")),
+                                             ("8/icmp", Probe(8, "ICMP")), ("128/ICMPv6", Probe(128, "ICMPv6")),
+                                             ("0/ICMP", Probe(0, "ICMP"))])
 def test_parse_probe(text: str, probe: Probe) -> None:
     assert parse_probe(text) == probe
 
 
-@pytest.mark.parametrize("text", ["http/TCP", "0/TCP", "80/ICMP", "70000/UDP", ""])
+@pytest.mark.parametrize("text", ["http/TCP", "0/TCP", "300/ICMP", "80/GRE", "70000/UDP", ""])
 def test_parse_probe_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="invalid probe"):
         parse_probe(text)

@@ -437,3 +437,19 @@ def test_trace_names_the_deciding_rule() -> None:
 def test_unknown_endpoint() -> None:
     with pytest.raises(ValueError, match="unknown endpoint 'x/zz'"):
         Evaluator(BASIC, []).allowed("x/zz", "x/a", 80, "TCP")
+
+
+def test_icmp_probes() -> None:
+    ping = ingress_to_a({"namespaces": {}}, ports=[{"protocol": "ICMP", "icmp": {"type": 8}}])
+    ev = Evaluator(BASIC, [ping])
+    assert ok(ev, "y/d", "x/a", 8, "ICMP")
+    assert not ok(ev, "y/d", "x/a", 0, "ICMP")
+    assert not ok(ev, "y/d", "x/a", 8, "ICMPv6")
+    assert not ok(ev, "y/d", "x/a", 8, "TCP")
+    coded = Evaluator(BASIC, [ingress_to_a({"namespaces": {}}, ports=[{"protocol": "ICMP", "icmp": {"type": 3,
+                                                                                                   "code": 1}}])])
+    assert not ok(coded, "y/d", "x/a", 3, "ICMP")  # an ICMP probe carries a code no rule names
+    every = Evaluator(BASIC, [ingress_to_a({"namespaces": {}})])
+    assert ok(every, "y/d", "x/a", 0, "ICMP")  # no ports: every protocol, ICMP included
+    any_proto = Evaluator(BASIC, [ingress_to_a({"namespaces": {}}, ports=[{"protocol": "ANY"}])])
+    assert not ok(any_proto, "y/d", "x/a", 0, "ICMP")

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
@@ -28,13 +28,19 @@ from translator.model.ports import port_name_error
 from translator.source import SourceFile, SourceRef, parse_text, read_text
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-PROBE_PROTOCOLS = ("TCP", "UDP", "SCTP")
+PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
+ICMP_PROTOCOLS = ("ICMP", "ICMPv6")
+PROBE_PROTOCOLS = PORT_PROTOCOLS + ICMP_PROTOCOLS
 KUBECTL_KINDS = frozenset({"Namespace", "Pod", "Service"})
 
 
 @dataclass(frozen=True)
 class Probe:
-    """A destination port and protocol to test (`80/TCP`)."""
+    """What to test: a destination port and protocol (`80/TCP`), or an ICMP type (`8/ICMP`, `128/ICMPv6`).
+
+    An ICMP probe is a packet of that type with a code that no rule names: rules that match ICMP by type only
+    (or ICMP as a whole) match it, rules that name a code do not.
+    """
 
     port: int
     protocol: str
@@ -43,14 +49,28 @@ class Probe:
         return f"{self.port}/{self.protocol}"
 
 
+def probe_error(port: int, protocol: str) -> str | None:
+    """Why (port, protocol) is not a probe, or None."""
+    if protocol in ICMP_PROTOCOLS:
+        return None if 0 <= port <= 255 else f"the {protocol} type must be 0-255"
+    if protocol not in PORT_PROTOCOLS:
+        return "the protocol must be TCP, UDP, SCTP, ICMP or ICMPv6"
+    return None if 1 <= port <= 65535 else "the port must be 1-65535"
+
+
+def normalize_protocol(text: str) -> str:
+    """`tcp` -> `TCP`, `icmpv6` -> `ICMPv6`."""
+    upper = text.upper()
+    return "ICMPv6" if upper == "ICMPV6" else upper
+
+
 def parse_probe(text: str) -> Probe:
-    """`80/TCP` (protocol defaults to TCP) -> Probe; ValueError when malformed."""
+    """`80/TCP` (protocol defaults to TCP), `8/ICMP` -> Probe; ValueError when malformed."""
     port_text, _, proto = text.strip().partition("/")
-    proto = (proto or "TCP").upper()
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-        raise ValueError(f"invalid probe {text!r}: the port must be a number 1-65535 (e.g. 80/TCP)")
-    if proto not in PROBE_PROTOCOLS:
-        raise ValueError(f"invalid probe {text!r}: the protocol must be TCP, UDP or SCTP")
+    proto = normalize_protocol(proto or "TCP")
+    err = "the port must be a number (e.g. 80/TCP)" if not port_text.isdigit() else probe_error(int(port_text), proto)
+    if err:
+        raise ValueError(f"invalid probe {text!r}: {err}")
     return Probe(int(port_text), proto)
 
 
@@ -80,7 +100,7 @@ class ContainerPort(_Model):
     @field_validator("protocol")
     @classmethod
     def _proto(cls, v: str) -> str:
-        if v.upper() not in PROBE_PROTOCOLS:
+        if v.upper() not in PORT_PROTOCOLS:
             raise ValueError(f"protocol {v!r}: expected TCP, UDP or SCTP")
         return v.upper()
 
@@ -186,15 +206,16 @@ class Service(_Model):
 class ProbeModel(_Model):
     """A probe as written in the cluster file."""
 
-    port: int = Field(ge=1, le=65535)
+    port: int
     protocol: str = "TCP"
 
-    @field_validator("protocol")
-    @classmethod
-    def _proto(cls, v: str) -> str:
-        if v.upper() not in PROBE_PROTOCOLS:
-            raise ValueError(f"protocol {v!r}: expected TCP, UDP or SCTP")
-        return v.upper()
+    @model_validator(mode="after")
+    def _check(self) -> ProbeModel:
+        proto = normalize_protocol(self.protocol)
+        err = probe_error(self.port, proto)
+        if err:
+            raise ValueError(err)
+        return self.model_copy(update={"protocol": proto})
 
 
 class ClusterFile(_Model):

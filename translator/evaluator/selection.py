@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from translator.cluster import Cluster, Probe
-from translator.model import Entity, LabelSelector, NetworkIntent, Operator, Peer, PeerKind, PortSpec, Protocol
+from translator.cluster import ICMP_PROTOCOLS, Cluster, Probe
+from translator.model import Entity, LabelSelector, NetworkIntent, Operator, Peer, PeerKind, PortSpec
 from translator.semantics import Semantics
 
 
@@ -257,6 +257,11 @@ class Selection:
 
     def port_spec(self, spec: PortSpec, probe: Probe) -> int:
         """The destinations on which `spec` matches the probe (named ports resolve on each destination pod)."""
+        if probe.protocol in ICMP_PROTOCOLS:
+            if spec.protocol.value != probe.protocol:
+                return 0
+            icmp = spec.icmp
+            return self.all if icmp is None or (icmp.type == probe.port and icmp.code is None) else 0
         if probe.protocol not in {p.value for p in spec.protocol.expand()}:
             return 0
         if spec.port is None:
@@ -277,5 +282,3 @@ class Selection:
             out &= ~self.port_spec(spec, probe)
         return out
 
-
-PROBE_PROTOCOLS = tuple(p.value for p in (Protocol.TCP, Protocol.UDP, Protocol.SCTP))

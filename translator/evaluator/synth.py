@@ -13,8 +13,9 @@ What the policies can tell apart, and how the cluster covers it:
   and pods take IPs region by region, so both "inside" and "outside" of every block are seen on pods and on
   externals;
 * DNS names: for each FQDN pattern a matching name, a name one label deeper and the parent name;
-* ports: probes on every port-range boundary and its neighbours (a-1, a, b, b+1), on every protocol; each named
-  port resolves to its own number on one pod profile and is missing on another;
+* ports: probes on every port-range boundary and its neighbours (a-1, a, b, b+1), on TCP, UDP and SCTP, and
+  ICMP probes on every ICMP type named plus one no rule names; each named port resolves to its own number on
+  one pod profile and is missing on another;
 * Services: each Service peer gets a Service whose selector is a synthetic label that the pod states include.
 
 Limits (noted in `Cluster.notes`): a namespace named by a policy never also carries other labels, and beyond
@@ -28,7 +29,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from translator.cluster import Cluster, ContainerPort, External, Namespace, Pod, Probe, Service
+from translator.cluster import ICMP_PROTOCOLS, Cluster, ContainerPort, External, Namespace, Pod, Probe, Service
 from translator.loaded import LoadedIntent
 from translator.model import (
     LabelSelector,
@@ -97,10 +98,14 @@ class LabelSpace:
         if self.size() <= limit:
             return [_state(zip(keys, combo)) for combo in itertools.product(*(self.options(k) for k in keys))]
         found: dict[tuple, State] = {(): {}}
-        bases = [b for b in (_satisfy(s) for s in self.selectors.values()) if b is not None]
-        for base in bases:
+        bases: list[State] = []
+        for sel in self.selectors.values():
+            base = _satisfy(sel)
+            if base is None:
+                continue
+            bases.append(base)
             found.setdefault(_key(base), base)
-            for key in sorted(base.keys() | {k for s in self.selectors.values() for k in s}):
+            for key in sorted(sel.keys()):  # every way to violate (or satisfy otherwise) each term
                 for option in self.options(key):
                     variant = {k: v for k, v in base.items() if k != key}
                     if option is not None:
@@ -143,6 +148,7 @@ class Facts:
     networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
     fqdns: dict[str, None] = field(default_factory=dict)
     ranges: set[tuple[int, int]] = field(default_factory=set)
+    icmp_types: dict[str, set[int]] = field(default_factory=dict)
     named: dict[str, list[str]] = field(default_factory=dict)
     services: dict[tuple[str, str], None] = field(default_factory=dict)
 
@@ -205,7 +211,11 @@ class Facts:
 
     def add_port(self, spec: PortSpec) -> None:
         """Collect one port spec."""
-        if isinstance(spec.port, str):
+        if spec.protocol.value in ICMP_PROTOCOLS:
+            types = self.icmp_types.setdefault(spec.protocol.value, set())
+            if spec.icmp is not None:
+                types.add(spec.icmp.type)
+        elif isinstance(spec.port, str):
             protocols = self.named.setdefault(spec.port, [])
             for proto in spec.protocol.expand():
                 if proto.value in PROTOCOLS and proto.value not in protocols:
@@ -280,13 +290,20 @@ def _port_profiles(facts: Facts) -> tuple[list[int], list[tuple[ContainerPort, .
 
 
 def probes_for(facts: Facts, extra_ports: Iterable[int] = ()) -> list[Probe]:
-    """Probes on every range boundary and its neighbours, the given ports, on TCP, UDP and SCTP."""
+    """Probes on every range boundary and its neighbours, the given ports, on TCP, UDP and SCTP; ICMP on every
+    type named and on one type none names (so "every protocol" and "TCP, UDP and SCTP" differ)."""
     ports: set[int] = set(extra_ports)
     for lo, hi in facts.ranges:
         ports.update(p for p in (lo - 1, lo, hi, hi + 1) if 1 <= p <= 65535)
     if not ports - set(extra_ports):
         ports.add(80)
-    return [Probe(port, proto) for port in sorted(ports) for proto in PROTOCOLS]
+    out = [Probe(port, proto) for port in sorted(ports) for proto in PROTOCOLS]
+    for proto in ICMP_PROTOCOLS:
+        if proto == "ICMP" or proto in facts.icmp_types:
+            named = facts.icmp_types.get(proto, set())
+            fresh = next(t for t in (8, 128, *range(256)) if t not in named)
+            out.extend(Probe(t, proto) for t in sorted(named | {fresh}))
+    return out
 
 
 def probes_of(*policy_sets: Sequence[LoadedIntent]) -> list[Probe]:
