@@ -30,14 +30,18 @@ def _policy(p: PolicyResult) -> dict[str, Any]:
             "post_migration": [f"post-migration/{n}" for n in p.post_migration], "changed_flows": p.flows}
 
 
+VALIDATOR_KINDS = ("NetworkPolicy ", "Service ")
+
+
 def microsoft_table(m: Migration) -> list[dict[str, Any]]:
-    """The validator's five rows: each check, how many objects it flags, and which."""
+    """The validator's five rows: each check, how many NetworkPolicies and Services it flags, and which (the
+    validator reads only those kinds; the same pitfalls on other kinds are in the findings)."""
     rows = []
     for check in CHECKS:
         ms = [i for i in check.ids if i.startswith("MS")]
         if not ms:
             continue
-        found = [f for f in m.findings if f.code == check.code]
+        found = [f for f in m.findings if f.code == check.code and f.subject.startswith(VALIDATOR_KINDS)]
         skipped = [f for f in m.findings if set(f.ids) == set(check.ids) and f.code != check.code]
         applies = check.applies(m.mi.source, m.mi.target_name)
         rows.append({"check": ms[0], "ids": list(check.ids), "code": check.code, "title": check.title,
@@ -147,7 +151,7 @@ def _reason_lines(p: dict[str, Any]) -> list[str]:
     lines += [f"{f['code']} {'/'.join(f['checks'])} {f['title']}" for f in p["findings"] if f["severity"] != "info"]
     if p["changed_flows"]:
         lines.append(f"{p['changed_flows']} flows change")
-    return lines
+    return list(dict.fromkeys(lines))
 
 
 def _verify_markdown(v: dict[str, Any]) -> list[str]:

@@ -1,0 +1,184 @@
+"""`migrate`: the bundle (golden files for both sample stories), exit codes, verification, pre-migration edits
+checked on the old engine, nothing written on bad input, stale files removed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import run_cli
+from tests.shared import ROOT, validate_object
+
+SAMPLES = ROOT / "samples" / "migration"
+EXPECTED = ROOT / "samples" / "expected-migration"
+STORIES = {
+    "npm-cluster": ["--from", "azure-npm", "--to", "cilium", "--platform", "aks",
+                    "-f", "samples/migration/npm-cluster/policies.yaml",
+                    "--services", "samples/migration/npm-cluster/services.yaml",
+                    "--cluster", "samples/migration/npm-cluster/cluster.yaml"],
+    "calico-cluster": ["--from", "calico", "--to", "cilium",
+                       "-f", "samples/migration/calico-cluster/policies.yaml",
+                       "--cluster", "samples/migration/calico-cluster/cluster.yaml"],
+}
+FIVE = ["MS1", "MS2", "MS3", "MS4", "MS5"]
+
+
+def migrate(out: Path, *args: str) -> tuple[int, str, str]:
+    result = run_cli("migrate", *args, "--output-dir", str(out))
+    return result.code, result.stdout, result.stderr
+
+
+def bundle(out: Path) -> dict[str, str]:
+    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.parametrize("story", sorted(STORIES))
+def test_bundle_matches_golden_files(story: str, tmp_path: Path, update_golden: bool, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    code, _, stderr = migrate(out, *STORIES[story])
+    assert code == 1, stderr
+    actual = bundle(out)
+    expected_dir = EXPECTED / story
+    if update_golden:
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        for rel, text in actual.items():
+            (expected_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (expected_dir / rel).write_text(text, encoding="utf-8")
+    expected = bundle(expected_dir)
+    assert sorted(actual) == sorted(expected), "the bundle's files differ; run the test with --update-golden"
+    for rel in actual:
+        assert actual[rel] == expected[rel], f"{rel} differs from samples/expected-migration/{story}/{rel}"
+
+
+@pytest.mark.parametrize("story", sorted(STORIES))
+def test_every_generated_object_is_schema_valid(story: str, tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    migrate(out, *STORIES[story])
+    objects = [obj for folder in ("target", "pre-migration", "post-migration")
+               for path in sorted((out / folder).glob("*.yaml")) for obj in yaml.safe_load_all(path.read_text())
+               if obj is not None and not path.name.endswith(".intent.yaml")]
+    assert objects
+    for obj in objects:
+        validate_object(obj)
+
+
+def test_npm_story_reports_the_five_checks_and_the_verify_result(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    code, stdout, _ = migrate(out, *STORIES["npm-cluster"])
+    assert code == 1
+    report = json.loads((out / "report.json").read_text())
+    rows = {r["check"]: r for r in report["microsoft_checks"]}
+    assert sorted(rows) == FIVE and all(rows[c]["status"] == "flagged" for c in FIVE)
+    assert rows["MS5"]["flagged"] == ["Service shop/frontend"]
+    assert report["verify"]["status"] == "equivalent" and report["verify"]["cluster"] == "given"
+    markdown = (out / "report.md").read_text()
+    for check in FIVE:
+        assert f"| {check} |" in markdown
+    assert "**equivalent**" in markdown
+    assert "verify: equivalent" in stdout
+    statuses = {p["policy"]: p["status"] for p in report["policies"]}
+    assert statuses["NetworkPolicy shop/db-from-backend"] == "exact"
+    assert statuses["NetworkPolicy shop/frontend-from-anywhere"] == "changed"
+
+
+def test_pre_migration_edits_keep_pods_reachable_on_cilium(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    migrate(out, *STORIES["npm-cluster"])
+    edited = yaml.safe_load((out / "pre-migration" / "networkpolicy-shop-backend-from-frontend.yaml").read_text())
+    peers = edited["spec"]["ingress"][0]["from"]
+    assert {"ipBlock": {"cidr": "10.244.1.0/24"}} in peers
+    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
+            "podSelector": {"matchLabels": {"app": "frontend"}}} in peers
+    named = yaml.safe_load((out / "pre-migration" / "networkpolicy-shop-frontend-from-anywhere.yaml").read_text())
+    assert named["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
+    target = yaml.safe_load((out / "target" / "ciliumnetworkpolicy-shop-backend-from-frontend.yaml").read_text())
+    assert "annotations" not in target["metadata"], "the edit marker stays on the old engine's objects"
+
+
+def test_without_the_edits_verification_shows_the_flows_that_change(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    args = [a for a in STORIES["npm-cluster"] if a]
+    cut = args.index("--cluster")
+    code, _, _ = migrate(out, *args[:cut], *args[cut + 2:])
+    assert code == 1
+    report = json.loads((out / "report.json").read_text())
+    verify = report["verify"]
+    assert verify["status"] == "not equivalent" and verify["cluster"] == "synthesized"
+    assert verify["differences"] >= len(verify["flows"]) > 0
+    assert all(f["before"] != f["after"] for f in verify["flows"])
+    edits = {e["policy"]: e for e in report["pre_migration"]["edits"]}
+    assert any("not applied" in m for m in edits["NetworkPolicy shop/frontend-from-anywhere"]["manual"]), \
+        "an edit that is not exact for every cluster is not applied"
+
+
+def test_all_exact_exits_0(tmp_path: Path) -> None:
+    policy = tmp_path / "np.yaml"
+    policy.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: a}\n"
+                      "spec:\n  podSelector: {matchLabels: {app: db}}\n  policyTypes: [Ingress]\n  ingress:\n"
+                      "    - from: [{podSelector: {matchLabels: {app: api}}}]\n"
+                      "      ports: [{protocol: TCP, port: 5432}]\n")
+    out = tmp_path / "bundle"
+    code, stdout, stderr = migrate(out, "--to", "calico", "-f", str(policy))
+    assert code == 0, stdout + stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["summary"]["exact"] == 1 and report["verify"]["status"] == "equivalent"
+    assert report["source"] == "kubernetes"
+
+
+def test_refused_policy_exits_1_and_is_explained(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    code, _, _ = migrate(out, "--to", "kubernetes", "-f", str(ROOT / "samples" / "intents" / "fqdn-egress.yaml"))
+    assert code == 1
+    report = json.loads((out / "report.json").read_text())
+    (policy,) = report["policies"]
+    assert policy["status"] == "refused" and not policy["target_files"]
+    assert any(r["severity"] == "error" and "DNS" in r["message"] for r in policy["reasons"])
+    assert not list((out / "target").glob("*")) if (out / "target").exists() else True
+
+
+def test_bad_input_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: a}\n"
+                   "spec:\n  podSelector: {}\n  ingress: [{ports: [{port: 70000}]}]\n")
+    out = tmp_path / "bundle"
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(bad))
+    assert code == 2 and "bad.yaml:" in stderr
+    assert not out.exists()
+    code, _, stderr = migrate(out, "--to", "nonsense", "-f", str(bad))
+    assert code == 2 and "NPX006" in stderr and not out.exists()
+
+
+def test_rerun_removes_files_of_the_previous_bundle(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    migrate(out, *STORIES["npm-cluster"])
+    assert (out / "pre-migration").exists()
+    mine = out / "notes.txt"
+    mine.write_text("kept")
+    db_only = tmp_path / "db.yaml"
+    db_only.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: a}\n"
+                       "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n")
+    migrate(out, "--to", "cilium", "-f", str(db_only))
+    files = set(bundle(out))
+    assert not any(f.startswith("pre-migration/") for f in files)
+    assert "target/ciliumnetworkpolicy-a-db.yaml" in files and "notes.txt" in files
+
+
+def test_html_report_is_self_contained(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    migrate(out, *STORIES["npm-cluster"])
+    page = (out / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    lowered = page.lower()
+    assert "<script" not in lowered and "<link" not in lowered and "src=" not in lowered
+    assert "http://" not in lowered and "https://" not in lowered
+    for check in FIVE:
+        assert f"<td>{check}</td>" in page
