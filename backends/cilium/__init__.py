@@ -16,6 +16,7 @@ from backends.cilium.capabilities import CAPABILITIES
 from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
 from backends.cilium.generate import generate
 from backends.cilium.lower import RANGE_EXPANSION_LIMIT, can_fold_not_peers, excludes_cluster, lower, range_size
+from backends.cilium.ports import NotSubtractable, remaining_ports, widest_range
 from backends.cilium.read import import_cilium_policy
 from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
@@ -115,6 +116,8 @@ class CiliumBackend(Backend):
                 return no("Cilium deny rules cannot name DNS names (no toFQDNs in egressDeny)")
         if f is F.SERVICE_PEER:
             return self._service(use, intent, item)
+        if f is F.NEGATED_PORT:
+            return self._not_ports(rule)
         if f is F.PORT_RANGE and isinstance(item, PortSpec) and not self.target.at_least(ENDPORT_SINCE):
             return self._range(item)
         if f is F.PROTOCOL_ICMP and isinstance(item, PortSpec):
@@ -163,6 +166,24 @@ class CiliumBackend(Backend):
         if intent.is_cluster_scoped and service is not None and service.namespace is None:
             return no("a cluster-wide policy must name the Service's namespace")
         return None
+
+    def _not_ports(self, rule: Rule) -> Capability:
+        try:
+            ports = remaining_ports(rule)
+        except NotSubtractable as exc:
+            return no(f"Cilium has no negated ports, and here they cannot be subtracted: {exc}")
+        widest = widest_range(ports)
+        if widest > RANGE_EXPANSION_LIMIT and not self.target.at_least(ENDPORT_SINCE):
+            return Capability(Support.TOO_OLD, f"the ports minus notPorts leave a range of {widest} ports, and "
+                              "Cilium < 1.17 has no endPort")
+        if rule.ports:
+            return lowered("the ports minus notPorts are written as plain ports and ranges")
+        others = "other IP protocols (GRE, ESP, ...)"
+        if rule.action is Action.DENY:
+            return no(f"'every port but these' is written as TCP, UDP, SCTP and ICMP ports, so {others} would no "
+                      "longer be denied")
+        return Capability(Support.CHANGED, f"'every port but these' is written as TCP, UDP, SCTP and ICMP ports: "
+                          f"{others} are no longer allowed by this rule")
 
     def _range(self, port: PortSpec) -> Capability:
         size = range_size(port)

@@ -64,7 +64,8 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.PROTOCOL_SCTP: native("protocol SCTP (needs Cilium's SCTP support enabled; beta)"),
     F.PROTOCOL_ICMP: native("icmps (type and family; no code)"),
     F.PROTOCOL_ANY: native("protocol ANY: TCP, UDP and SCTP, as in the intent"),
-    F.NEGATED_PORT: no("Cilium has no negated ports"),
+    F.NEGATED_PORT: lowered("Cilium has no negated ports: the ports minus notPorts are written as plain ports and "
+                            "ranges (named ports and ICMP codes cannot be subtracted)"),
     F.L7_HTTP: native("toPorts rules.http (method / path regex, full match)"),
     F.L7_HTTP_HOST_HEADERS: native("rules.http host regex, headers (presence), headerMatches (exact value)"),
     F.L7_HTTP_EGRESS: native("rules.http on egress"),

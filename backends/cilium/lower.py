@@ -1,4 +1,4 @@
-"""Exact rewrites of an intent into the shapes a CiliumNetworkPolicy can hold (model to model).
+"""Rewrites of an intent into the shapes a CiliumNetworkPolicy can hold (model to model).
 
 Each pass keeps the allowed traffic the same; the capability table announces each one (LOWERED), except the
 DNS rule added for FQDN peers, which allows more and is announced as a change (pitfalls.py).
@@ -6,6 +6,7 @@ DNS rule added for FQDN peers, which allows more and is announced as a change (p
 
 from __future__ import annotations
 
+from backends.cilium.ports import NotSubtractable, remaining_ports
 from translator.model import (
     DNS_RULE,
     Action,
@@ -83,6 +84,19 @@ def fold_not_peers(rule: Rule, direction: Direction) -> list[Rule]:
     return [rule.model_copy(update={"peers": tuple(peers), "notPeers": None})]
 
 
+def fold_not_ports(rule: Rule, direction: Direction) -> list[Rule]:
+    """Ports minus notPorts as plain port specs (ports.py); a rule left with no port matches nothing."""
+    if not rule.notPorts:
+        return [rule]
+    try:
+        ports = remaining_ports(rule)
+    except NotSubtractable:
+        return [rule]  # refused by the capability check
+    if not ports:
+        return []
+    return [rule.model_copy(update={"ports": ports, "notPorts": None})]
+
+
 def range_size(port: PortSpec) -> int:
     """How many ports a numeric spec covers (0 for named or all-ports specs)."""
     rng = port.numeric_range()
@@ -153,6 +167,7 @@ def lower(intent: NetworkIntent, endport: bool) -> NetworkIntent:
     """Every exact rewrite, in order; `endport` says whether the target has `endPort` (Cilium >= 1.17)."""
     intent = map_rules(intent, drop_log_rules)
     intent = map_rules(intent, fold_not_peers)
+    intent = map_rules(intent, fold_not_ports)
     if not endport:
         intent = map_rules(intent, expand_ranges)
     intent = map_rules(intent, expand_icmp_types)
