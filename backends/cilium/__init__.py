@@ -22,7 +22,7 @@ from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
 from translator import codes
 from translator.capabilities import Capability, Support, lowered, no
-from translator.diagnostics import Diagnostics, Severity, SourceLocation
+from translator.diagnostics import Diagnostics, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import (
@@ -144,9 +144,7 @@ class CiliumBackend(Backend):
         overlap = in_cluster_overlap(peer, ranges)
         facts = "the pod/node/service ranges given" if given else "private ranges clusters use for pods and nodes"
         if not overlap:
-            return Capability(Support.CHANGED, f"Cilium CIDR rules never match pods or nodes: exact as long as no pod "
-                              f"or node has an address in {peer} (it is outside {facts}: "
-                              f"{', '.join(map(str, ranges))})", severity=Severity.INFO)
+            return None  # exact under the stated assumption (pitfalls.cidr_assumptions notes it)
         head = (f"{peer} can hold in-cluster addresses (it overlaps {', '.join(map(str, overlap))}: {facts}), and "
                 "Cilium CIDR rules never match pods or nodes")
         settings = "pass the cluster's ranges as engine settings (cilium,pod-cidr=...,node-cidr=...,service-cidr=...)"
@@ -207,6 +205,7 @@ class CiliumBackend(Backend):
         for message in setting_errors(self.target):
             diags.error(codes.INVALID_VALUE, message, engine=self.name)
         pitfalls.check(intent, locate, diags, self.on_aks)
+        pitfalls.cidr_assumptions(intent, cluster_ranges(self.target), locate, diags)
 
     def check_all(self, loaded: list[LoadedIntent], diags: Diagnostics) -> None:
         """Pitfalls that need every intent: egress isolation without any DNS allow for the same pods."""

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from backends.cilium.lower import needs_dns_rule
+from backends.cilium.cidr import Network, in_cluster_overlap
+from backends.cilium.lower import excludes_cluster, needs_dns_rule
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.loaded import LoadedIntent
-from translator.model import Action, Direction, Entity, NetworkIntent, PortSpec, Protocol, Rule, expand_dns
+from translator.model import (
+    Action,
+    Direction,
+    Entity,
+    NetworkIntent,
+    PeerKind,
+    PortSpec,
+    Protocol,
+    Rule,
+    expand_dns,
+)
 
 Locate = Callable[[tuple[str | int, ...]], SourceLocation]
 
@@ -61,6 +72,26 @@ def fqdn_dns(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
                       "queries, so an egress rule was added: allow UDP and TCP 53 to pods k8s-app=kube-dns in "
                       "kube-system, with rules.dns matchPattern '*'. Add `allowDNS: true` to the intent to make "
                       "this explicit", locate(("spec", "egress")), feature="fqdn-exact")
+
+
+def cidr_assumptions(intent: NetworkIntent, ranges: tuple[list[Network], bool], locate: Locate,
+                     diags: Diagnostics) -> None:
+    """P01, the quiet half: a CIDR outside the in-cluster ranges is exact only if no pod or node uses it (info).
+
+    CIDRs that overlap those ranges get a CHANGED warning or a refusal from the capability check instead.
+    """
+    networks, given = ranges
+    facts = "the pod/node/service ranges given" if given else "the private ranges clusters use for pods and nodes"
+    for direction in Direction:
+        for i, rule in enumerate(intent.rules(direction)):
+            if rule.action not in (Action.ALLOW, Action.DENY) or excludes_cluster(rule):
+                continue
+            for j, peer in enumerate(rule.peers or ()):
+                if peer.kind is PeerKind.CIDR and not in_cluster_overlap(peer, networks):
+                    diags.info(codes.CHANGED, f"{intent.ref}: Cilium CIDR rules never match pods or nodes: {peer} "
+                               f"is translated exactly as long as no pod or node has an address in it (it is outside "
+                               f"{facts}: {', '.join(map(str, networks))})",
+                               locate(("spec", direction.value, i, "peers", j, "cidr")), feature="cidr")
 
 
 def _covers(rule: Rule, protocol: Protocol) -> bool:
