@@ -9,6 +9,7 @@ What the policies can tell apart, and how the cluster covers it:
   Service refs) with no other labels, one synthetic namespace per namespace-label combination (as for pods), and
   one namespace nobody names. Every pod state is placed in every namespace;
 * service accounts: pods run as `default` and as every account named;
+* twins: every combination exists twice, so connections between two pods that look alike are seen too;
 * IPs: every CIDR and `except` block cuts the address space into regions; each region gets an external endpoint
   and pods take IPs region by region, so both "inside" and "outside" of every block are seen on pods and on
   externals;
@@ -50,6 +51,8 @@ FRESH_NAMESPACE = "netpolx-other"
 POD_STATES = 96
 NAMESPACE_STATES = 16
 MAX_PODS = 1500
+REPLICAS = 2
+"""Pods per (namespace, labels, account, ports): two, so a pod can also talk to its twin."""
 MERGE_LIMIT = 400
 FIRST_FRESH_PORT = 30000
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -238,7 +241,7 @@ def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
     namespaces = _namespaces(facts)
     fresh_ports, profiles = _port_profiles(facts)
     accounts = [None, *sorted(facts.accounts - {"default"})]
-    per_state = len(namespaces) * len(accounts) * len(profiles)
+    per_state = len(namespaces) * len(accounts) * len(profiles) * REPLICAS
     states = facts.pod_labels.states(max(1, min(POD_STATES, MAX_PODS // per_state)))
     if len(states) * per_state > MAX_PODS:
         keep = max(1, MAX_PODS // per_state)
@@ -248,7 +251,8 @@ def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
         Pod.model_construct(namespace=ns.name, name=f"pod-{i}", labels=state, ip=None, ports=profile,
                             serviceAccount=account)
         for ns in namespaces
-        for i, (state, account, profile) in enumerate(itertools.product(states, accounts, profiles))
+        for i, (state, account, profile, _) in enumerate(itertools.product(states, accounts, profiles,
+                                                                           range(REPLICAS)))
     ]
     allocator = _Allocator(facts.networks)
     pods = allocator.place_pods(pods, namespaces[-1].name)
