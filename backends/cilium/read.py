@@ -175,11 +175,16 @@ class Reader:
         pre = "from" if direction is Direction.INGRESS else "to"
         refused = ("Requires", "Nodes", "Groups")
         _refuse_present(rule, tuple(pre + r for r in refused), path, "has no equivalent in the intent model")
+        readers = ((pre + "Endpoints", self._endpoints), (pre + "CIDR", self._cidrs),
+                   (pre + "CIDRSet", self._cidr_set), (pre + "Entities", self._entities),
+                   ("toFQDNs", self._fqdns), ("toServices", self._services))
+        used = [name for name, _ in readers if getattr(rule, name, None)]
+        if len(used) > 1:
+            raise Invalid((*path, used[1]), f"Cilium rejects a rule combining {used[0]} and {used[1]} (one kind of "
+                          "peer per rule), so the whole policy would not be enforced")
         has_l3 = False
         peers: list[Peer] = []
-        for field_name, reader in ((pre + "Endpoints", self._endpoints), (pre + "CIDR", self._cidrs),
-                                   (pre + "CIDRSet", self._cidr_set), (pre + "Entities", self._entities),
-                                   ("toFQDNs", self._fqdns), ("toServices", self._services)):
+        for field_name, reader in readers:
             values = getattr(rule, field_name, None)
             if values is None:
                 continue
@@ -314,17 +319,22 @@ class Reader:
             return self.http(rules.http, (*path, "http"))
         return None
 
-    def port_groups(self, rule: Any, deny: bool, path: Path) -> list[tuple[tuple[PortSpec, ...] | None,
-                                                                          tuple[HTTPRule, ...] | None]]:
+    def port_groups(self, rule: Any, direction: Direction, deny: bool,
+                    path: Path) -> list[tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None]]:
         """(ports, http) per intent rule: plain ports together, each PortRule with HTTP rules on its own."""
         plain: list[PortSpec] = []
         with_http: list[tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None]] = []
+        if rule.toPorts and rule.icmps:
+            raise Invalid((*path, "icmps"), "Cilium rejects a rule with both icmps and toPorts, so the whole policy "
+                          "would not be enforced")
         for i, pr in enumerate(rule.toPorts or []):
             where = (*path, "toPorts", i)
             specs = self.ports(pr.ports, where)
             if not deny:
                 _refuse_present(pr, ("serverNames", "terminatingTLS", "originatingTLS", "listener"), where,
                                 "(TLS interception / Envoy listeners) has no equivalent in the intent model")
+            if not deny and pr.rules is not None and pr.rules.dns and direction is Direction.INGRESS:
+                raise Invalid((*where, "rules", "dns"), "Cilium rejects DNS rules on ingress")
             http = self.l7(pr.rules, (*where, "rules")) if not deny and pr.rules is not None else None
             if http is not None:
                 with_http.append((tuple(specs), http))
@@ -361,7 +371,7 @@ class Reader:
             peers, has_l3 = self.peers(rule, direction, where)
             if has_l3 and not peers:
                 continue  # every peer selects nothing: the rule allows (denies) nothing
-            groups = self.port_groups(rule, action is Action.DENY, where)
+            groups = self.port_groups(rule, direction, action is Action.DENY, where)
             if not has_l3 and groups == [(None, None)]:
                 continue  # `{}`: isolates, allows nothing
             not_peers = self.cluster_exclusion(peers, where)

@@ -175,6 +175,17 @@ def test_unrepresentable_fields_are_refused_by_name(spec: str, field: str) -> No
     assert f": {field}: " in diags.errors[0].message
 
 
+@pytest.mark.parametrize("spec", [
+    "{endpointSelector: {}, ingress: [{fromEndpoints: [{}], fromEntities: [world]}]}",
+    "{endpointSelector: {}, egress: [{toPorts: [{ports: [{port: '53'}]}], icmps: [{fields: [{type: 8}]}]}]}",
+    "{endpointSelector: {}, ingress: [{toPorts: [{ports: [{port: '53'}], rules: {dns: [{matchPattern: '*'}]}}]}]}",
+    "{endpointSelector: {}, ingress: [{toPorts: [{ports: [{port: '80', protocol: UDP}], rules: {http: [{}]}}]}]}",
+])
+def test_rules_cilium_itself_rejects_are_invalid_input(spec: str) -> None:
+    loaded, diags = load(cnp(spec))
+    assert loaded == [] and codes_of(diags, "error") == [codes.INVALID_VALUE]
+
+
 def test_node_selector_and_unknown_fields() -> None:
     _, diags = load(cnp("{nodeSelector: {}, ingress: [{}]}", "CiliumClusterwideNetworkPolicy", namespace=None))
     assert "nodeSelector" in diags.errors[0].message and diags.errors[0].code == codes.IMPORT_UNSUPPORTED
