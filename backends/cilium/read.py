@@ -346,8 +346,9 @@ class Reader:
         return ([(tuple(dict.fromkeys(plain)), None)] if plain else []) + with_http
 
     def icmps(self, rules: list[n.ICMPRule], path: Path) -> list[PortSpec]:
-        """ICMP / ICMPv6 types."""
-        out = []
+        """ICMP / ICMPv6 types; a family listed with every type 0-255 is that whole protocol (as the generator
+        writes a typeless ICMP port)."""
+        out: list[PortSpec] = []
         for i, r in enumerate(rules):
             for j, f in enumerate(r.fields or []):
                 where = (*path, i, "fields", j)
@@ -357,6 +358,10 @@ class Reader:
                 except ValueError as exc:
                     raise Invalid(where, str(exc)) from exc
                 out.append(PortSpec.model_validate({"protocol": proto, "icmp": {"type": number}}))
+        for proto in (Protocol.ICMP, Protocol.ICMPV6):
+            types = {p.icmp.type for p in out if p.protocol is proto and p.icmp is not None}
+            if len(types) == 256:
+                out = [p for p in out if p.protocol is not proto] + [PortSpec(protocol=proto)]
         return out
 
     # -- rules ------------------------------------------------------------------------------------------------

@@ -6,11 +6,12 @@ import pytest
 
 from backends.cilium import CiliumBackend
 from backends.cilium.lower import RANGE_EXPANSION_LIMIT
-from tests.backends.cilium_helpers import codes_of, compile_for, find, intent, load, only
+from tests.backends.cilium_helpers import codes_of, compile_for, find, intent, load, only, reimport
 from tests.conftest import run_cli
 from translator import codes
 from translator.capabilities import Support
 from translator.features import Feature, features_used
+from translator.model import Direction, PortSpec, Protocol
 
 NS = "k8s:io.kubernetes.pod.namespace"
 EXISTS = {"key": NS, "operator": "Exists"}
@@ -98,6 +99,8 @@ def test_icmp_without_type_lists_every_type_and_code_is_refused() -> None:
     assert [len(r["fields"]) for r in icmps] == [40] * 6 + [16]
     assert sorted(f["type"] for r in icmps for f in r["fields"]) == list(range(256))
     assert codes.LOWERED in codes_of(diags)
+    back = reimport(objects)[0].intent.rules(Direction.INGRESS)
+    assert [r.ports for r in back] == [(PortSpec(protocol=Protocol.ICMP),)]
     objects, diags = compile_for(intent("{subject: {pods: {}}, ingress: [{ports: [{protocol: ICMP, "
                                         "icmp: {type: 3, code: 4}}]}]}"))
     assert objects == [] and codes_of(diags, "error") == [codes.NOT_EXPRESSIBLE]
