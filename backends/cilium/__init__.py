@@ -21,7 +21,7 @@ from backends.cilium.read import import_cilium_policy
 from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
 from translator import codes
-from translator.capabilities import Capability, Support, lowered, no
+from translator.capabilities import Capability, Support, lowered, native, no
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
@@ -104,6 +104,8 @@ class CiliumBackend(Backend):
         f = use.feature
         if rule is None:
             return self._intent_level(use, intent)
+        if where == "notPorts" and f is not F.NEGATED_PORT:
+            return native("subtracted from the rule's ports (see negated-port)")
         if f is F.CIDR and where == "peers" and isinstance(item, Peer):
             return self._cidr(item, rule, use.direction)
         if f is F.NEGATED_PEER and can_fold_not_peers(rule):
