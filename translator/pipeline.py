@@ -15,6 +15,7 @@ from translator.diagnostics import Diagnostics
 from translator.features import Use, features_used
 from translator.loaded import LoadedIntent
 from translator.model import NetworkIntent, expand_dns
+from translator.ordered import lower_ordered
 
 
 @dataclass
@@ -69,6 +70,9 @@ def _verdict(support: str, engine: str) -> str:
 
 def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[Compiled]:
     """Check, lower and generate every intent, in input order."""
+    # Ordered -> additive (translator/ordered.py): only when the set uses order, tiers, deny or pass rules that
+    # the backend cannot express natively; what cannot be rewritten stays as written (and is refused below).
+    loaded = lower_ordered(loaded, backend, diags)
     backend.check_all(loaded, diags)
     out: list[Compiled] = []
     for li in loaded:

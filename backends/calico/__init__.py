@@ -100,9 +100,14 @@ class CalicoBackend(Backend):
     @staticmethod
     def _describe(intent: NetworkIntent, parts: list[Part]) -> str:
         if len(parts) == 1 and parts[0].kind == "sorted":
-            tail = parts[0].tail
-            passes = f", then a catch-all Pass in {' and '.join(d.value for d in tail)} (not isolated)" if tail else ""
-            return f"rules reordered for Calico's first-match evaluation: deny rules, then allow, then pass{passes}"
+            actions = {r.action for d in Direction for r in intent.rules(d)}
+            steps = []
+            if Action.DENY in actions and actions - {Action.DENY}:
+                steps.append("its deny rules first (an unordered deny wins over any allow)")
+            if Action.PASS in actions and actions - {Action.PASS}:
+                steps.append("its pass rules after the allow rules")
+            steps += [f"a catch-all Pass at the end of {d.value}, which it does not isolate" for d in parts[0].tail]
+            return "written for Calico's first-match order with " + "; ".join(steps or ["its rules as written"])
         names = ", ".join(f"{intent.metadata.name}{p.suffix}" + (f" (order {p.order:g})" if p.order is not None
                                                                  else "") for p in parts)
         return f"written as Calico policies {names}: deny, allow and pass rules of unordered intents after the " \
