@@ -169,8 +169,12 @@ def test_synthesized_cluster_covers_the_distinctions() -> None:
     assert {"shop", "edge", "netpolx-other"} <= {ns.name for ns in cluster.namespaces}
     labels = [p.labels for p in cluster.pods if p.namespace == "edge"]
     assert {"role": "frontend"} in labels and {} in labels
-    assert any(lab.get("tier") == "cache" for lab in labels)
-    assert any("tier" in lab and lab["tier"] != "cache" for lab in labels)  # NotIn with another value
+    assert not any("tier" in lab for lab in labels)  # only selectors that look into edge matter there
+    shop = [p.labels for p in cluster.pods if p.namespace == "shop"]
+    assert any(lab.get("tier") == "cache" for lab in shop)
+    assert any("tier" in lab and lab["tier"] != "cache" for lab in shop)  # NotIn with another value
+    assert any("tier" not in lab for lab in shop)
+    assert any(lab.get("app") == "web" and lab.get("tier") == "cache" for lab in shop)  # subject and peer at once
     ips = [ipaddress.ip_address(e.ip) for e in cluster.externals] + [ipaddress.ip_address(p.ip) for p in cluster.pods]
     net, hole = ipaddress.ip_network("10.0.0.0/16"), ipaddress.ip_network("10.0.5.0/24")
     assert any(ip in hole for ip in ips)

@@ -38,6 +38,8 @@ class CompiledRule:
     loaded: LoadedIntent
     path: tuple[str | int, ...]
     note: str = ""
+    port_key: int = 0
+    """Index of the rule's (ports, notPorts) among the engine's distinct port lists."""
 
     @property
     def where(self) -> str:
@@ -151,10 +153,18 @@ class Engine:
             uid += sum(len(r) for r in compiled.rules.values())
             self.intents.append(compiled)
         self.n = len(self.sel.names)
+        self._port_lists: dict[tuple, int] = {}
+        for ci in self.intents:
+            for cr in (*ci.rules[Direction.INGRESS], *ci.rules[Direction.EGRESS]):
+                key = (cr.rule.ports, cr.rule.notPorts)
+                cr.port_key = self._port_lists.setdefault(key, len(self._port_lists))
         self._applicable = {d: self._applicable_lists(d) for d in Direction}
         self._groups: dict[tuple[Direction, tuple[int, ...]], tuple[TierGroup, ...]] = {}
-        self._port_bits: dict[Probe, dict[int, int]] = {}
-        self._decisions: dict[tuple, int] = {}
+        self._port_bits: dict[Probe, list[int]] = {}
+        self._signatures: dict[tuple[int, ...], int] = {}
+        self._probe_signature: dict[Probe, int] = {}
+        self._classes: dict[Direction, tuple[list[int], list[int]]] = {}
+        self._decisions: dict[tuple[Direction, int, int], int] = {}
         self.dns_ok = self._dns_ok() if any(ci.semantics.fqdn_needs_dns_rule for ci in self.intents) else 0
 
     # -- which intents apply where ---------------------------------------------------------------------------
@@ -208,35 +218,79 @@ class Engine:
 
     # -- ports -----------------------------------------------------------------------------------------------
 
+    def _bits_for(self, probe: Probe) -> list[int]:
+        found = self._port_bits.get(probe)
+        if found is None:
+            found = self._port_bits[probe] = [self.sel.ports(ports, not_ports, probe)
+                                              for ports, not_ports in self._port_lists]
+        return found
+
     def ports(self, cr: CompiledRule, probe: Probe) -> int:
         """The destinations on which the rule's ports match the probe (cached per probe)."""
-        cache = self._port_bits.setdefault(probe, {})
-        found = cache.get(cr.uid)
+        return self._bits_for(probe)[cr.port_key]
+
+    def signature(self, probe: Probe) -> int:
+        """An id shared by probes that every rule's ports treat alike (they get the same decisions)."""
+        found = self._probe_signature.get(probe)
         if found is None:
-            found = cache[cr.uid] = self.sel.ports(cr.rule.ports, cr.rule.notPorts, probe)
+            key = tuple(self._bits_for(probe))
+            found = self._probe_signature[probe] = self._signatures.setdefault(key, len(self._signatures))
         return found
 
     # -- decisions -------------------------------------------------------------------------------------------
 
-    def decision(self, direction: Direction, endpoint: int, probe: Probe) -> int:
-        """The peers `endpoint` allows in `direction` for `probe` (ingress: sources; egress: destinations)."""
-        if endpoint >= len(self.sel.cluster.pods):
-            return self.sel.all  # external endpoints carry no policy
-        groups = self.groups(direction, endpoint)
-        if not groups:
-            return self.sel.all
-        key = (direction, probe, self._applicable[direction][endpoint], self._variant(direction, endpoint, groups))
+    def _class_table(self, direction: Direction) -> tuple[list[int], list[int]]:
+        """Per endpoint, the id of its class of endpoints that get the same decision (-1: no intent applies), and
+        a representative endpoint per class."""
+        found = self._classes.get(direction)
+        if found is not None:
+            return found
+        ids: list[int] = []
+        reps: list[int] = []
+        index: dict[tuple, int] = {}
+        named: dict[tuple[int, ...], bool] = {}
+        for e in range(self.n):
+            positions = self._applicable[direction][e] if e < len(self.sel.cluster.pods) else ()
+            if not positions:
+                ids.append(-1)
+                continue
+            if direction is Direction.EGRESS:
+                variant: object = bool((self.dns_ok >> e) & 1)
+            else:
+                if positions not in named:
+                    named[positions] = any(cr.named_ports for p in positions for cr in self.intents[p].rules[direction])
+                variant = self.sel.cluster.pods[e].ports if named[positions] else None
+            key = (positions, variant)
+            cid = index.get(key)
+            if cid is None:
+                cid = index[key] = len(reps)
+                reps.append(e)
+            ids.append(cid)
+        self._classes[direction] = (ids, reps)
+        return ids, reps
+
+    def _class_decision(self, direction: Direction, signature: int, cid: int, rep: int, probe: Probe) -> int:
+        key = (direction, signature, cid)
         found = self._decisions.get(key)
         if found is None:
-            found = self._decisions[key] = self.decide(groups, direction, endpoint, probe, self.sel.all)
+            found = self._decisions[key] = self.decide(self.groups(direction, rep), direction, rep, probe, self.sel.all)
         return found
 
-    def _variant(self, direction: Direction, endpoint: int, groups: tuple[TierGroup, ...]) -> object:
-        """What else, besides the applicable intents, the decision for `endpoint` depends on."""
-        if direction is Direction.EGRESS:
-            return bool((self.dns_ok >> endpoint) & 1)
-        named = any(cr.named_ports for g in groups for ci in (*g.ordered, *g.unordered) for cr in ci.rules[direction])
-        return self.sel.cluster.pods[endpoint].ports if named else None
+    def decision(self, direction: Direction, endpoint: int, probe: Probe) -> int:
+        """The peers `endpoint` allows in `direction` for `probe` (ingress: sources; egress: destinations)."""
+        ids, reps = self._class_table(direction)
+        cid = ids[endpoint]
+        if cid < 0:
+            return self.sel.all  # no intent applies (external endpoints carry no policy)
+        return self._class_decision(direction, self.signature(probe), cid, reps[cid], probe)
+
+    def decisions(self, direction: Direction, probe: Probe) -> list[int]:
+        """`decision` for every endpoint, computed once per class of alike endpoints."""
+        ids, reps = self._class_table(direction)
+        sig = self.signature(probe)
+        values = [self._class_decision(direction, sig, cid, rep, probe) for cid, rep in enumerate(reps)]
+        everything = self.sel.all
+        return [everything if cid < 0 else values[cid] for cid in ids]
 
     def match(self, cr: CompiledRule, direction: Direction, endpoint: int, probe: Probe) -> int:
         """The peers for which rule `cr` of an intent selecting `endpoint` matches."""

@@ -79,6 +79,7 @@ class Evaluator:
         self.core = Engine(cluster, [(li, semantics_for(li, engine)) for li in self.policies])
         self.names = self.core.sel.names
         self.index = self.core.sel.index
+        self._columns: dict[int, list[int]] = {}
 
     def endpoint(self, name: str) -> int:
         """The index of an endpoint; ValueError naming the known ones when unknown."""
@@ -120,10 +121,18 @@ class Evaluator:
 
     def columns(self, probe: Probe) -> list[int]:
         """Per destination, the sources allowed to reach it on `probe` (its own bit excluded)."""
+        sig = self.core.signature(probe)
+        found = self._columns.get(sig)
+        if found is None:
+            found = self._columns[sig] = self.compute_columns(probe)
+        return found
+
+    def compute_columns(self, probe: Probe) -> list[int]:
+        """`columns` without keeping the result (for callers that look at each probe once)."""
         core, n = self.core, len(self.names)
-        egress = [core.decision(Direction.EGRESS, s, probe) for s in range(n)]
-        reach_of = _transpose(egress, n)
-        return [core.decision(Direction.INGRESS, d, probe) & reach_of[d] & ~(1 << d) for d in range(n)]
+        reach_of = _transpose(core.decisions(Direction.EGRESS, probe), n)
+        ingress = core.decisions(Direction.INGRESS, probe)
+        return [ingress[d] & reach_of[d] & ~(1 << d) for d in range(n)]
 
     def matrix(self, probes: Sequence[Probe]) -> list[ReachResult]:
         """Every ordered pair of distinct endpoints x every probe: source order, then destination, then probe."""

@@ -2,17 +2,18 @@
 
 What the policies can tell apart, and how the cluster covers it:
 
-* pod labels: every key any selector uses takes, per pod, one of: absent, each value the selectors mention, or
-  a value none mentions. All combinations when there are few (POD_STATES), otherwise each selector's satisfying
-  assignment, each single-key variation of it, and pairwise merges (a pod that is both a subject and a peer);
+* pod labels: per namespace, every key used by a selector that looks into that namespace takes, per pod, one
+  of: absent, each value those selectors mention, or a value none mentions. All combinations when there are few
+  (POD_STATES), otherwise each selector's satisfying assignment, each single-key variation of it, and pairwise
+  merges (a pod that is both a subject and a peer);
 * namespaces: every namespace named anywhere (intents, namespaceNames, `kubernetes.io/metadata.name` terms,
   Service refs) with no other labels, one synthetic namespace per namespace-label combination (as for pods), and
   one namespace nobody names. Every pod state is placed in every namespace;
 * service accounts: pods run as `default` and as every account named;
-* twins: every combination exists twice, so connections between two pods that look alike are seen too;
-* IPs: every CIDR and `except` block cuts the address space into regions; each region gets an external endpoint
-  and pods take IPs region by region, so both "inside" and "outside" of every block are seen on pods and on
-  externals;
+* twins: every kind of pod exists at least twice, so connections between two pods that look alike are seen too;
+* IPs: every CIDR and `except` block cuts the address space into regions; each region gets an external endpoint,
+  and every kind of pod (namespace, labels, account, ports) has a pod in each region (round-robin beyond
+  MAX_REGION_REPLICAS regions), so "inside" and "outside" of every block are seen on pods and on externals;
 * DNS names: for each FQDN pattern a matching name, a name one label deeper and the parent name;
 * ports: probes on every port-range boundary and its neighbours (a-1, a, b, b+1), on TCP, UDP and SCTP, and
   ICMP probes on every ICMP type named plus one no rule names; each named port resolves to its own number on
@@ -50,9 +51,11 @@ OTHER = "netpolx-other"
 FRESH_NAMESPACE = "netpolx-other"
 POD_STATES = 96
 NAMESPACE_STATES = 16
-MAX_PODS = 1500
+MAX_PODS = 10000
 REPLICAS = 2
-"""Pods per (namespace, labels, account, ports): two, so a pod can also talk to its twin."""
+"""Pods per (namespace, labels, account, ports): at least two, so a pod can also talk to its twin."""
+MAX_REGION_REPLICAS = 8
+"""Up to this many IP regions, every kind of pod gets one pod in each region."""
 MERGE_LIMIT = 400
 FIRST_FRESH_PORT = 30000
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -140,12 +143,29 @@ def _satisfy(sel: LabelSelector) -> State | None:
     return state if sel.matches(state) else None
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The namespaces where a pod selector looks for pods: by name and/or by labels; neither = all."""
+
+    names: tuple[str, ...] | None = None
+    selector: LabelSelector | None = None
+
+    def includes(self, ns: Namespace) -> bool:
+        """Whether pods of `ns` are within the scope."""
+        return (self.names is None or ns.name in self.names) and \
+            (self.selector is None or self.selector.matches(ns.labels))
+
+    def key(self) -> tuple:
+        """A hashable identity."""
+        return (self.names, None if self.selector is None else repr(self.selector.canonical()))
+
+
 @dataclass
 class Facts:
     """Everything in some intents that a cluster must vary to tell policies apart."""
 
     namespaces: dict[str, None] = field(default_factory=dict)
-    pod_labels: LabelSpace = field(default_factory=LabelSpace)
+    pod_selectors: dict[tuple, tuple[Scope, LabelSelector]] = field(default_factory=dict)
     ns_labels: LabelSpace = field(default_factory=LabelSpace)
     accounts: set[str] = field(default_factory=set)
     networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
@@ -178,26 +198,33 @@ class Facts:
                 self.add_namespace(value)
         self.ns_labels.add(sel, skip=frozenset({NAMESPACE_NAME_LABEL}))
 
+    def add_pod_selector(self, scope: Scope, sel: LabelSelector | None) -> None:
+        """A pod selector and the namespaces it looks in."""
+        if sel is not None and not sel.is_empty():
+            self.pod_selectors.setdefault((scope.key(), repr(sel.canonical())), (scope, sel))
+
     def add_intent(self, intent: NetworkIntent) -> None:
         """Collect one intent."""
         namespace = intent.metadata.namespace
         if namespace is not None:
             self.add_namespace(namespace)
         subject = intent.spec.subject
-        self.pod_labels.add(subject.pods)
+        own = Scope((namespace,)) if namespace is not None else Scope()
+        self.add_pod_selector(own if namespace is not None else Scope(None, subject.namespaces), subject.pods)
         self.add_namespace_selector(subject.namespaces)
         self.accounts.update(subject.serviceAccounts or ())
         for rule in _rules(intent):
             for peer in (*(rule.peers or ()), *(rule.notPeers or ())):
-                self.add_peer(peer, namespace)
+                self.add_peer(peer, namespace, own)
             for spec in (*(rule.ports or ()), *(rule.notPorts or ())):
                 self.add_port(spec)
 
-    def add_peer(self, peer: Peer, namespace: str | None) -> None:
-        """Collect one peer."""
+    def add_peer(self, peer: Peer, namespace: str | None, own: Scope) -> None:
+        """Collect one peer (`own`: the scope of a peer that names no namespace)."""
         kind = peer.kind
         if kind is PeerKind.ENDPOINTS:
-            self.pod_labels.add(peer.pods)
+            scoped = peer.namespaces is not None or peer.namespaceNames is not None
+            self.add_pod_selector(Scope(peer.namespaceNames, peer.namespaces) if scoped else own, peer.pods)
             self.add_namespace_selector(peer.namespaces)
             for name in peer.namespaceNames or ():
                 self.add_namespace(name)
@@ -210,7 +237,7 @@ class Facts:
             svc_ns = peer.service.namespace or namespace or "default"
             self.add_namespace(svc_ns)
             self.services.setdefault((svc_ns, peer.service.name), None)
-            self.pod_labels.values.setdefault(SERVICE_LABEL, set()).add(peer.service.name)
+            self.add_pod_selector(Scope((svc_ns,)), LabelSelector(matchLabels={SERVICE_LABEL: peer.service.name}))
 
     def add_port(self, spec: PortSpec) -> None:
         """Collect one port spec."""
@@ -241,21 +268,22 @@ def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
     namespaces = _namespaces(facts)
     fresh_ports, profiles = _port_profiles(facts)
     accounts = [None, *sorted(facts.accounts - {"default"})]
-    per_state = len(namespaces) * len(accounts) * len(profiles) * REPLICAS
-    states = facts.pod_labels.states(max(1, min(POD_STATES, MAX_PODS // per_state)))
-    if len(states) * per_state > MAX_PODS:
-        keep = max(1, MAX_PODS // per_state)
-        notes.append(f"pod label states cut from {len(states)} to {keep} (more than {MAX_PODS} pods)")
-        states = states[:keep]
-    pods = [
-        Pod.model_construct(namespace=ns.name, name=f"pod-{i}", labels=state, ip=None, ports=profile,
-                            serviceAccount=account)
-        for ns in namespaces
-        for i, (state, account, profile, _) in enumerate(itertools.product(states, accounts, profiles,
-                                                                           range(REPLICAS)))
-    ]
     allocator = _Allocator(facts.networks)
-    pods = allocator.place_pods(pods, namespaces[-1].name)
+    regions = len(allocator.regions)
+    replicas = max(REPLICAS, regions) if regions <= MAX_REGION_REPLICAS else REPLICAS
+    states = _pod_states(facts, namespaces, len(accounts) * len(profiles) * replicas, notes)
+    if replicas < regions:
+        notes.append(f"{regions} IP regions: each kind of pod takes IPs in {replicas} of them, round-robin")
+    pods: list[Pod] = []
+    kind = 0
+    for ns in namespaces:
+        for state, account, profile in itertools.product(states[ns.name], accounts, profiles):
+            for replica in range(replicas):
+                ip = allocator.take(kind + replica)  # with replicas == regions: one pod of each kind per region
+                pods.append(Pod.model_construct(namespace=ns.name, name=f"pod-{len(pods)}", labels=state, ip=ip,
+                                                ports=profile, serviceAccount=account))
+            kind += 1
+    pods.extend(allocator.bare_pods(namespaces[-1].name, kind * replicas))
     externals = allocator.externals() + _fqdn_externals(facts, allocator)
     services = [Service(namespace=ns, name=name, selector={SERVICE_LABEL: name}) for ns, name in facts.services]
     cluster = Cluster(namespaces, pods, externals, probes_for(facts, fresh_ports), services)
@@ -263,12 +291,34 @@ def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
     return cluster
 
 
-def _namespaces(facts: Facts) -> list[Namespace]:
-    out = [Namespace(name=name) for name in facts.namespaces if name != FRESH_NAMESPACE]
-    states = [s for s in facts.ns_labels.states(NAMESPACE_STATES) if s]
-    out.extend(Namespace(name=f"netpolx-ns-{i}", labels=state) for i, state in enumerate(states))
-    out.append(Namespace(name=FRESH_NAMESPACE))
+def _pod_states(facts: Facts, namespaces: Sequence[Namespace], per_state: int,
+                notes: list[str]) -> dict[str, list[State]]:
+    """Per namespace, the label states that the selectors looking into it can tell apart (within MAX_PODS)."""
+    out: dict[str, list[State]] = {}
+    for ns in namespaces:
+        space = LabelSpace()
+        for scope, sel in facts.pod_selectors.values():
+            if scope.includes(ns):
+                space.add(sel)
+        out[ns.name] = space.states(POD_STATES)
+    total = sum(len(v) for v in out.values()) * per_state
+    if total > MAX_PODS:
+        share = MAX_PODS / total
+        for name, states in out.items():
+            keep = max(1, int(len(states) * share))
+            if keep < len(states):
+                notes.append(f"namespace {name}: pod label states cut from {len(states)} to {keep} (at most "
+                             f"{MAX_PODS} pods)")
+                out[name] = states[:keep]
     return out
+
+
+def _namespaces(facts: Facts) -> list[Namespace]:
+    names = [name for name in facts.namespaces if name != FRESH_NAMESPACE]
+    labelled = [(f"netpolx-ns-{i}", state) for i, state in enumerate(s for s in facts.ns_labels.states(
+        NAMESPACE_STATES) if s)]
+    out = [(name, {}) for name in names] + labelled + [(FRESH_NAMESPACE, {})]
+    return [Namespace(name=name, labels={**labels, NAMESPACE_NAME_LABEL: name}) for name, labels in out]
 
 
 def _port_profiles(facts: Facts) -> tuple[list[int], list[tuple[ContainerPort, ...]]]:
@@ -364,15 +414,10 @@ class _Allocator:
                 return str(ipaddress.ip_address(candidate) if version == 4 else ipaddress.IPv6Address(candidate))
         return None
 
-    def place_pods(self, pods: list[Pod], spare_namespace: str) -> list[Pod]:
-        """Give pods IPs round-robin over the regions; add bare pods until every region has one."""
-        out = list(pods)
-        extra = 0
-        while len(out) < len(self.regions):
-            out.append(Pod.model_construct(namespace=spare_namespace, name=f"ip-{extra}", labels={}, ip=None,
-                                           ports=(), serviceAccount=None))
-            extra += 1
-        return [p.model_copy(update={"ip": self.take(i)}) for i, p in enumerate(out)]
+    def bare_pods(self, namespace: str, placed: int) -> list[Pod]:
+        """Unlabelled pods for the regions that `placed` round-robin pods did not reach."""
+        return [Pod.model_construct(namespace=namespace, name=f"ip-{i}", labels={}, ip=self.take(i), ports=(),
+                                    serviceAccount=None) for i in range(placed, len(self.regions))]
 
     def externals(self) -> list[External]:
         """One external endpoint per region."""

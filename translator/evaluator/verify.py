@@ -119,10 +119,13 @@ def verify(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], clust
     dst_eval = Evaluator(cluster, target, target_engine)
     names = src_eval.names
     found: list[tuple[int, int, int, bool]] = []
+    seen: dict[tuple[int, int], list[tuple[int, int, bool]]] = {}
     for p, probe in enumerate(probes):
-        for d, (a, b) in enumerate(zip(src_eval.columns(probe), dst_eval.columns(probe))):
-            for s in iter_bits(a ^ b):
-                found.append((s, d, p, bool((a >> s) & 1)))
+        key = (src_eval.core.signature(probe), dst_eval.core.signature(probe))
+        if key not in seen:  # probes that both sets treat alike differ alike: compare once
+            cells = zip(src_eval.compute_columns(probe), dst_eval.compute_columns(probe))
+            seen[key] = [(s, d, bool((a >> s) & 1)) for d, (a, b) in enumerate(cells) for s in iter_bits(a ^ b)]
+        found.extend((s, d, p, allowed) for s, d, allowed in seen[key])
     found.sort()
     differences = [Difference(names[s], names[d], probes[p].port, probes[p].protocol, allowed, not allowed,
                               src_eval, dst_eval) for s, d, p, allowed in found]
