@@ -147,6 +147,9 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
         field = "ports" if peer_side.ports is not None else "notPorts"
         if ingress:
             raise ImportProblem((*path, side, field), "source ports have no intent equivalent")
+    if not ingress and peer_side.services is not None:
+        raise ImportProblem((*path, side, "services"), "destination.services also limits the rule to the Service's "
+                            "ports, which an intent's service peer does not")
     if not ingress and peer_side.domains:
         peers, not_peers = _fqdn_peers(peer_side, path), None
     else:

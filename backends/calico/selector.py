@@ -334,17 +334,14 @@ class _Parser:
         while self.tok.kind == "||":
             self.pos += 1
             nodes.append(self.parse_and())
-        return disj(*nodes)
+        return _flat(Or, nodes)
 
     def parse_and(self) -> Node:
         nodes = [self.parse_op()]
         while self.tok.kind == "&&":
             self.pos += 1
             nodes.append(self.parse_op())
-        flat: list[Node] = []
-        for n in nodes:
-            flat.extend(n.operands if isinstance(n, And) else (n,))
-        return flat[0] if len(flat) == 1 else And(tuple(flat))
+        return _flat(And, nodes)
 
     def parse_op(self) -> Node:
         negated = False
@@ -387,6 +384,14 @@ class _Parser:
             self.take("}", "'}' or a quoted string")
             return InSet(key, tuple(values), negated=op.kind == "not in")
         raise SelectorError(f"expected an operator after label {key!r}", op.column)
+
+
+def _flat(kind: type[And] | type[Or], nodes: list[Node]) -> Node:
+    """One node, or `kind` over the nodes with nested `kind` operands (from parentheses) spliced in."""
+    flat: list[Node] = []
+    for n in nodes:
+        flat.extend(n.operands if isinstance(n, kind) else (n,))
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
 
 
 def parse(text: str) -> Node:
