@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from translator.diagnostics import SourceLocation
 from translator.lint.finding import ignored_codes
@@ -71,6 +72,13 @@ class LintInput:
     loaded: list[LoadedIntent]
     cluster: Cluster | None = None
     _doc_of: dict[int, Document] = field(default_factory=dict, repr=False)
+    _intents: list[Linted] | None = field(default=None, repr=False)
+    _by_namespace: dict[str | None, list[Linted]] = field(default_factory=dict, repr=False)
+    _by_labels: dict[tuple[str | None, frozenset[tuple[str, str]]], list[Linted]] = field(default_factory=dict,
+                                                                                         repr=False)
+    _complex: dict[str | None, list[Linted]] = field(default_factory=dict, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Results checks share (e.g. the redundant policies, which the rule-level check skips)."""
 
     def __post_init__(self) -> None:
         for doc in self.documents:
@@ -84,13 +92,56 @@ class LintInput:
         return doc if doc is not None and is_lintable(doc) else None
 
     def intents(self) -> list[Linted]:
-        """Every intent, DNS-expanded, in input order."""
-        return [Linted(li, expand_dns(li.intent), i, self.document_of(li),
-                       ignored_codes(li.intent.metadata.annotations))
-                for i, li in enumerate(self.loaded)]
+        """Every intent, DNS-expanded, in input order (computed once)."""
+        if self._intents is None:
+            self._intents = [Linted(li, expand_dns(li.intent), i, self.document_of(li),
+                                    ignored_codes(li.intent.metadata.annotations))
+                             for i, li in enumerate(self.loaded)]
+            for x in self._intents:
+                ns = None if x.intent.is_cluster_scoped else x.intent.metadata.namespace
+                self._by_namespace.setdefault(ns, []).append(x)
+                pods = x.intent.spec.subject.pods
+                if ns is None or pods.matchExpressions:
+                    self._complex.setdefault(ns, []).append(x)
+                else:
+                    self._by_labels.setdefault((ns, frozenset(pods.matchLabels.items())), []).append(x)
+        return self._intents
 
-    def peer_lists(self) -> Iterator[PeerList]:
+    def neighbours(self, x: Linted) -> list[Linted]:
+        """The intents that can apply to some pod `x` applies to, as far as scope goes: those of its namespace
+        and the cluster-scoped ones (for a cluster-scoped `x`: every intent), in input order."""
+        self.intents()
+        if x.intent.is_cluster_scoped:
+            return self._intents or []
+        same = self._by_namespace.get(x.intent.metadata.namespace, [])
+        wide = self._by_namespace.get(None, [])
+        return sorted([*same, *wide], key=lambda y: y.position) if wide else same
+
+    def coverers(self, x: Linted) -> list[Linted]:
+        """The intents that may select every pod `x` selects (a superset of those that do), in input order: the
+        cluster-scoped ones, and those of `x`'s namespace whose equality-only pod selector is a subset of `x`'s
+        (found by looking up every subset of its labels), or that use expressions."""
+        self.intents()
+        if x.intent.is_cluster_scoped:
+            return self._by_namespace.get(None, [])
+        ns = x.intent.metadata.namespace
+        pods = x.intent.spec.subject.pods
+        items = sorted(pods.matchLabels.items())
+        if pods.matchExpressions or len(items) > 8:
+            return self.neighbours(x)
+        found = [*self._complex.get(None, []), *self._complex.get(ns, [])]
+        for size in range(len(items) + 1):
+            for subset in itertools.combinations(items, size):
+                found.extend(self._by_labels.get((ns, frozenset(subset)), ()))
+        return sorted(found, key=lambda y: y.position)
+
+    def peer_lists(self) -> list[PeerList]:
         """Peer lists of every policy: from the documents where lint reads them, else from the intents."""
+        if "peer_lists" not in self.memo:
+            self.memo["peer_lists"] = list(self._peer_lists())
+        return self.memo["peer_lists"]
+
+    def _peer_lists(self) -> Iterator[PeerList]:
         for doc in self.documents:
             if is_lintable(doc):
                 yield from peer_lists(doc)

@@ -18,7 +18,6 @@ from translator.model import (
     PeerKind,
     PortSpec,
     Protocol,
-    Requirement,
     Rule,
 )
 
@@ -27,19 +26,39 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 
 # -- label selectors ---------------------------------------------------------------------------------------------
 
-def _implies(b: Requirement, a: Requirement) -> bool:
-    """Whether every object satisfying `b` satisfies `a` (same key)."""
-    if a.key != b.key:
+Term = tuple[str, Operator, frozenset[str]]
+
+
+def _implies(b: Term, a: Term) -> bool:
+    """Whether every object satisfying term `b` satisfies term `a` (same key)."""
+    key_a, op_a, values_a = a
+    key_b, op_b, values_b = b
+    if key_a != key_b:
         return False
-    op_a, op_b = a.operator, b.operator
     if op_a is Operator.IN:
-        return op_b is Operator.IN and set(b.values) <= set(a.values)
+        return op_b is Operator.IN and values_b <= values_a
     if op_a is Operator.NOT_IN:
-        return (op_b is Operator.IN and not set(b.values) & set(a.values)) or \
-            (op_b is Operator.NOT_IN and set(b.values) >= set(a.values)) or op_b is Operator.DOES_NOT_EXIST
+        return (op_b is Operator.IN and not values_b & values_a) or \
+            (op_b is Operator.NOT_IN and values_b >= values_a) or op_b is Operator.DOES_NOT_EXIST
     if op_a is Operator.EXISTS:
         return op_b in (Operator.IN, Operator.EXISTS)
     return op_b is Operator.DOES_NOT_EXIST
+
+
+_TERMS: dict[int, tuple[LabelSelector, tuple[Term, ...]]] = {}
+
+
+def terms(sel: LabelSelector) -> tuple[Term, ...]:
+    """A selector's terms, matchLabels as single-value In (cached per selector object; selectors are frozen)."""
+    hit = _TERMS.get(id(sel))
+    if hit is not None and hit[0] is sel:
+        return hit[1]
+    out = tuple((k, Operator.IN, frozenset((v,))) for k, v in sel.matchLabels.items()) + \
+        tuple((r.key, r.operator, frozenset(r.values)) for r in sel.matchExpressions)
+    if len(_TERMS) > 100_000:
+        _TERMS.clear()
+    _TERMS[id(sel)] = (sel, out)  # keeps `sel` alive, so its id is not reused while cached
+    return out
 
 
 def selector_covers(a: LabelSelector | None, b: LabelSelector | None) -> bool:
@@ -48,8 +67,10 @@ def selector_covers(a: LabelSelector | None, b: LabelSelector | None) -> bool:
         return True
     if b is None:
         return False
-    reqs_b = b.requirements()
-    return all(any(_implies(rb, ra) for rb in reqs_b) for ra in a.requirements())
+    if not a.matchExpressions and not b.matchExpressions:  # fast path: equality terms only
+        return a.matchLabels.items() <= b.matchLabels.items()
+    terms_b = terms(b)
+    return all(any(_implies(tb, ta) for tb in terms_b) for ta in terms(a))
 
 
 # -- namespace scope ---------------------------------------------------------------------------------------------
@@ -96,8 +117,12 @@ def _accounts_cover(a: tuple[str, ...] | None, b: tuple[str, ...] | None) -> boo
 def subject_covers(a: NetworkIntent, b: NetworkIntent) -> bool:
     """Whether intent `a` applies to every pod intent `b` applies to."""
     sa, sb = a.spec.subject, b.spec.subject
-    return subject_scope(a).covers(subject_scope(b)) and selector_covers(sa.pods, sb.pods) and \
-        _accounts_cover(sa.serviceAccounts, sb.serviceAccounts)
+    if not a.is_cluster_scoped:  # fast path: a namespace covers only itself
+        if b.is_cluster_scoped or a.metadata.namespace != b.metadata.namespace:
+            return False
+    elif not subject_scope(a).covers(subject_scope(b)):
+        return False
+    return selector_covers(sa.pods, sb.pods) and _accounts_cover(sa.serviceAccounts, sb.serviceAccounts)
 
 
 def same_tier(a: NetworkIntent, b: NetworkIntent) -> bool:
@@ -207,7 +232,7 @@ def rule_covers(a: Rule, a_ns: str | None, b: Rule, b_ns: str | None) -> bool:
         return False
     if a.http is not None and (b.http is None or not set(b.http) <= set(a.http)):
         return False
-    return peers_cover(a.peers, a_ns, b.peers, b_ns) and ports_cover(a.ports, b.ports)
+    return ports_cover(a.ports, b.ports) and peers_cover(a.peers, a_ns, b.peers, b_ns)
 
 
 def scope_namespace(intent: NetworkIntent) -> str | None:

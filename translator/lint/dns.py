@@ -108,25 +108,26 @@ def egress_without_dns(ctx: LintInput) -> Iterator[Finding]:
     if ctx.cluster is not None:
         yield from _with_cluster(isolating, items, access, ctx.cluster)
     else:
-        yield from _symbolic(isolating, items, access)
+        yield from _symbolic(ctx, isolating, access)
 
 
-def _symbolic(isolating: list[Linted], items: list[Linted], access: dict[int, DNSAccess]) -> Iterator[Finding]:
+def _symbolic(ctx: LintInput, isolating: list[Linted], access: dict[int, DNSAccess]) -> Iterator[Finding]:
     state: dict[int, DNSAccess] = {}
     for x in isolating:
         total = DNSAccess()
-        for y in items:
+        for y in ctx.coverers(x):
             if subject_covers(y.intent, x.intent):
                 total |= access[y.position]
         state[x.position] = total
     for partial in (False, True):
-        group = [x for x in isolating if (state[x.position].partial if partial else state[x.position].none)]
-        for x in group:
-            wider = [y for y in group if y is not x and subject_covers(y.intent, x.intent)
-                     and (not subject_covers(x.intent, y.intent) or y.position < x.position)]
-            if wider:
+        group = {x.position for x in isolating
+                 if (state[x.position].partial if partial else state[x.position].none)}
+        for x in (x for x in isolating if x.position in group):
+            near = [y for y in ctx.neighbours(x) if y is not x and y.position in group]
+            if any(subject_covers(y.intent, x.intent) and (not subject_covers(x.intent, y.intent) or
+                                                           y.position < x.position) for y in near):
                 continue
-            covered = [y.ref for y in group if y is not x and subject_covers(x.intent, y.intent)]
+            covered = [y.ref for y in near if subject_covers(x.intent, y.intent)]
             yield _finding(x, state[x.position], _subject_text(x), covered)
 
 

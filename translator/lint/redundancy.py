@@ -9,8 +9,9 @@ sound: a finding here holds for every cluster.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from translator import codes
 from translator.lint.context import Linted, LintInput
@@ -23,8 +24,7 @@ UNORDERED_RANK = {Action.DENY: 0, Action.ALLOW: 1, Action.PASS: 2}
 """Among unordered intents, a matching deny beats allow, which beats pass."""
 
 
-@dataclass(frozen=True)
-class _Slot:
+class _Slot(NamedTuple):
     """One rule, where it sits in the evaluation."""
 
     owner: Linted
@@ -72,32 +72,30 @@ def _verdict(s: _Slot, r: _Slot) -> str | None:
     return "redundant" if same else "shadowed"
 
 
-def _slots(items: list[Linted]) -> list[_Slot]:
-    return [_Slot(x, d, k, r) for x in items for d in Direction for k, r in enumerate(x.intent.rules(d))]
-
-
-def _applies(s: _Slot, r: _Slot) -> bool:
-    a, b = s.owner.intent, r.owner.intent
-    return s.direction is r.direction and same_tier(a, b) and (s.owner is r.owner or subject_covers(a, b))
+def _slots(x: Linted) -> list[_Slot]:
+    return [_Slot(x, d, k, r) for d in Direction for k, r in enumerate(x.intent.rules(d))]
 
 
 def rules(ctx: LintInput) -> Iterator[Finding]:
     """Shadowed and redundant rules (skipping policies that are duplicates or redundant as a whole)."""
-    items = ctx.intents()
-    whole = {x.position for x, _, _ in _policy_pairs(items)}
-    slots = _slots(items)
-    for r in slots:
-        if r.owner.position in whole:
+    whole = {x.position for x, _, _ in policy_pairs(ctx)}
+    slots = {x.position: _slots(x) for x in ctx.intents()}
+    for x in ctx.intents():
+        if x.position in whole:
             continue
-        for s in slots:
-            if s is r or not _applies(s, r):
-                continue
-            if not rule_covers(s.rule, scope_namespace(s.owner.intent), r.rule, scope_namespace(r.owner.intent)):
-                continue
-            verdict = _verdict(s, r)
-            if verdict is not None:
-                yield _rule_finding(verdict, s, r)
-                break
+        candidates = [s for y in ctx.coverers(x) if y is x or (same_tier(y.intent, x.intent) and
+                                                              subject_covers(y.intent, x.intent))
+                      for s in slots[y.position]]
+        for r in slots[x.position]:
+            for s in candidates:
+                if s is r or s.direction is not r.direction:
+                    continue
+                if not rule_covers(s.rule, scope_namespace(s.owner.intent), r.rule, scope_namespace(x.intent)):
+                    continue
+                verdict = _verdict(s, r)
+                if verdict is not None:
+                    yield _rule_finding(verdict, s, r)
+                    break
 
 
 def _rule_finding(verdict: str, s: _Slot, r: _Slot) -> Finding:
@@ -132,26 +130,33 @@ def _covers_policy(big: Linted, small: Linted) -> bool:
     return True
 
 
-def _policy_pairs(items: list[Linted]) -> Iterator[tuple[Linted, Linted, str]]:
+def policy_pairs(ctx: LintInput) -> list[tuple[Linted, Linted, str]]:
     """(policy, the one it repeats, 'duplicate' | 'redundant'), each policy at most once, the later one reported."""
-    for x in items:
-        for y in items:
+    if "policy_pairs" not in ctx.memo:
+        ctx.memo["policy_pairs"] = list(_pairs(ctx))
+    return ctx.memo["policy_pairs"]
+
+
+def _pairs(ctx: LintInput) -> Iterator[tuple[Linted, Linted, str]]:
+    key = {x.position: (x.intent.metadata.namespace, json.dumps(x.intent.spec.dump(), sort_keys=True))
+           for x in ctx.intents()}
+    for x in ctx.intents():
+        for y in ctx.coverers(x):
             if x is y:
                 continue
-            if x.intent.spec == y.intent.spec and x.intent.metadata.namespace == y.intent.metadata.namespace:
+            if key[x.position] == key[y.position]:
                 if y.position < x.position:
                     yield x, y, "duplicate"
                     break
                 continue
-            if _covers_policy(y, x) and (
-                    not _covers_policy(x, y) or y.position < x.position):
+            if _covers_policy(y, x) and (not _covers_policy(x, y) or y.position < x.position):
                 yield x, y, "redundant"
                 break
 
 
 def policies(ctx: LintInput) -> Iterator[Finding]:
     """Duplicate and redundant policies."""
-    for x, y, kind in _policy_pairs(ctx.intents()):
+    for x, y, kind in policy_pairs(ctx):
         where = y.locate(("spec",))
         if kind == "duplicate":
             yield Finding(rule(codes.LINT_DUPLICATE_POLICY),
