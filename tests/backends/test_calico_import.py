@@ -281,7 +281,7 @@ def _verdict(path: Path, lowercase: bool = False) -> tuple[str, list[str]]:
         for d in docs:
             d["metadata"]["name"] = d["metadata"]["name"].lower()
         text = dump_yaml(docs)
-    loaded, diags = load(text)
+    _, diags = load(text)
     refusals = [f"{d.code} {d.location.field_path}: {d.message}" for d in diags.errors]
     for d in diags.errors:
         assert d.code in REFUSAL_CODES and d.location.line is not None, d.format()
