@@ -368,6 +368,8 @@ def _from_contract(data: dict[str, Any], ref: SourceRef, seen: _Seen, diags: Dia
         seen.add("namespace", ns.name, ref.locate(("namespaces", i)))
     for i, ext in enumerate(parsed.externals):
         seen.add("endpoint", ext.name, ref.locate(("externals", i)))
+    for i, svc in enumerate(parsed.services):
+        seen.add("service", f"{svc.namespace}/{svc.name}", ref.locate(("services", i)))
     probes = [Probe(p.port, p.protocol) for p in parsed.probes]
     return Cluster(list(parsed.namespaces), pods, externals, probes, list(parsed.services))
 
