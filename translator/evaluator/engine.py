@@ -6,7 +6,17 @@ an isolating tier denies what nothing decided. This module computes that for a w
 (bitsets, see selection.py): the decision for E is the set of peers it allows. Endpoints that share the same
 applicable intents (and, where it matters, the same container ports or DNS ability) share one decision.
 
-Engines differ only through the knobs of translator.semantics.Semantics; no engine is named here.
+Engines differ only through the knobs of translator.semantics.Semantics; no engine is named here:
+
+* `cidr_matches_pods=False`: CIDR peers match external endpoints only, never pods;
+* `supports_fqdn=False`: FQDN peers match nothing;
+* `fqdn_needs_dns_rule=True`: an FQDN peer only matches for a source pod that may resolve names, approximated
+  as "some egress allow rule of an intent selecting the pod matches port 53 (UDP or TCP) towards a pod" (Cilium
+  learns the IPs of a name only through its DNS proxy, which a DNS rule on port 53 enables);
+* `supports_l7=False`: HTTP rules act on their L4 part only (as they do everywhere here: the L4 part decides
+  reach; the trace shows the HTTP constraints);
+* `vanilla_order`: intents imported from Kubernetes NetworkPolicies (origin `kubernetes`) become ordered with
+  this order in the default tier (how Calico enforces them).
 """
 
 from __future__ import annotations
