@@ -303,3 +303,24 @@ def test_verify_command_exit_codes_and_json(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("apiVersion: netpolx.io/v1alpha1\nkind: NetworkIntent\nmetadata: {name: x}\nspec: {}\n")
     assert run_cli("verify", "-f", str(src), "--against", str(broken)).code == 2
+
+
+def test_verify_command_on_a_cluster_file(tmp_path: Path) -> None:
+    src, changed, cluster = tmp_path / "a.yaml", tmp_path / "c.yaml", tmp_path / "cluster.yaml"
+    src.write_text(WEB, encoding="utf-8")
+    changed.write_text(WEB.replace("role: frontend", "role: frontent"), encoding="utf-8")
+    cluster.write_text("""\
+pods:
+  - {namespace: shop, name: web, labels: {app: web}, ip: 192.168.0.1}
+  - {namespace: edge, name: fe, labels: {role: frontend}, ip: 192.168.0.2}
+  - {namespace: edge, name: other, labels: {role: backend}, ip: 192.168.0.3}
+probes: [{port: 8080, protocol: TCP}]
+""", encoding="utf-8")
+    result = run_cli("verify", "-f", str(src), "--against", str(changed), "--cluster", str(cluster))
+    assert result.code == 1
+    assert "on the given cluster (3 pods" in result.stdout
+    assert "edge/fe -> shop/web 8080/TCP: allowed by the source, denied by the target" in result.stdout
+    assert "edge/other ->" not in result.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pods: 3\n", encoding="utf-8")
+    assert run_cli("verify", "-f", str(src), "--against", str(changed), "--cluster", str(bad)).code == 2
