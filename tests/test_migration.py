@@ -182,3 +182,33 @@ def test_html_report_is_self_contained(tmp_path: Path, at_root: None) -> None:
     assert "http://" not in lowered and "https://" not in lowered
     for check in FIVE:
         assert f"<td>{check}</td>" in page
+
+
+def test_self_check_finds_lost_cidrs_and_voided_excepts() -> None:
+    import ipaddress
+
+    from translator.migration.selfcheck import _voided_excepts, covered
+
+    net = ipaddress.ip_network("10.0.0.0/8")
+    assert covered(net, [ipaddress.ip_network("0.0.0.0/0")])
+    assert covered(net, [ipaddress.ip_network("10.0.0.0/9"), ipaddress.ip_network("10.128.0.0/9")])
+    assert not covered(net, [ipaddress.ip_network("10.0.0.0/9")])
+    cnp = {"spec": {"egress": [{"toCIDR": ["10.0.0.0/8"], "toCIDRSet": [{"cidr": "10.0.0.0/8",
+                                                                          "except": ["10.1.0.0/16"]}]}]}}
+    assert len(list(_voided_excepts(cnp))) == 1
+    cnp["spec"]["egress"][0]["toCIDR"] = ["192.168.0.0/16"]
+    assert not list(_voided_excepts(cnp))
+
+
+def test_pod_selector_for_picks_the_fewest_labels_that_select_exactly_those_pods() -> None:
+    from translator.migration.edits import pod_selector_for
+    from translator.migration.workloads import PodFacts, Workloads
+
+    a = PodFacts("ns", "a", {"app": "web", "pod-template-hash": "x1", "tier": "front"}, "10.0.0.1")
+    b = PodFacts("ns", "b", {"app": "web", "pod-template-hash": "x2", "tier": "back"}, "10.0.0.2")
+    c = PodFacts("ns", "c", {"app": "db"}, "10.0.0.3")
+    wl = Workloads({}, [a, b, c])
+    assert pod_selector_for([a, b], wl)["podSelector"] == {"matchLabels": {"app": "web"}}
+    assert pod_selector_for([a], wl)["podSelector"] == {"matchLabels": {"tier": "front"}}
+    twin = PodFacts("ns", "d", {"app": "web", "tier": "front"}, "10.9.0.1")
+    assert pod_selector_for([a], Workloads({}, [a, b, c, twin])) is None, "no selector picks a without its twin"

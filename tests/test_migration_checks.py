@@ -423,3 +423,39 @@ def test_bad_input_exits_2_with_a_location(tmp_path: Path) -> None:
     assert unknown.code == 2 and "NPX006" in unknown.stderr
     syntax = run_cli("check", "--from", "azure-npm", "--to", "cilium", "-f", write(tmp_path, "b.yaml", "a: [\n"))
     assert syntax.code == 2 and "Traceback" not in syntax.stderr
+
+
+# -- cluster facts from a kubectl List ----------------------------------------------------------------------------
+
+KUBECTL_CLUSTER = """apiVersion: v1
+kind: List
+items:
+  - {apiVersion: v1, kind: Namespace, metadata: {name: shop}}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: exporter, namespace: shop, labels: {app: exporter}}
+    spec: {hostNetwork: true, containers: [{name: c, ports: [{containerPort: 9100, name: metrics}]}]}
+    status: {podIP: 10.244.0.4}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web, namespace: shop, labels: {app: web}}
+    spec: {containers: [{name: c, ports: [{containerPort: 8080, name: http}]}]}
+    status: {podIP: 10.244.0.7}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: web, namespace: shop}
+    spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+"""
+
+
+def test_kubectl_cluster_list_gives_host_network_pods_pod_ips_and_services(tmp_path: Path) -> None:
+    cluster = write(tmp_path, "cluster.yaml", KUBECTL_CLUSTER)
+    exporter = np("exporter", "podSelector: {matchLabels: {app: exporter}}\ningress: [{from: [{podSelector: {}}]}]")
+    wide = np("wide", "podSelector: {}\npolicyTypes: [Egress]\negress: [{to: [{ipBlock: {cidr: 10.244.0.0/16}}]}]")
+    text = exporter + "---\n" + wide
+    _, diags = findings(tmp_path, text, "--cluster", cluster)
+    assert "shop/exporter" in by_code(diags, codes.MIG_HOST_NETWORK)[0]["message"]
+    (cidr,) = by_code(diags, codes.MIG_IPBLOCK)
+    assert cidr["severity"] == "error" and "shop/web" in cidr["message"] and "exporter" not in cidr["message"]
+    assert [d["message"] for d in by_code(diags, codes.MIG_ETP_CLUSTER)], "Services come from the cluster List too"
+    assert not by_code(diags, codes.MIG_NOT_CHECKED)

@@ -146,10 +146,13 @@ def _edit_named_ports(mi: MigrationInput, np: NetworkPolicy, data: dict[str, Any
                     data["spec"][direction.value][i]["ports"][j]["port"] = number
                     edit.changes.append(f"{direction.value} rule {i}: named port {port.port!r} -> {number}")
                 else:
-                    why = "maps to several numbers" if len(numbers) > 1 else "is not defined on every destination pod"
-                    edit.manual.append(f"{direction.value} rule {i}: named port {port.port!r} kept: it {why}"
-                                       if mi.workloads else f"{direction.value} rule {i}: named port {port.port!r} "
-                                       "kept: give --cluster to resolve it")
+                    if mi.workloads is None:
+                        why = "give --cluster to resolve it"
+                    elif len(numbers) > 1:
+                        why = "it maps to several numbers"
+                    else:
+                        why = "it is not defined on every destination pod"
+                    edit.manual.append(f"{direction.value} rule {i}: named port {port.port!r} kept: {why}")
 
 
 def _defined_on_all(mi: MigrationInput, np: NetworkPolicy, direction: Direction, index: int, name: str) -> bool:

@@ -43,7 +43,7 @@ def document_engine(doc: Document) -> str:
 
 def document_ref(doc: Document) -> str:
     """`Kind namespace/name` (or `Kind name` for cluster-scoped objects)."""
-    meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
+    meta = doc.data.get("metadata")
     ns = meta.get("namespace") if isinstance(meta, dict) else None
     return f"{doc.kind} {ns + '/' if isinstance(ns, str) and ns else ''}{doc.name}"
 

@@ -12,7 +12,7 @@ provably covers pods, a named port that resolves to different numbers, and an en
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from backends.kubernetes.native import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
 from backends.kubernetes.read import policy_types
@@ -53,12 +53,24 @@ def is_all_addresses(cidr: str) -> bool:
     return cidr.endswith("/0")
 
 
-def _first_port(np: NetworkPolicy, direction: Direction, wanted: type) -> tuple[int, int, NPPort] | None:
+def _first_port(np: NetworkPolicy, direction: Direction,
+                wanted: Callable[[NPPort], bool]) -> tuple[int, int, NPPort] | None:
+    """(rule index, port index, port) of the first port of a direction that `wanted` picks."""
     for i, rule in enumerate(rules_of(np, direction)):
         for j, port in enumerate(rule.ports or []):
-            if (wanted is int and port.endPort is not None) or (wanted is str and isinstance(port.port, str)):
+            if wanted(port):
                 return i, j, port
     return None
+
+
+def has_endport(port: NPPort) -> bool:
+    """Whether a port entry is a range."""
+    return port.endPort is not None
+
+
+def is_named(port: NPPort) -> bool:
+    """Whether a port entry names a container port."""
+    return isinstance(port.port, str)
 
 
 def endport_verdict(mi: MigrationInput) -> tuple[Severity, str]:
@@ -79,7 +91,7 @@ def check_endport(mi: MigrationInput) -> Iterator[Finding]:
     severity, note = endport_verdict(mi)
     for doc, np in mi.network_policies:
         for direction in Direction:
-            hit = _first_port(np, direction, int)
+            hit = _first_port(np, direction, has_endport)
             if hit is None:
                 continue
             i, j, port = hit
@@ -177,7 +189,7 @@ def check_named_ports(mi: MigrationInput) -> Iterator[Finding]:
     """MS3 (and P05): any port given by name; an error when the name maps to different numbers."""
     for doc, np in mi.network_policies:
         for direction in Direction:
-            hit = _first_port(np, direction, str)
+            hit = _first_port(np, direction, is_named)
             if hit is None:
                 continue
             i, j, port = hit

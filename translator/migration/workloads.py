@@ -118,8 +118,10 @@ def raw_documents(path: str, diags: Diagnostics) -> list[Document]:
     out: list[Document] = []
     for name in expand_paths([path], False, diags):
         text = read_text(name, diags)
-        source = SourceFile("<stdin>" if name == "-" else name, text or "")
-        for index, data in enumerate(parse_text(source, diags) or [] if text is not None else []):
+        if text is None:
+            continue
+        source = SourceFile("<stdin>" if name == "-" else name, text)
+        for index, data in enumerate(parse_text(source, diags) or []):
             items = data.get("items") if isinstance(data, dict) and str(data.get("kind", "")).endswith("List") \
                 else None
             if isinstance(items, list):
