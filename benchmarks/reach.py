@@ -8,6 +8,10 @@ same inputs and prints the ratio of its CPU time to ours (CPU time, so that a bu
 run is capped at --nca-timeout wall seconds, and a capped run gives a lower bound for the ratio).
 
     python benchmarks/reach.py [--pods 1000] [--policies 1000] [--nca /path/to/nca] [--nca-timeout 900]
+    python benchmarks/reach.py --crosscheck --pods 80 --policies 60 --namespaces 8 --nca /path/to/nca
+
+`--crosscheck` compares our pod-to-pod verdicts with NCA's instead of timing (an independent check of the
+kubernetes semantics; NCA reads ipBlock as matching only addresses outside the cluster, so it is run both ways).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import gc
 import importlib.util
 import json
+import re
 import resource
 import shutil
 import subprocess
@@ -187,6 +192,64 @@ def run_nca(cmd: list[str], args: list[str], timeout: float) -> tuple[float, boo
         return child_cpu() - before, False
 
 
+CROSS_PROBES = [Probe(p, proto) for p, proto in ((80, "TCP"), (443, "TCP"), (5432, "TCP"), (6379, "TCP"),
+                                                  (8080, "TCP"), (5100, "TCP"), (53, "UDP"), (53, "TCP"))]
+
+
+def nca_pod_matrix(cmd: list[str], workdir: Path, lists: list[str]) -> dict[tuple[str, str, int, str], bool]:
+    """NCA's pod-to-pod verdicts for CROSS_PROBES, from its `txt_no_fw_rules` connectivity listing."""
+    out = subprocess.run([*cmd, "--connectivity", str(workdir / "policies.yaml"), *lists, "--output_format",
+                          "txt_no_fw_rules"], capture_output=True, text=True, check=False).stdout
+    verdicts: dict[tuple[str, str, int, str], bool] = {}
+    for line in out.splitlines():
+        m = re.match(r"(\S+)\[Pod\] => (\S+)\[Pod\] : (.*)", line)
+        if m:
+            src, dst, conn = m.groups()
+            for probe in CROSS_PROBES:
+                verdicts[(src, dst, probe.port, probe.protocol)] = _nca_allows(conn, probe)
+    return verdicts
+
+
+def _nca_allows(conn: str, probe: Probe) -> bool:
+    if conn == "All connections":
+        return True
+    for group in re.findall(r"\{([^}]*)\}", conn):
+        m = re.search(r"protocols:(.*?)(,dst_ports:(.*))?$", group)
+        if m is None or probe.protocol not in [p.strip() for p in m.group(1).split(",")]:
+            continue
+        if m.group(3) is None:
+            return True
+        for part in m.group(3).split(","):
+            lo, _, hi = part.strip().partition("-")
+            if int(lo) <= probe.port <= int(hi or lo):
+                return True
+    return False
+
+
+def crosscheck(cmd: list[str], policies_text: str, cluster_data: dict[str, Any]) -> None:
+    """Compare our pod-to-pod verdicts with NCA's, under our reading of ipBlock (it matches pod IPs too, as
+    Kubernetes CNIs, Calico and Azure NPM do) and under NCA's (ipBlock matches only addresses outside the cluster)."""
+    from dataclasses import replace
+
+    from backends.kubernetes.semantics import SEMANTICS
+    from translator.evaluator.engine import Engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        (workdir / "policies.yaml").write_text(policies_text)
+        ns_path, pod_path = kubectl_lists(cluster_data, workdir)
+        theirs = nca_pod_matrix(cmd, workdir, ["--ns_list", str(ns_path), "--pod_list", str(pod_path)])
+    loaded, cluster = load(policies_text, cluster_data)
+    for reading, cidr_matches_pods in (("ours", True), ("NCA's", False)):
+        evaluator = Evaluator(cluster, loaded, "kubernetes")
+        evaluator.core = Engine(cluster, [(li, replace(SEMANTICS, cidr_matches_pods=cidr_matches_pods))
+                                          for li in loaded])
+        cells = [r for r in evaluator.matrix(CROSS_PROBES) if "/" in r.src and "/" in r.dst]
+        differ = [r for r in cells if r.allowed != theirs.get((r.src, r.dst, r.port, r.protocol), False)]
+        print(f"crosscheck with ipBlock read as {reading}: {len(cells)} pod-to-pod cells, {len(differ)} differ"
+              + (f" (first: {differ[0]})" if differ else ""))
+
+
 def ratio(theirs: float, finished: bool, ours: float) -> str:
     return f"{'>' if not finished else ''}{theirs / ours:.0f}x"
 
@@ -202,11 +265,20 @@ def main() -> None:
     parser.add_argument("--nca", default=None, metavar="PATH", help="network-config-analyzer's `nca` executable.")
     parser.add_argument("--nca-timeout", type=float, default=900.0)
     parser.add_argument("--json", action="store_true", help="Print the figures as one JSON object.")
+    parser.add_argument("--crosscheck", action="store_true",
+                        help="Only compare our pod-to-pod verdicts with NCA's (use small sizes, e.g. --pods 80 "
+                        "--policies 60 --namespaces 8).")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     cluster_data = make_cluster(args.pods, args.namespaces, rng)
     policies = [make_policy(i, args.namespaces, rng) for i in range(args.policies)]
     policies_text = yaml.dump_all(policies, Dumper=SafeDumper, sort_keys=False)
+    if args.crosscheck:
+        cmd = find_nca(args.nca)
+        if cmd is None:
+            raise SystemExit("--crosscheck needs network-config-analyzer (--nca PATH)")
+        crosscheck(cmd, policies_text, cluster_data)
+        return
     translated_text = translated(policies_text)
     figures: dict[str, Any] = {"pods": args.pods, "policies": args.policies, "probes": len(PROBES)}
     base = peak_mb()
