@@ -109,8 +109,16 @@ def lower_ordered(loaded: list[LoadedIntent], backend: Backend, diags: Diagnosti
     then refuses their order, deny or pass rules too)."""
     if not needs_additive(loaded, backend):
         return list(loaded)
-    lowered = lower(loaded, diags, lambda f: backend.capability(f).support in _EXACT, backend.name, True)
-    return [li for li in lowered if li is not None]
+    hopeless = {i for i, li in enumerate(loaded) if _subject_refused(li.intent, backend)}
+    rest = [li for i, li in enumerate(loaded) if i not in hopeless]
+    lowered = iter(lower(rest, diags, lambda f: backend.capability(f).support in _EXACT, backend.name, True))
+    return [li if i in hopeless else next(lowered) for i, li in enumerate(loaded)]  # type: ignore[misc]
+
+
+def _subject_refused(intent: NetworkIntent, backend: Backend) -> bool:
+    """Whether the backend refuses the intent whatever its rules (its scope or subject): not worth lowering."""
+    return any(use.path[:2] in (("spec", "scope"), ("spec", "subject"))
+               and backend.support_for(use, intent).support not in _EXACT for use in features_used(intent))
 
 
 # -- disjointness ----------------------------------------------------------------------------------------------
@@ -450,9 +458,9 @@ def _store(ctx: Context, grp: Group, d: Direction, result: Compiled, specs: dict
     for p in active:
         li = ctx.loaded[p]
         n = len(result.rules.get(p, []))
-        ctx.diags.info(codes.ORDERED_LOWERED, f"{li.intent.ref}: {d.value} first-match rules compiled into {n} "
-                       f"allow rule(s){', isolated' if result.isolated else ''} with the same meaning for "
-                       f"{ctx.engine}", li.locate(("spec", d.value)), engine=ctx.engine)
+        ctx.diags.info(codes.ORDERED_LOWERED, f"{li.intent.ref}: {d.value} first-match rules compiled for "
+                       f"{ctx.engine} into {n} equivalent allow rule(s){', isolated' if result.isolated else ''}",
+                       li.locate(("spec", d.value)), engine=ctx.engine)
 
 
 def _outputs(ctx: Context, groups: list[Group], refused: set[int], specs: dict[int, dict[str, object]],
