@@ -25,6 +25,7 @@ from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, expand_dns
 from translator.source import Document, SourceRef
+from translator.target import Target
 
 KINDS = (*POLICY_KINDS, *SET_KINDS, TIER_KIND)
 
@@ -40,7 +41,7 @@ class CalicoBackend(Backend):
     semantics = SEMANTICS
     versions = ("3.26", "3.27", "3.28", "3.29", "3.30", "3.31", "3.32")
 
-    def __init__(self, target: Any = None) -> None:
+    def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)
         self._plan = Plan()
 

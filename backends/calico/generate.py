@@ -345,7 +345,12 @@ def part_rules(part: Part, intent: NetworkIntent, direction: Direction) -> list[
         rules.sort(key=lambda r: rank[r.action])
     elif part.kind in _PART_ACTIONS:
         rules = [r for r in rules if r.action in _PART_ACTIONS[part.kind]]
-    out = [cr for r in rules for cr in calico_rules(r, intent, direction)]
+    out = []
+    for r in rules:
+        try:
+            out.extend(calico_rules(r, intent, direction))
+        except Unexpressible:
+            continue  # reported by CalicoBackend.check; only reached under --error-level warn or ignore
     if part.kind == "sorted" and direction in part.tail:
         out.append({"action": "Pass"})
     return out
