@@ -335,8 +335,10 @@ def _one(action: Action, group: dict[str, Any], side: dict[str, Any], direction:
     return out
 
 
-def part_rules(part: Part, intent: NetworkIntent, direction: Direction) -> list[dict[str, Any]]:
-    """The Calico rules of one direction of one part."""
+def part_rules(part: Part, intent: NetworkIntent, direction: Direction, options: Options = Options()
+               ) -> list[dict[str, Any]]:
+    """The Calico rules of one direction of one part (rules that need Calico Enterprise are left out for open
+    source Calico; CalicoBackend has refused them unless errors are only warnings)."""
     if part.kind in ("isolate", "end"):
         return [{"action": "Deny" if part.kind == "isolate" else "Pass"}] if direction in part.tail else []
     rules = list(intent.rules(direction))
@@ -347,6 +349,8 @@ def part_rules(part: Part, intent: NetworkIntent, direction: Direction) -> list[
         rules = [r for r in rules if r.action in _PART_ACTIONS[part.kind]]
     out = []
     for r in rules:
+        if not options.enterprise and any(p.kind is PeerKind.FQDN for p in (*(r.peers or ()), *(r.notPeers or ()))):
+            continue
         try:
             out.extend(calico_rules(r, intent, direction))
         except Unexpressible:
@@ -384,7 +388,7 @@ def subject_fields(intent: NetworkIntent) -> dict[str, Any]:
 
 def policy(intent: NetworkIntent, part: Part, options: Options) -> dict[str, Any] | None:
     """One Calico policy for one part of an intent; None when it would have no effect."""
-    rules = {d: part_rules(part, intent, d) for d in Direction}
+    rules = {d: part_rules(part, intent, d, options) for d in Direction}
     types = _types(part, intent, rules)
     if not types:
         return None
