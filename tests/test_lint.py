@@ -372,3 +372,29 @@ def test_name_label_is_fine_where_namespaces_have_it(tmp_path: Path) -> None:
     sample = str(SAMPLES / "NPX602-namespace-name-label.yaml")
     result = run_cli("lint", "-f", sample, "--cluster", str(cluster), "--diagnostics-format", "json")
     assert _refs(result.stderr, "NPX602") == set()
+
+
+# -- the shared corpus ---------------------------------------------------------------------------------------
+
+@pytest.mark.corpus
+def test_lint_and_explain_never_crash_on_the_corpus() -> None:
+    from tests.shared import corpus
+
+    files = sorted(p for p in corpus().rglob("*") if p.suffix in (".yaml", ".yml"))
+    assert len(files) > 100
+    for path in files:
+        for command, allowed in (("lint", (0, 1, 2)), ("explain", (0, 2))):
+            result = run_cli(command, "-f", str(path))
+            assert result.code in allowed and "internal error" not in result.stderr, (command, path, result.stderr)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["demo/sanity/sanity-misconception-podSelector-namespaceSelector.yaml",
+                                  "testcase4/testcase4-networkpolicy1.yaml"])
+def test_nca_misconception_cases_are_or_of_peers(name: str) -> None:
+    from tests.shared import corpus
+
+    path = corpus("nca", "k8s_testcases", "example_policies", *name.split("/"))
+    result = run_cli("lint", "-f", str(path), "--diagnostics-format", "json")
+    found = _refs(result.stderr, "NPX600")
+    assert found == {"default/wrong-allow-traffic-from-specific-pods-in-external-namespace"}
