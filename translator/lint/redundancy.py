@@ -22,6 +22,7 @@ from translator.model import Action, Direction, Rule
 
 UNORDERED_RANK = {Action.DENY: 0, Action.ALLOW: 1, Action.PASS: 2}
 """Among unordered intents, a matching deny beats allow, which beats pass."""
+VERBS = {Action.ALLOW: "allows", Action.DENY: "denies", Action.PASS: "passes", Action.LOG: "logs"}
 
 
 class _Slot(NamedTuple):
@@ -108,8 +109,8 @@ def _rule_finding(verdict: str, s: _Slot, r: _Slot) -> Finding:
         code = codes.LINT_SHADOWED_RULE
     else:
         message = (f"{r.label} ({r.rule.action.value}) adds nothing: {s.label} (at {where}) already "
-                   f"{r.rule.action.value}s every connection it matches")
-        hint = f"delete {r.label}, or narrow {s.label} if it {r.rule.action.value}s more than meant"
+                   f"{VERBS[r.rule.action]} every connection it matches")
+        hint = f"delete {r.label}, or narrow {s.label} if it {VERBS[r.rule.action]} more than meant"
         code = codes.LINT_REDUNDANT_RULE
     return Finding(rule(code), message, r.owner.locate_rule(r.direction, r.index), hint, None, r.owner.ignored)
 
