@@ -398,3 +398,38 @@ def test_nca_misconception_cases_are_or_of_peers(name: str) -> None:
     result = run_cli("lint", "-f", str(path), "--diagnostics-format", "json")
     found = _refs(result.stderr, "NPX600")
     assert found == {"default/wrong-allow-traffic-from-specific-pods-in-external-namespace"}
+
+
+# -- text edits ---------------------------------------------------------------------------------------------
+
+def _edit(text: str, make: object) -> str:
+    from translator.lint.edits import LineIndex, apply
+    from translator.source import SourceFile, SourceRef
+
+    ref = SourceRef(SourceFile("f.yaml", text), 0)
+    edit = make(ref, LineIndex(text))  # type: ignore[operator]
+    assert edit is not None
+    out = apply(text, [edit])
+    assert out is not None
+    return out
+
+
+def test_edits_append_and_set_keep_the_rest() -> None:
+    import yaml
+
+    from translator.lint.edits import append_item, set_key
+
+    block = "spec:\n  egress:\n    # keep me\n    - to: []  # and me\n  podSelector: {}\n"
+    out = _edit(block, lambda ref, ix: append_item(ref, ix, ("spec",), "egress", {"ports": [{"port": 53}]}))
+    assert "# keep me" in out and "# and me" in out
+    assert yaml.safe_load(out)["spec"]["egress"] == [{"to": []}, {"ports": [{"port": 53}]}]
+    flow = "spec:\n  egress: []  # empty\n  podSelector: {}\n"
+    out = _edit(flow, lambda ref, ix: append_item(ref, ix, ("spec",), "egress", {"ports": [{"port": 53}]}))
+    assert yaml.safe_load(out)["spec"] == {"egress": [{"ports": [{"port": 53}]}], "podSelector": {}}
+    assert "# empty" in out
+    inline = '{"spec": {"allowDNS": false, "egress": []}}'
+    out = _edit(inline, lambda ref, ix: set_key(ref, ix, ("spec",), "allowDNS", True))
+    assert yaml.safe_load(out) == {"spec": {"allowDNS": True, "egress": []}}
+    no_newline = "spec:\n  isolate: [egress]"
+    out = _edit(no_newline, lambda ref, ix: set_key(ref, ix, ("spec",), "allowDNS", True))
+    assert yaml.safe_load(out) == {"spec": {"isolate": ["egress"], "allowDNS": True}}
