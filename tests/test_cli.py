@@ -192,3 +192,25 @@ def test_entry_points_run() -> None:
                  [str(Path(sys.executable).parent / "kubectl-netpolx"), "--help"]):
         proc = subprocess.run(args, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr
+
+
+FQDN_NO_DNS = """apiVersion: netpolx.io/v1alpha1
+kind: NetworkIntent
+metadata: {name: egress, namespace: ci}
+spec:
+  subject: {pods: {}}
+  egress:
+    - peers: [{fqdn: api.github.com}]
+      ports: [{protocol: TCP, port: 443}]
+"""
+
+
+def test_widening_is_refused_without_explicit_opt_in(tmp_path: Path) -> None:
+    path = tmp_path / "fqdn.yaml"
+    path.write_text(FQDN_NO_DNS)
+    refused = run_cli("translate", "--engine", "cilium", "-f", str(path))
+    assert refused.code == 1 and refused.stdout == ""
+    assert "error NPX106" in refused.stderr and "--allow-widening" in refused.stderr
+    accepted = run_cli("translate", "--engine", "cilium", "-f", str(path), "--allow-widening")
+    assert accepted.code == 0 and "warning NPX106" in accepted.stderr and "[accepted]" in accepted.stderr
+    assert "rules:" in accepted.stdout and "matchPattern: '*'" in accepted.stdout

@@ -20,6 +20,7 @@ UNENFORCED = "NPX102"
 LOWERED = "NPX103"
 CHANGED = "NPX104"
 NEEDS_ADDON = "NPX105"
+WIDENED = "NPX106"
 IMPORT_UNSUPPORTED = "NPX110"
 IMPORT_NOTE = "NPX111"
 VERIFY_MISMATCH = "NPX120"
@@ -44,6 +45,7 @@ CODES: dict[str, str] = {
     LOWERED: "The feature was rewritten into an exactly equivalent form.",
     CHANGED: "The translation changes what traffic is allowed, as announced here.",
     NEEDS_ADDON: "The feature needs a platform add-on or option (e.g. AKS ACNS).",
+    WIDENED: "The translation would allow more traffic than the source: refused unless --allow-widening is given.",
     IMPORT_UNSUPPORTED: "A native field has no equivalent in the intent model; import refused.",
     IMPORT_NOTE: "A native field was imported with a caveat.",
     VERIFY_MISMATCH: "Verification found connections whose verdict changed.",

@@ -111,13 +111,18 @@ def concat_messages(diagnostics: list[Diagnostic], limit: int = 5) -> str:
 class Diagnostics:
     """Collects diagnostics; applies the error level."""
 
-    def __init__(self, level: ErrorLevel = ErrorLevel.RAISE, engine: str | None = None) -> None:
+    def __init__(self, level: ErrorLevel = ErrorLevel.RAISE, engine: str | None = None,
+                 accepted: frozenset[str] = frozenset()) -> None:
         self.level = level
         self.engine = engine
+        self.accepted = accepted
+        """Codes whose errors the user explicitly accepted (e.g. --allow-widening): reported as warnings."""
         self._items: list[Diagnostic] = []
 
     def add(self, diag: Diagnostic) -> None:
-        """Record `diag`, applying the level to errors."""
+        """Record `diag`, applying the accepted codes and the level to errors."""
+        if diag.severity is Severity.ERROR and diag.code in self.accepted:
+            diag = replace(diag, severity=Severity.WARNING, message=f"{diag.message} [accepted]")
         if diag.severity is Severity.ERROR:
             if self.level is ErrorLevel.IGNORE:
                 return

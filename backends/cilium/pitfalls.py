@@ -68,10 +68,11 @@ def apiserver_ingress(intent: NetworkIntent, locate: Locate, diags: Diagnostics)
 def fqdn_dns(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
     """P14: FQDN peers without a DNS rule: one is added (a change, announced here)."""
     if needs_dns_rule(expand_dns(intent)):
-        diags.warning(codes.CHANGED, f"{intent.ref}: DNS-name peers need Cilium's DNS proxy to see the pods' "
-                      "queries, so an egress rule was added: allow UDP and TCP 53 to pods k8s-app=kube-dns in "
-                      "kube-system, with rules.dns matchPattern '*'. Add `allowDNS: true` to the intent to make "
-                      "this explicit", locate(("spec", "egress")), feature="fqdn-exact")
+        diags.error(codes.WIDENED, f"{intent.ref}: DNS-name peers need Cilium's DNS proxy to see the pods' "
+                    "queries, so Cilium needs an egress rule that the intent does not have: allow UDP and TCP 53 to "
+                    "pods k8s-app=kube-dns in kube-system, with rules.dns matchPattern '*'. Add `allowDNS: true` to "
+                    "the intent, or pass --allow-widening to have it added", locate(("spec", "egress")),
+                    feature="fqdn-exact")
 
 
 def cidr_assumptions(intent: NetworkIntent, ranges: tuple[list[Network], bool], locate: Locate,

@@ -31,10 +31,12 @@ def load(text: str) -> tuple[list[LoadedIntent], Diagnostics]:
     return loaded, diags
 
 
-def compile_for(text: str, engine: str = "cilium") -> tuple[list[dict[str, Any]], Diagnostics]:
+def compile_for(text: str, engine: str = "cilium",
+                accepted: frozenset[str] = frozenset()) -> tuple[list[dict[str, Any]], Diagnostics]:
     """Compile every intent of `text` for a Cilium target; every generated object is schema-validated."""
     loaded, diags = load(text)
     assert not diags.has_errors, [d.format() for d in diags]
+    diags.accepted = accepted
     target = parse_target(engine)
     compiled = compile_intents(loaded, CiliumBackend(target), diags)
     objects = [o for c in compiled for o in c.objects]

@@ -286,12 +286,16 @@ def test_fqdn_with_dns_allow_gets_rules_dns_on_the_dns_rule() -> None:
     assert find(diags, codes.CHANGED) == []
 
 
-def test_fqdn_without_dns_rule_adds_one_and_says_so() -> None:
-    objects, diags = compile_for(intent("{subject: {pods: {}}, egress: [{peers: [{fqdn: a.io}]}]}"))
+def test_fqdn_without_dns_rule_is_refused_unless_widening_is_accepted() -> None:
+    text = intent("{subject: {pods: {}}, egress: [{peers: [{fqdn: a.io}]}]}")
+    objects, diags = compile_for(text)
+    [error] = find(diags, codes.WIDENED)
+    assert objects == [] and error.severity.value == "error" and "--allow-widening" in error.message
+    objects, diags = compile_for(text, accepted=frozenset({codes.WIDENED}))
     rules = only(objects)["egress"]
     assert rules[1]["toEndpoints"] == [{"matchLabels": {NS: "kube-system", "k8s:k8s-app": "kube-dns"}}]
     assert rules[1]["toPorts"][0]["rules"] == {"dns": [{"matchPattern": "*"}]}
-    [warning] = find(diags, codes.CHANGED)
+    [warning] = find(diags, codes.WIDENED)
     assert warning.severity.value == "warning" and "kube-dns" in warning.message and "UDP and TCP 53" in warning.message
 
 

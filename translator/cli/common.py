@@ -60,9 +60,18 @@ def engine_option(required: bool = True, name: str = "--engine") -> Callable[[F]
     return deco
 
 
-def make_diagnostics(error_level: str = "raise", engine: str | None = None) -> Diagnostics:
-    """A collector at the chosen level."""
-    return Diagnostics(ErrorLevel(error_level), engine)
+def make_diagnostics(error_level: str = "raise", engine: str | None = None,
+                     allow_widening: bool = False) -> Diagnostics:
+    """A collector at the chosen level; --allow-widening accepts translations that allow more (NPX106)."""
+    return Diagnostics(ErrorLevel(error_level), engine,
+                       frozenset({codes.WIDENED}) if allow_widening else frozenset())
+
+
+def widening_option(f: F) -> F:
+    """`--allow-widening`: the explicit opt-in for translations that allow more traffic than their source."""
+    return click.option("--allow-widening", is_flag=True,
+                        help="Accept translations that allow more traffic than the source (each is still reported, "
+                        "as a warning). Without it they are refused.")(f)
 
 
 def resolve_target(text: str, platform: str | None, acns: bool, diags: Diagnostics, fmt: str) -> Target:

@@ -18,6 +18,7 @@ from translator.cli.common import (
     make_diagnostics,
     resolve_target,
     stop_on_input_errors,
+    widening_option,
 )
 from translator.intents import load_intents
 from translator.pipeline import compile_intents, object_file_name
@@ -54,9 +55,10 @@ def write_objects(objects: list[dict], output: str, output_dir: str | None) -> N
 @click.option("--verify", "verify_output", is_flag=True,
               help="Read the output back and check it allows exactly the connections the input allows; a changed "
               "verdict that no diagnostic announced is an error (NPX120) and nothing is written.")
+@widening_option
 @diagnostics_options
 def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform: str | None, acns: bool,
-              output: str, output_dir: str | None, verify_output: bool, diagnostics_format: str,
+              output: str, output_dir: str | None, verify_output: bool, allow_widening: bool, diagnostics_format: str,
               error_level: str) -> None:
     """Compile policies (intents or any supported engine's objects) to one engine.
 
@@ -68,7 +70,7 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
       netpolx translate --engine cilium -f policies/
       netpolx translate --engine kubernetes -f intent.yaml --output-dir out/
     """
-    diags = make_diagnostics(error_level)
+    diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
     loaded = load_intents(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)
@@ -96,10 +98,11 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
 @click.option("--cluster", default=None, metavar="PATH", help="Migration check: cluster file (pods, namespaces).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1.")
+@widening_option
 @diagnostics_options
 def check(filenames: tuple[str, ...], recursive: bool, engine: str | None, platform: str | None, acns: bool,
           source_engine: str | None, target_engine: str | None, services: tuple[str, ...], cluster: str | None,
-          fail_on: str, diagnostics_format: str, error_level: str) -> None:
+          fail_on: str, allow_widening: bool, diagnostics_format: str, error_level: str) -> None:
     """Report what `translate --engine E` would say, plus the engine's caveats, without emitting anything.
 
     With --from and --to instead of --engine: the risks of migrating these policies between two engines
@@ -115,7 +118,7 @@ def check(filenames: tuple[str, ...], recursive: bool, engine: str | None, platf
         return
     if engine is None:
         raise click.UsageError("--engine is required (or --from and --to)")
-    diags = make_diagnostics(error_level)
+    diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
     loaded = load_intents(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)

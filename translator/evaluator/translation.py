@@ -78,7 +78,7 @@ def _announced(source: Sequence[LoadedIntent], diags: Diagnostics, engine: str) 
 
 
 def _announces(diag: Diagnostic, engine: str) -> bool:
-    if diag.code == codes.CHANGED:
+    if diag.code in (codes.CHANGED, codes.WIDENED):
         return True
     return diag.engine == engine and diag.severity in (Severity.WARNING, Severity.ERROR) \
         and diag.code != codes.VERIFY_MISMATCH

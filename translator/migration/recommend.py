@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from translator import codes
 from translator.diagnostics import Diagnostics, Severity
 from translator.loaded import LoadedIntent
 from translator.pipeline import check_intent
@@ -131,7 +132,9 @@ def assess(option: EngineOption, loaded: Sequence[LoadedIntent], windows_nodes: 
     if not windows_nodes and not option.linux:
         notes.append("only for Windows node pools (pass --windows-nodes)")
     backend = backend_cls(target)
-    diags = Diagnostics()
+    # A translation that needs more traffic allowed (e.g. Cilium's DNS rule for FQDN peers) is a change to
+    # report here, not a reason to rule the engine out.
+    diags = Diagnostics(accepted=frozenset({codes.WIDENED}))
     backend.check_all(list(loaded), diags)
     for li in loaded:
         check_intent(li, backend, diags)
