@@ -36,35 +36,74 @@ class InputError(Exception):
 
 
 class SourceFile:
-    """One input file's text, with node trees composed on demand for line lookups."""
+    """One input file's text. Line lookups compose only the document asked for: the document boundaries come
+    from one pass of the (C) event parser, and a few composed documents are cached."""
+
+    CACHE = 16
 
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
-        self._nodes: list[yaml.Node] | None = None
+        self._spans: list[tuple[int, int, int]] | None = None
+        self._nodes: dict[int, yaml.Node | None] = {}
+        self._all: list[yaml.Node] | None = None
+
+    def _document_spans(self) -> list[tuple[int, int, int]]:
+        """(start offset, end offset, start line) of every non-empty document."""
+        if self._spans is None:
+            spans: list[tuple[int, int, int]] = []
+            start: yaml.Mark | None = None
+            empty = True
+            try:
+                for event in yaml.parse(self.text, Loader=SafeLoader):
+                    if isinstance(event, yaml.DocumentStartEvent):
+                        start, empty = event.start_mark, True
+                    elif isinstance(event, (yaml.NodeEvent, yaml.CollectionStartEvent)):
+                        empty = empty and isinstance(event, yaml.ScalarEvent) and event.value == "" \
+                            and event.tag is None and event.implicit[0]
+                    elif isinstance(event, yaml.DocumentEndEvent) and start is not None and not empty:
+                        spans.append((start.index, event.end_mark.index, start.line))
+            except yaml.YAMLError:
+                pass
+            self._spans = spans
+        return self._spans
 
     def nodes(self) -> list[yaml.Node]:
-        """The composed documents (cached)."""
-        if self._nodes is None:
+        """Every document composed with marks relative to the whole file (for text edits; slower than node())."""
+        if self._all is None:
             try:
-                self._nodes = [n for n in yaml.compose_all(self.text, Loader=SafeLoader) if n is not None]
+                self._all = [n for n in yaml.compose_all(self.text, Loader=SafeLoader) if n is not None]
             except yaml.YAMLError:
-                self._nodes = []
-        return self._nodes
+                self._all = []
+        return self._all
+
+    def node(self, doc_index: int) -> tuple[yaml.Node | None, int]:
+        """The composed document `doc_index` and the line it starts at."""
+        spans = self._document_spans()
+        if doc_index >= len(spans):
+            return None, 0
+        start, end, line = spans[doc_index]
+        if doc_index not in self._nodes:
+            if len(self._nodes) >= self.CACHE:
+                self._nodes.pop(next(iter(self._nodes)))
+            try:
+                self._nodes[doc_index] = yaml.compose(self.text[start:end], Loader=SafeLoader)
+            except yaml.YAMLError:
+                self._nodes[doc_index] = None
+        return self._nodes[doc_index], line
 
     def locate(self, doc_index: int, path: Iterable[str | int]) -> tuple[int | None, int | None]:
         """1-based (line, column) of `path` in document `doc_index`; the nearest existing ancestor if absent."""
-        nodes = self.nodes()
-        if doc_index >= len(nodes):
+        node, offset = self.node(doc_index)
+        if node is None:
             return (None, None)
-        node = nodes[doc_index]
         best = node
         for part in path:
             child = _child(node, part)
             if child is None:
                 break
             node = best = child
-        return (best.start_mark.line + 1, best.start_mark.column + 1)
+        return (best.start_mark.line + offset + 1, best.start_mark.column + 1)
 
 
 def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
