@@ -41,7 +41,8 @@ class ErrorLevel(str, Enum):
 class SourceLocation:
     """Where something came from: file, 1-based line and column, and the field path inside the document."""
 
-    file: str = "<input>"
+    file: str = ""
+    """Empty for diagnostics about no file in particular (engine caveats, command-line options)."""
     line: int | None = None
     column: int | None = None
     path: tuple[str | int, ...] = ()
@@ -55,6 +56,8 @@ class SourceLocation:
         return out
 
     def __str__(self) -> str:
+        if not self.file:
+            return "netpolx"
         return f"{self.file}:{self.line}" if self.line is not None else self.file
 
 
@@ -77,7 +80,7 @@ class Diagnostic:
     def as_dict(self) -> dict[str, object]:
         """The contract's JSON form."""
         return {
-            "file": self.location.file,
+            "file": self.location.file or None,
             "line": self.location.line,
             "severity": self.severity.value,
             "code": self.code,

@@ -12,7 +12,7 @@ from typing import Any
 
 from backends.base import Backend
 from translator.diagnostics import Diagnostics
-from translator.features import Use, features_used
+from translator.features import Feature, Use, features_used
 from translator.loaded import LoadedIntent
 from translator.model import NetworkIntent, expand_dns
 from translator.ordered import lower_ordered
@@ -31,9 +31,11 @@ def uses_of(intent: NetworkIntent) -> list[Use]:
     """Features of the intent as written and of its DNS expansion, each (feature, path) once."""
     if not intent.spec.allowDNS:
         return list(features_used(intent))
+    # The switch itself is model sugar: what is checked is the rule it expands to (reported at `allowDNS`).
     seen: dict[tuple, Use] = {}
     for use in (*features_used(intent), *features_used(expand_dns(intent))):
-        seen.setdefault((use.feature, use.path), use)
+        if use.feature is not Feature.DNS_ALLOW:
+            seen.setdefault((use.feature, use.path), use)
     return list(seen.values())
 
 

@@ -38,7 +38,7 @@ def sarif(items: list[Diagnostic]) -> dict:
             "ruleId": d.code,
             "level": SARIF_LEVEL[d.severity],
             "message": {"text": d.message},
-            "locations": [{"physicalLocation": physical}],
+            "locations": [{"physicalLocation": physical}] if d.location.file else [],
             "properties": {k: v for k, v in {"engine": d.engine, "feature": d.feature,
                                              "path": d.location.field_path or None}.items() if v},
         }
