@@ -126,3 +126,10 @@ def validate_object(obj: dict[str, Any]) -> None:
         raise AssertionError(f"no schema known for generated {key}")
     for file_name in CRD_FILES[key]:
         validate_crd(obj, file_name)
+
+
+def skip_without_browser(reason: str) -> None:
+    """Skip a browser test on a machine without Chromium; in CI (NETPOLX_REQUIRE_BROWSER=1) that is a failure."""
+    if os.environ.get("NETPOLX_REQUIRE_BROWSER"):
+        pytest.fail(f"{reason}; CI installs it in .ci/run")
+    pytest.skip(reason)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.shared import ROOT
+from tests.shared import ROOT, skip_without_browser
 from translator.diagnostics import Diagnostics
 from translator.graph import Graph, Isolation, build_graph, render_dot, render_html, render_mermaid
 from translator.intents import intents_from_documents
@@ -222,7 +222,7 @@ def _colors(rows: list[bytes], bpp: int) -> dict[bytes, int]:
 @pytest.mark.browser
 def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
-        pytest.skip("headless chromium is not installed (Debian package `chromium`)")
+        skip_without_browser("headless chromium is not installed (Debian package `chromium`)")
     page = tmp_path / "flows.html"
     _run_graph("-o", "html", "--output-file", str(page))
     width, height, rows = _screenshot(page, tmp_path / "shot.png", tmp_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.shared import ROOT
+from tests.shared import ROOT, skip_without_browser
 
 CHROMIUM = os.environ.get("NETPOLX_CHROMIUM", "/usr/bin/chromium")
 WIDTH, HEIGHT = 1280, 1600
@@ -68,7 +68,7 @@ def distinct_colours(rows: list[bytes], bpp: int) -> set[tuple[int, int, int]]:
 @pytest.mark.browser
 def test_html_report_renders_in_headless_chromium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (Debian package: chromium)")
+        skip_without_browser(f"{CHROMIUM} not installed (Debian package: chromium)")
     monkeypatch.chdir(ROOT)
     out = tmp_path / "bundle"
     assert run_cli("migrate", *NPM, "--output-dir", str(out)).code == 1
