@@ -1,21 +1,129 @@
-"""Regenerate the capability matrix in README.md from the backends' tables (`make readme`)."""
+"""Regenerate the generated parts of README.md (`make readme`): the quick tour, whose outputs come from running
+each command for real, and the capability matrix, from the backends' tables."""
 
 from __future__ import annotations
 
+import io
+import os
 import re
+import shlex
+import sys
+import tempfile
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from translator.capabilities import render_markdown
+from translator.cli import main as netpolx
 from translator.cli.engines import matrix_tables
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+OUT = "/tmp/netpolx-tour"
+
+# (heading, text, command, lines of output to keep)
+TOUR: list[tuple[str, str, str, int]] = [
+    ("Translate", "Compile intents (or any supported native policies) for one engine. The seed example to vanilla "
+     "NetworkPolicy:", "netpolx translate --engine kubernetes -f samples/intents/seed.yaml", 36),
+    ("", "FQDN egress to Cilium: the DNS rule Cilium needs rides on the intent's `allowDNS` rule:",
+     "netpolx translate --engine cilium -f samples/intents/fqdn-egress.yaml", 60),
+    ("", "An engine that cannot express a feature refuses, naming the file, line and feature (exit 1, nothing "
+     "written):", "netpolx translate --engine kubernetes -f samples/intents/l7-http.yaml", 10),
+    ("", "A cluster-wide intent becomes a Calico GlobalNetworkPolicy:",
+     "netpolx translate --engine calico -f samples/intents/cluster-wide.yaml", 30),
+    ("Check", "Only the diagnostics, plus the engine's caveats. Azure NPM on Windows silently skips policies with "
+     "named ports, so netpolx refuses:", "netpolx check --engine azure-npm-windows -f samples/intents/named-ports.yaml",
+     10),
+    ("Import", "Native policies to intents (NetworkPolicy, Cilium, Calico):",
+     "netpolx import -f samples/seed/03-backend.yaml", 40),
+    ("Engines", "The capability matrix (also `-o json`, `-o markdown`):", "netpolx engines", 14),
+    ("Schema", "The JSON Schema of the intent, for editors and CI:", "netpolx schema", 6),
+    ("Reach", "Which connections a set of policies allows on a cluster, under an engine's semantics "
+     "(`-o json` per the contract, `-o table`, `--explain FROM TO PORT/PROTO`):",
+     "netpolx reach -f samples/seed/ --cluster samples/graph/seed-cluster.yaml -o table", 40),
+    ("", "Why one connection is allowed or denied:",
+     "netpolx reach -f samples/seed/ --cluster samples/graph/seed-cluster.yaml --explain "
+     "shop/frontend-5c8d7b9f6-qwz7t shop/backend-6b7c9d8f5-zrt5v 8080/TCP", 30),
+    ("Verify", "Do two policy sets allow exactly the same traffic? First translate, then compare (each side under "
+     "its own engine's semantics, over a synthesized cluster that covers every selector, CIDR and port):",
+     f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico", 0),
+    ("", "", f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico", 20),
+    ("", "A one-character change to a port is caught, with both traces:",
+     f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico-edited", 24),
+    ("", "`translate --verify` does both in one step. Under Cilium an ipBlock never matches pods, so the seed's "
+     "`0.0.0.0/0` ingress changes; the change was announced, so it is reported but not an error:",
+     "netpolx translate --engine cilium -f samples/intents/seed.yaml --verify --output-dir "
+     f"{OUT}/seed-cilium", 12),
+    ("Recommend", "Which engine can enforce these policies on AKS, best first, with the `az aks` flags:",
+     "netpolx recommend -f samples/intents/fqdn-egress.yaml --platform aks", 45),
+    ("Migration check", "Microsoft's five Azure NPM -> Cilium checks and the migration pitfalls, offline:",
+     "netpolx check --from azure-npm --to cilium -f samples/migration/npm-cluster/policies.yaml "
+     "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml",
+     30),
+    ("Migrate", "Import, translate, verify, and write the bundle (target/, pre-migration/, post-migration/, "
+     "report.md/html/json):",
+     "netpolx migrate --from azure-npm --to cilium --platform aks -f samples/migration/npm-cluster/policies.yaml "
+     "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml "
+     f"--output-dir {OUT}/npm", 30),
+    ("Explain", "What each policy does, in plain words (also `-o markdown`, `-o json`, `--engine`):",
+     "netpolx explain -f samples/seed/", 40),
+    ("Lint", "Authoring mistakes, with fixes (`--fix` writes them where unambiguous):",
+     "netpolx lint -f samples/seed/", 20),
+    ("Graph", "Allowed flows as a graph (`-o dot`, `-o mermaid`, or `-o html`: one self-contained page):",
+     "netpolx graph -f samples/seed/ --cluster samples/graph/seed-cluster.yaml -o mermaid", 30),
+]
+
+
+def prepare() -> None:
+    """Files the tour's commands read: a copy of the Calico translation with one port changed."""
+    run(f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico")
+    edited = Path(OUT) / "seed-calico-edited"
+    edited.mkdir(parents=True, exist_ok=True)
+    for path in sorted((Path(OUT) / "seed-calico").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if path.name.endswith("shop-backend.yaml"):
+            text = text.replace("8080", "8081")
+        (edited / path.name).write_text(text, encoding="utf-8")
+
+
+def run(command: str) -> tuple[int, str]:
+    """Run one netpolx command line in process; stdout then stderr, as a terminal would show them."""
+    args = shlex.split(command)[1:]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = netpolx(args)
+    return code, out.getvalue() + err.getvalue()
+
+
+def tour() -> str:
+    """The tour section, every output produced now."""
+    parts: list[str] = []
+    for heading, text, command, keep in TOUR:
+        code, output = run(command)
+        if heading:
+            parts.append(f"### {heading}\n")
+        if text:
+            parts.append(text + "\n")
+        lines = output.rstrip("\n").splitlines()
+        shown = lines[:keep] + ([f"... ({len(lines) - keep} more lines)"] if len(lines) > keep else [])
+        status = f"  # exit {code}" if code else ""
+        block = "\n".join([f"$ {command}{status}", *shown])
+        parts.append(f"```\n{block}\n```\n")
+    return "\n".join(parts)
 
 
 def main() -> None:
-    text = README.read_text(encoding="utf-8")
-    section = "<!-- matrix:start -->\n" + render_markdown(matrix_tables()) + "<!-- matrix:end -->"
-    new = re.sub(r"<!-- matrix:start -->\n.*?<!-- matrix:end -->", lambda _: section, text, flags=re.S)
-    README.write_text(new, encoding="utf-8")
+    os.chdir(ROOT)
+    Path(OUT).mkdir(parents=True, exist_ok=True)
+    prepare()
+    with tempfile.TemporaryDirectory():
+        text = README.read_text(encoding="utf-8")
+        text = re.sub(r"<!-- tour:start -->\n.*?<!-- tour:end -->",
+                      lambda _: f"<!-- tour:start -->\n{tour()}<!-- tour:end -->", text, flags=re.S)
+        matrix = render_markdown(matrix_tables())
+        text = re.sub(r"<!-- matrix:start -->\n.*?<!-- matrix:end -->",
+                      lambda _: f"<!-- matrix:start -->\n{matrix}<!-- matrix:end -->", text, flags=re.S)
+    README.write_text(text, encoding="utf-8")
+    sys.stdout.write("README.md updated\n")
 
 
 if __name__ == "__main__":
