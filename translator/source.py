@@ -99,14 +99,15 @@ class SourceFile:
             return (None, None)
         best = node
         for part in path:
-            child = _child(node, part)
+            child = child_node(node, part)
             if child is None:
                 break
             node = best = child
         return (best.start_mark.line + offset + 1, best.start_mark.column + 1)
 
 
-def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+def child_node(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    """The value node at one path step (a mapping key or a sequence index), or None."""
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         for key, value in node.value:
             if getattr(key, "value", None) == part:

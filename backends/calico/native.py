@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from translator.native import ObjectMetadata
+
 V3_GROUP = "projectcalico.org"
 CRD_GROUP = "crd.projectcalico.org"
 V3 = f"{V3_GROUP}/v3"
@@ -100,12 +102,7 @@ class TierSpec(_Strict):
     defaultAction: str | None = None
 
 
-class Metadata(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    name: str
-    namespace: str | None = None
-    labels: dict[str, str] | None = None
-    annotations: dict[str, str] | None = None
+Metadata = ObjectMetadata
 
 
 class _Object(BaseModel):

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from translator.native import ObjectMetadata
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -169,12 +171,7 @@ class Rule(_Strict):
     log: Any = None
 
 
-class Metadata(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    name: str
-    namespace: str | None = None
-    labels: dict[str, str] | None = None
-    annotations: dict[str, str] | None = None
+Metadata = ObjectMetadata
 
 
 class CiliumPolicy(BaseModel):

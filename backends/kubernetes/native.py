@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from translator.model import LabelSelector
+from translator.native import ObjectMetadata
 
 
 class _Strict(BaseModel):
@@ -54,12 +55,7 @@ class NPSpec(_Strict):
     egress: list[NPEgressRule] | None = None
 
 
-class NPMetadata(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    name: str
-    namespace: str | None = None
-    labels: dict[str, str] | None = None
-    annotations: dict[str, str] | None = None
+NPMetadata = ObjectMetadata
 
 
 class NetworkPolicy(BaseModel):

@@ -16,6 +16,7 @@ import yaml
 
 from translator.lint.finding import Edit
 from translator.source import SourceRef
+from translator.source import child_node as _child
 
 
 class LineIndex:
@@ -63,16 +64,6 @@ def key_node(ref: SourceRef, path: tuple[str | int, ...]) -> yaml.Node | None:
         for key, _ in parent.value:
             if getattr(key, "value", None) == path[-1]:
                 return key
-    return None
-
-
-def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-        for key, value in node.value:
-            if getattr(key, "value", None) == part:
-                return value
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]
     return None
 
 
