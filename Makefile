@@ -13,9 +13,20 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/netpolx translate --engine kubernetes -f samples/seed/
-	$(BIN)/netpolx translate --engine cilium -f samples/seed/
+	@echo "== the seed example (samples/intents/seed.yaml) as vanilla NetworkPolicy, Cilium and Calico"
+	$(BIN)/netpolx translate --engine kubernetes -f samples/intents/seed.yaml
+	$(BIN)/netpolx translate --engine cilium -f samples/intents/seed.yaml
+	$(BIN)/netpolx translate --engine calico -f samples/intents/seed.yaml
+	@echo "== every sample intent to Cilium, checked against its source with the evaluator"
+	$(BIN)/netpolx translate --engine cilium -f samples/intents/ --verify --output-dir out/cilium || true
+	@echo "== what Azure NPM on Windows would silently skip"
 	$(BIN)/netpolx check --engine azure-npm-windows -f samples/intents/named-ports.yaml || true
+	@echo "== the seed article's policies as written: lint finds its mistakes"
+	$(BIN)/netpolx lint -f samples/seed/ || true
+	@echo "== Azure NPM -> Cilium migration bundle in out/npm-migration/"
+	$(BIN)/netpolx migrate --from azure-npm --to cilium --platform aks -f samples/migration/npm-cluster/policies.yaml \
+		--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml \
+		--output-dir out/npm-migration || true
 	$(BIN)/netpolx engines
 
 test: $(STAMP)
@@ -23,7 +34,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)
-	$(BIN)/python -m pytest tests/test_golden.py --update-golden
+	$(BIN)/python -m pytest tests/test_golden.py tests/test_migration.py tests/test_explain.py tests/test_lint.py \
+		--update-golden
 
 schema: $(STAMP)
 	$(BIN)/netpolx schema > schemas/intent.schema.json

@@ -220,3 +220,67 @@ def test_random_first_match_programs_compile_to_the_same_meaning(members: list[d
     lowered = to_additive(source, diags)  # reports what cannot be lowered; never raises NotAdditive
     assume(not diags.has_errors)  # an overlap of pods and CIDRs that has no form: refused, by design
     assert_equivalent(source, lowered)
+
+
+# Native deny (Cilium): unordered deny rules are kept as written, everything else is compiled or refused; the
+# output, read back and judged under Cilium's semantics, must allow exactly what the source allows.
+_pod_peers = st.builds(lambda v: {"pods": {"matchLabels": {"app": v}}}, st.sampled_from(["a", "b"]))
+_cilium_rule = st.builds(lambda a, p, q: {"action": a, **({"peers": p} if p else {}), **({"ports": q} if q else {})},
+                         st.sampled_from(["allow", "deny", "pass"]), st.lists(_pod_peers, max_size=2),
+                         st.lists(st.sampled_from([{"port": 80}, {"port": 70, "endPort": 90}, {"protocol": "UDP"}]),
+                                  max_size=2))
+_cilium_member = st.builds(
+    lambda labels, order, tier, rules: {"subject": {"pods": {"matchLabels": labels}},
+                                      **({"order": order} if order is not None else {}),
+                                      **({"tier": tier} if tier else {}), "ingress": rules},
+    st.sampled_from([{"role": "x"}, {"role": "y"}, {}, {"team": "t"}]), st.sampled_from([None, None, 1, 2]),
+    st.sampled_from([None, None, {"name": "t", "order": 5}]), st.lists(_cilium_rule, min_size=1, max_size=3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.lists(_cilium_member, min_size=1, max_size=3))
+def test_sets_compiled_for_an_engine_with_native_deny_keep_their_meaning(members: list[dict[str, Any]]) -> None:
+    from backends.cilium import CiliumBackend
+    from translator.source import dump_yaml
+
+    source = load("---\n".join(intent(m, f"i{n}") for n, m in enumerate(members)))
+    diags = Diagnostics()
+    compiled = compile_intents(source, CiliumBackend(), diags)
+    assume(not diags.has_errors)
+    objects = [o for c in compiled for o in c.objects]
+    for obj in objects:
+        validate_object(obj)
+    target = load(dump_yaml(objects)) if objects else []
+    result = verify_mod.verify(source, target, None, target_engine="cilium")
+    assert result.equivalent, [d.summary() for d in result.differences[:5]]
+
+
+def test_an_ordered_allow_before_a_native_deny_is_refused() -> None:
+    source = load(intent({"order": 1, "subject": {"pods": {}},
+                          "ingress": [{"peers": [{"pods": {"matchLabels": {"app": "a"}}}], "ports": [{"port": 80}]}]},
+                         "a") + "---\n" +
+                  intent({"subject": {"pods": {"matchLabels": {"role": "x"}}},
+                          "ingress": [{"action": "deny", "peers": [{"pods": {"matchLabels": {"app": "a"}}}]}]}, "b"))
+    from backends.cilium import CiliumBackend
+
+    diags = Diagnostics()
+    compiled = compile_intents(source, CiliumBackend(), diags)
+    [error] = [d for d in diags.errors if d.code == codes.ORDERED_NOT_ADDITIVE]
+    assert error.message.startswith("ns/a: ingress: its ordered allows come before the deny rules of ns/b")
+    assert compiled[0].refused and not compiled[1].refused  # the unordered deny keeps its exact translation
+
+
+def test_unordered_denies_stay_native_for_cilium() -> None:
+    source = load(intent({"subject": {"pods": {}}, "ingress": [{"peers": [{"pods": {}}]}]}, "a") + "---\n" +
+                  intent({"subject": {"pods": {"matchLabels": {"role": "x"}}}, "tier": {"name": "default"},
+                          "ingress": [{"action": "deny", "peers": [{"pods": {"matchLabels": {"app": "a"}}}]}]}, "b")
+                  + "---\n" + intent({"order": 5, "subject": {"pods": {}}, "ingress": [{"ports": [{"port": 22}]}]},
+                                     "c", "other"))
+    from backends.cilium import CiliumBackend
+
+    diags = Diagnostics()
+    objects = [o for c in compile_intents(source, CiliumBackend(), diags) for o in c.objects]
+    assert not diags.has_errors, [d.format() for d in diags]
+    assert any("ingressDeny" in o["spec"] for o in objects)
+    result = verify_mod.verify(source, load(yaml.safe_dump_all(objects)), None, target_engine="cilium")
+    assert result.equivalent

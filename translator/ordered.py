@@ -18,7 +18,7 @@ tier. Otherwise the set is refused, naming the intents and rules that meet.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from translator import codes
@@ -103,16 +103,22 @@ def needs_additive(loaded: list[LoadedIntent], backend: Backend) -> bool:
     return any(backend.capability(f).support is not Support.NATIVE for f in used)
 
 
-def lower_ordered(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[LoadedIntent]:
+def lower_ordered(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics,
+                  refused: set[int] | None = None) -> list[LoadedIntent]:
     """The pipeline hook: `to_additive` when the backend cannot express the set's order, deny or pass rules.
-    Intents that cannot be lowered stay as they are, after an error that says why (the backend's own check
-    then refuses their order, deny or pass rules too)."""
+    Intents that cannot be lowered stay as they are, after an error that says why, and their positions are added
+    to `refused` (the backend's own check may refuse their order, deny or pass rules too)."""
     if not needs_additive(loaded, backend):
         return list(loaded)
     hopeless = {i for i, li in enumerate(loaded) if _subject_refused(li.intent, backend)}
-    rest = [li for i, li in enumerate(loaded) if i not in hopeless]
-    lowered = iter(lower(rest, diags, lambda f: backend.capability(f).support in _EXACT, backend.name, True))
-    return [li if i in hopeless else next(lowered) for i, li in enumerate(loaded)]  # type: ignore[misc]
+    rest = [i for i in range(len(loaded)) if i not in hopeless]
+    failed: list[int] = []
+    lowered = lower([loaded[i] for i in rest], diags, lambda f: backend.capability(f).support in _EXACT,
+                    backend.name, True, failed)
+    if refused is not None:
+        refused.update(rest[i] for i in failed)
+    by_position = dict(zip(rest, lowered))
+    return [by_position.get(i, li) or li for i, li in enumerate(loaded)]
 
 
 def _subject_refused(intent: NetworkIntent, backend: Backend) -> bool:
@@ -291,6 +297,8 @@ class Context:
     intents: list[NetworkIntent]
     diags: Diagnostics
     engine: str
+    native_deny: bool = False
+    """Whether the engine has deny rules that beat every allow (then unordered deny rules are kept as written)."""
 
     def where(self, ref: RuleRef) -> str:
         """`intent direction[index] (file:line)`."""
@@ -305,10 +313,24 @@ class Context:
                          engine=self.engine)
 
 
+def _actions(ctx: Context, group: Group, d: Direction) -> set[Action]:
+    return {r.action for p in group.active(ctx.intents, d) for r in ctx.intents[p].rules(d)}
+
+
+def _ordered(ctx: Context, group: Group, d: Direction) -> bool:
+    return any(ctx.intents[p].is_ordered for p in group.active(ctx.intents, d))
+
+
 def _needs_compile(ctx: Context, group: Group, d: Direction) -> bool:
+    """Whether the group's first-match program differs from what the engine does with its rules as written.
+
+    An engine with native deny (Cilium: deny beats every allow) already means what unordered intents of one tier
+    mean, deny rules included; ordered intents, pass rules and several tiers always need compiling."""
     active = group.active(ctx.intents, d)
-    deciding = any(r.action in (Action.DENY, Action.PASS) for p in active for r in ctx.intents[p].rules(d))
-    return deciding or len({_tier_key(ctx.intents[p]) for p in active}) > 1
+    actions = _actions(ctx, group, d)
+    if Action.PASS in actions or len({_tier_key(ctx.intents[p]) for p in active}) > 1:
+        return True
+    return Action.DENY in actions and (not ctx.native_deny or _ordered(ctx, group, d))
 
 
 def _first_decisive(ctx: Context, group: Group, d: Direction) -> str:
@@ -346,12 +368,15 @@ def _culprits(ctx: Context, groups: list[Group], compiled: dict[tuple[int, Direc
               g: int, h: int) -> list[tuple[int, int]]:
     if compiled[(g, d)] or compiled[(h, d)]:
         return [(k, o) for k, o in ((g, h), (h, g)) if compiled[(k, d)]]
+    denies = [Action.DENY in _actions(ctx, groups[k], d) for k in (g, h)]
     tg, th = (_tier_key(ctx.intents[groups[k].positions[0]]) for k in (g, h))
     if tg == th:
-        return []
+        # Native deny rules beat every allow, but an ordered intent's allows come first in the intent semantics.
+        return [(k, o) for k, o, deny in ((g, h, denies[1]), (h, g, denies[0])) if deny and _ordered(ctx, groups[k], d)]
     early, late = (g, h) if tg < th else (h, g)
     isolates = any(ctx.intents[p].isolates(d) for p in groups[early].active(ctx.intents, d))
-    return [(late, early)] if isolates else []
+    # A later tier's native deny would also beat the earlier tier's allows.
+    return [(late, early)] if isolates or any(denies) else []
 
 
 def _refuse_overlap(ctx: Context, groups: list[Group], k: int, others: list[int], d: Direction,
@@ -361,10 +386,13 @@ def _refuse_overlap(ctx: Context, groups: list[Group], k: int, others: list[int]
     if compiled:
         why = (f"its {_first_decisive(ctx, groups[k], d)} would have to act on the rules of {names}, whose pods "
                "it may also select")
+    elif _tier_key(ctx.intents[groups[k].positions[0]]) == _tier_key(ctx.intents[groups[others[0]].positions[0]]):
+        why = (f"its ordered allows come before the deny rules of {names} (same tier, pods it may also select), "
+               f"but in {ctx.engine} every deny beats every allow")
     else:
         tier = _tier_key(ctx.intents[groups[k].positions[0]])[1]
         why = (f"it is in tier {tier!r}, after the tier of {names}, which may select the same pods and isolates "
-               f"{d.value}: its allows only apply to what that tier leaves undecided")
+               f"{d.value} or denies: its rules only apply to what that tier leaves undecided")
     message = f"{d.value}: {why}; {ctx.engine} has no first-match order across policies, so there is no equivalent"
     for p in groups[k].positions:
         ctx.refuse(p, message)
@@ -405,13 +433,14 @@ def to_additive(loaded: list[LoadedIntent], diags: Diagnostics, supports: Callab
 
 
 def lower(loaded: list[LoadedIntent], diags: Diagnostics, supports: Callable[[Feature], bool] | None = None,
-          engine: str = "the target", keep_refused: bool = False) -> list[LoadedIntent | None]:
+          engine: str = "the target", keep_refused: bool = False,
+          failed: list[int] | None = None) -> list[LoadedIntent | None]:
     """`to_additive`, aligned with `loaded`: where an intent could not be lowered, None, or the intent itself
     with `keep_refused`."""
     if not _uses(li.intent for li in loaded):
         return list(loaded)
     intents = [expand_dns(li.intent) for li in loaded]
-    ctx = Context(loaded, intents, diags, engine)
+    ctx = Context(loaded, intents, diags, engine, supports is not None and supports(Feature.DENY_RULE))
     keyed: dict[tuple, Group] = {}
     for p, intent in enumerate(intents):
         keyed.setdefault(_subject_key(intent), Group([])).positions.append(p)
@@ -438,6 +467,8 @@ def lower(loaded: list[LoadedIntent], diags: Diagnostics, supports: Callable[[Fe
                 refused.add(g)
                 break
             _store(ctx, grp, d, result, specs)
+    if failed is not None:
+        failed.extend(sorted(p for g in refused for p in groups[g].positions))
     return _outputs(ctx, groups, refused, specs, keep_refused)
 
 
@@ -478,5 +509,5 @@ def _outputs(ctx: Context, groups: list[Group], refused: set[int], specs: dict[i
         for d in Direction:
             update[d.value] = fields.get(d.value)
         intent = base.model_copy(update={"spec": base.spec.model_copy(update=update)})
-        out.append(LoadedIntent(intent, li.source, li.origin, li.native_path))
+        out.append(replace(li, intent=intent))
     return out

@@ -74,11 +74,12 @@ def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnos
     """Check, lower and generate every intent, in input order."""
     # Ordered -> additive (translator/ordered.py): only when the set uses order, tiers, deny or pass rules that
     # the backend cannot express natively; what cannot be rewritten stays as written (and is refused below).
-    loaded = lower_ordered(loaded, backend, diags)
+    refused: set[int] = set()
+    loaded = lower_ordered(loaded, backend, diags, refused)
     backend.check_all(loaded, diags)
     out: list[Compiled] = []
-    for li in loaded:
-        ok = check_intent(li, backend, diags)
+    for position, li in enumerate(loaded):
+        ok = check_intent(li, backend, diags) and position not in refused
         result = Compiled(li, refused=not ok)
         if ok:
             lowered = backend.lower(expand_dns(li.intent), li.source, diags)
