@@ -17,8 +17,8 @@ demo: $(STAMP)
 	$(BIN)/netpolx translate --engine kubernetes -f samples/intents/seed.yaml
 	$(BIN)/netpolx translate --engine cilium -f samples/intents/seed.yaml
 	$(BIN)/netpolx translate --engine calico -f samples/intents/seed.yaml
-	@echo "== every sample intent to Cilium, checked against its source with the evaluator"
-	$(BIN)/netpolx translate --engine cilium -f samples/intents/ --verify --output-dir out/cilium || true
+	@echo "== the same, checked against its source with the evaluator (announced divergences are info)"
+	$(BIN)/netpolx translate --engine cilium -f samples/intents/seed.yaml --verify --output-dir out/seed-cilium
 	@echo "== what Azure NPM on Windows would silently skip"
 	$(BIN)/netpolx check --engine azure-npm-windows -f samples/intents/named-ports.yaml || true
 	@echo "== the seed article's policies as written: lint finds its mistakes"
