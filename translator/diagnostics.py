@@ -121,6 +121,9 @@ class Diagnostics:
         self.accepted = accepted
         """Codes whose errors the user explicitly accepted (e.g. --allow-widening): reported as warnings."""
         self._items: list[Diagnostic] = []
+        self._seen: set[Diagnostic] = set()
+        self.error_count = 0
+        """How many errors were recorded (cheap; `errors` sorts them)."""
 
     def add(self, diag: Diagnostic) -> None:
         """Record `diag`, applying the accepted codes and the level to errors."""
@@ -133,9 +136,12 @@ class Diagnostics:
                 diag = replace(diag, severity=Severity.WARNING)
         if diag.engine is None and self.engine is not None:
             diag = replace(diag, engine=self.engine)
-        if diag in self._items:
+        if diag in self._seen:
             return
+        self._seen.add(diag)
         self._items.append(diag)
+        if diag.severity is Severity.ERROR:
+            self.error_count += 1
         if diag.severity is Severity.ERROR and self.level is ErrorLevel.IMMEDIATE:
             raise DiagnosticsError([diag])
 
@@ -183,7 +189,7 @@ class Diagnostics:
     @property
     def has_errors(self) -> bool:
         """Whether any error was recorded."""
-        return any(d.severity is Severity.ERROR for d in self._items)
+        return self.error_count > 0
 
     def worst(self) -> Severity | None:
         """The highest severity recorded."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backends.base import Backend
-from translator.diagnostics import Diagnostics
+from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.features import Feature, Use, features_used
 from translator.loaded import LoadedIntent
 from translator.model import NetworkIntent, expand_dns
@@ -42,7 +42,7 @@ def uses_of(intent: NetworkIntent) -> list[Use]:
 def check_intent(loaded: LoadedIntent, backend: Backend, diags: Diagnostics) -> bool:
     """Report every feature the backend cannot express exactly; True when the intent can be compiled."""
     intent = loaded.intent
-    before = len(diags.errors)
+    before = diags.error_count
     for use in uses_of(intent):
         cap = backend.support_for(use, intent)
         severity = cap.diagnostic_severity
@@ -56,7 +56,7 @@ def check_intent(loaded: LoadedIntent, backend: Backend, diags: Diagnostics) -> 
         diags.report(severity, cap.code, message, loaded.locate(use.path), feature=use.feature.value,
                      engine=backend.name)
     backend.check(intent, loaded.source, diags)
-    return len(diags.errors) == before
+    return diags.error_count == before
 
 
 def _verdict(support: str, engine: str) -> str:
@@ -76,6 +76,8 @@ def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnos
     # the backend cannot express natively; what cannot be rewritten stays as written (and is refused below).
     refused: set[int] = set()
     loaded = lower_ordered(loaded, backend, diags, refused)
+    if diags.level in (ErrorLevel.WARN, ErrorLevel.IGNORE):
+        refused.clear()  # the user asked to emit anyway: each intent as the engine can write it
     backend.check_all(loaded, diags)
     out: list[Compiled] = []
     for position, li in enumerate(loaded):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from translator.model import Peer
 from translator.target import Target
@@ -76,8 +77,13 @@ def remaining(net: Network, excepts: Iterable[Network]) -> list[Network]:
 
 def in_cluster_overlap(peer: Peer, ranges: list[Network]) -> list[Network]:
     """The in-cluster ranges that the peer's CIDR (minus except) overlaps; empty when it cannot hold one."""
-    net = peer.network
-    if net is None:
+    if peer.cidr is None:
         return []
-    parts = remaining(net, [ipaddress.ip_network(e) for e in peer.except_])
-    return [r for r in ranges if any(p.version == r.version and p.overlaps(r) for p in parts)]
+    return list(_overlap(peer.cidr, peer.except_, tuple(ranges)))
+
+
+@lru_cache(maxsize=4096)
+def _overlap(cidr: str, excepts: tuple[str, ...], ranges: tuple[Network, ...]) -> tuple[Network, ...]:
+    """Cached: policy sets repeat the same blocks."""
+    parts = remaining(ipaddress.ip_network(cidr), [ipaddress.ip_network(e) for e in excepts])
+    return tuple(r for r in ranges if any(p.version == r.version and p.overlaps(r) for p in parts))

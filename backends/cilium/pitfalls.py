@@ -129,11 +129,16 @@ def _may_select_same_pods(provider: NetworkIntent, intent: NetworkIntent) -> boo
 def egress_without_dns(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
     """P13: egress isolated, but no intent that may select the same pods allows DNS."""
     intents = [expand_dns(li.intent) for li in loaded]
-    providers = [i for i in intents if allows_dns(i)]
+    # Only cluster-wide providers and those of the same namespace can select the same pods.
+    providers: dict[str | None, list[NetworkIntent]] = {}
+    for i in intents:
+        if allows_dns(i):
+            providers.setdefault(None if i.is_cluster_scoped else i.metadata.namespace, []).append(i)
     for li, intent in zip(loaded, intents, strict=True):
         if not intent.isolates(Direction.EGRESS):
             continue
-        if any(_may_select_same_pods(p, intent) for p in providers):
+        candidates = [*providers.get(None, ()), *providers.get(intent.metadata.namespace, ())]
+        if any(_may_select_same_pods(p, intent) for p in candidates):
             continue
         path = ("spec", "isolate") if intent.spec.isolate is not None else ("spec", "egress")
         diags.warning(codes.CILIUM_EGRESS_WITHOUT_DNS, f"{intent.ref} isolates egress, but no policy for the same "
