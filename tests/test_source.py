@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.shared import corpus
 from translator.diagnostics import Diagnostics
-from translator.source import LAST_APPLIED, documents_from_text, dump_yaml, strip_server_fields
+from translator.source import LAST_APPLIED, SourceFile, documents_from_text, dump_yaml, strip_server_fields
 
 
 def docs(text: str, name: str = "in.yaml") -> tuple[list, Diagnostics]:
@@ -54,3 +56,21 @@ def test_dump_is_deterministic_and_alias_free() -> None:
     shared = {"a": 1}
     text = dump_yaml([{"z": shared, "y": shared}])
     assert text == "---\nz:\n  a: 1\ny:\n  a: 1\n"
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\n---\nb: 2\n---\n",                      # trailing separator without newline after it
+    "---\na: 1\n---\n# only a comment\n---\nb: |\n  ---\n  x\n",  # a --- inside a block scalar
+    "%YAML 1.1\n---\na: 1\n...\n---\nb: 2\n",        # directives and document end markers
+    "--- {a: 1}\n--- {b: 2}\n",                      # content on the separator line
+    "a: 1\n---\n~\n---\nb: 2\n",                     # an empty (null) document
+])
+def test_line_lookup_matches_the_full_parse(text: str) -> None:
+    found, diags = docs(text)
+    assert not diags.has_errors
+    full = SourceFile("x", text)
+    nodes = [n for n in full.nodes() if n.tag.endswith(":map")]
+    for i, doc in enumerate(found):
+        key = next(iter(doc.data))
+        expected = next(v for k, v in nodes[i].value if k.value == key).start_mark.line + 1
+        assert doc.locate(key).line == expected

@@ -6,8 +6,10 @@ needs a line is the file composed again into nodes, and the field path looked up
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +37,10 @@ class InputError(Exception):
     """Input that cannot be read at all (exit 2). The diagnostics say why."""
 
 
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_SEPARATOR = re.compile(r"^---(?=[ \t\r]|$)", re.M)
+
+
 class SourceFile:
     """One input file's text. Line lookups compose only the document asked for: the document boundaries come
     from one pass of the (C) event parser, and a few composed documents are cached."""
@@ -47,9 +53,14 @@ class SourceFile:
         self._spans: list[tuple[int, int, int]] | None = None
         self._nodes: dict[int, yaml.Node | None] = {}
         self._all: list[yaml.Node] | None = None
+        self.document_count: int | None = None
+        """How many non-empty documents the loader read (set by parse_text)."""
 
     def _document_spans(self) -> list[tuple[int, int, int]]:
-        """(start offset, end offset, start line) of every non-empty document."""
+        """(start offset, end offset, start line) of every non-empty document: from the `---` lines when every
+        piece between them composes to one document (the common case, fast), else from the event parser."""
+        if self._spans is None:
+            self._spans = self._separator_spans()
         if self._spans is None:
             spans: list[tuple[int, int, int]] = []
             start: yaml.Mark | None = None
@@ -59,8 +70,8 @@ class SourceFile:
                     if isinstance(event, yaml.DocumentStartEvent):
                         start, empty = event.start_mark, True
                     elif isinstance(event, (yaml.NodeEvent, yaml.CollectionStartEvent)):
-                        empty = empty and isinstance(event, yaml.ScalarEvent) and event.value == "" \
-                            and event.tag is None and event.implicit[0]
+                        empty = empty and isinstance(event, yaml.ScalarEvent) and event.tag is None \
+                            and event.implicit[0] and event.value in _NULLS
                     elif isinstance(event, yaml.DocumentEndEvent) and start is not None and not empty:
                         spans.append((start.index, event.end_mark.index, start.line))
             except yaml.YAMLError:
@@ -76,6 +87,35 @@ class SourceFile:
             except yaml.YAMLError:
                 self._all = []
         return self._all
+
+    def _separator_spans(self) -> list[tuple[int, int, int]] | None:
+        """Spans between `---` lines, or None when a piece does not hold exactly what the loader saw (a `---`
+        inside a block scalar, directives, `...` markers): then the exact, slower way is used."""
+        text = self.text
+        if "\n..." in text or text.startswith(("%", "...")) or "\n%" in text:
+            return None
+        starts = [m.start() for m in _SEPARATOR.finditer(text)]
+        if not starts or starts[0] != 0:
+            starts.insert(0, 0)
+        bounds = [*starts, len(text)]
+        spans: list[tuple[int, int, int]] = []
+        line = 0
+        for start, end in itertools.pairwise(bounds):
+            piece = text[start:end]
+            body = piece.partition("\n")[2] if piece.startswith("---") else piece
+            if body.strip() and not all(ln.lstrip().startswith("#") or not ln.strip() for ln in body.splitlines()):
+                spans.append((start, end, line))
+            line += piece.count("\n")
+        return spans if len(spans) == self._expected_documents() else None
+
+    def _expected_documents(self) -> int:
+        """How many non-empty documents the loader read (checked against the separator split)."""
+        if self.document_count is None:
+            try:
+                self.document_count = sum(1 for d in yaml.load_all(self.text, Loader=SafeLoader) if d is not None)
+            except yaml.YAMLError:
+                self.document_count = -1
+        return self.document_count
 
     def node(self, doc_index: int) -> tuple[yaml.Node | None, int]:
         """The composed document `doc_index` and the line it starts at."""
@@ -220,11 +260,14 @@ def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
     text = source.text
     if source.name.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
+            source.document_count = 1
             return [json.loads(text)]
         except json.JSONDecodeError:
             pass  # Fall back to YAML, which also reads most JSON and reports positions.
     try:
-        return [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
+        docs = [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
+        source.document_count = len(docs)
+        return docs
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -47,16 +47,22 @@ def _values(text: str | None) -> list[str]:
 
 def cluster_ranges(target: Target) -> tuple[list[Network], bool]:
     """(ranges that may hold pod/node/service IPs, whether they come from the target's settings)."""
+    ranges, given = _ranges(tuple(target.setting(key) or "" for key in RANGE_SETTINGS))
+    return list(ranges), given
+
+
+@lru_cache(maxsize=64)
+def _ranges(settings: tuple[str, ...]) -> tuple[tuple[Network, ...], bool]:
     given: list[Network] = []
-    for key in RANGE_SETTINGS:
-        for text in _values(target.setting(key)):
+    for value in settings:
+        for text in _values(value):
             try:
                 given.append(ipaddress.ip_network(text, strict=False))
             except ValueError:
                 continue
     if given:
-        return given, True
-    return [ipaddress.ip_network(r) for r in DEFAULT_CLUSTER_RANGES], False
+        return tuple(given), True
+    return tuple(ipaddress.ip_network(r) for r in DEFAULT_CLUSTER_RANGES), False
 
 
 def remaining(net: Network, excepts: Iterable[Network]) -> list[Network]:
