@@ -79,12 +79,23 @@ def ports(specs: tuple[PortSpec, ...]) -> list[dict[str, Any]]:
     return out
 
 
-def rule(r: Rule, direction: Direction) -> dict[str, Any]:
-    """One NetworkPolicyIngressRule / EgressRule."""
+def expressible(p: Peer) -> bool:
+    """Whether NetworkPolicy has a peer for `p` (the capability check refuses the others)."""
+    if p.kind is PeerKind.CIDR:
+        return True
+    return p.kind is PeerKind.ENDPOINTS and p.serviceAccounts is None
+
+
+def rule(r: Rule, direction: Direction) -> dict[str, Any] | None:
+    """One NetworkPolicyIngressRule / EgressRule; None when none of its peers can be written (only reachable
+    under --error-level warn, where the user accepted that refused parts are left out)."""
     out: dict[str, Any] = {}
     peers = r.peers or ()
     if peers and not any(p.kind is PeerKind.ENTITY and p.entity is Entity.ALL for p in peers):
-        out["from" if direction is Direction.INGRESS else "to"] = [peer(p) for p in peers]
+        written = [peer(p) for p in peers if expressible(p)]
+        if not written:
+            return None  # dropping the peers would allow every peer: leave the rule out instead
+        out["from" if direction is Direction.INGRESS else "to"] = written
     if r.ports:
         out["ports"] = ports(r.ports)
     return out
@@ -98,7 +109,8 @@ def generate(intent: NetworkIntent) -> list[dict[str, Any]]:
     spec: dict[str, Any] = {"podSelector": selector(intent.spec.subject.pods),
                             "policyTypes": [d.value.capitalize() for d in types]}
     for direction in types:
-        rules = [rule(r, direction) for r in intent.rules(direction) if r.action is Action.ALLOW]
+        rules = [x for r in intent.rules(direction) if r.action is Action.ALLOW if (x := rule(r, direction))
+                 is not None]
         if rules:
             spec[direction.value] = rules
     meta: dict[str, Any] = {"name": intent.metadata.name, "namespace": intent.metadata.namespace}
