@@ -132,16 +132,22 @@ def write_json(evaluator: Evaluator, probes: Sequence[Probe]) -> None:
 
 
 def write_table(evaluator: Evaluator, probes: Sequence[Probe]) -> None:
-    """Per probe, a truth table like the Kubernetes e2e ones: rows from, columns to."""
+    """Per probe, a truth table like the Kubernetes e2e ones: rows from, columns to. Short endpoint names head
+    the columns themselves; longer ones are numbered, with the number in front of each row."""
     names = evaluator.names
     width = max((len(n) for n in names), default=1)
+    numbered = width > 12
+    heads = [str(i + 1) for i in range(len(names))] if numbered else list(names)
+    cell = max((len(h) for h in heads), default=1)
+    label = [f"{i + 1:>{len(str(len(names)))}} {n}" if numbered else n for i, n in enumerate(names)]
+    left = max((len(x) for x in label), default=1)
     lines = [f"engine: {evaluator.semantics_name}"]
     for probe in probes:
         cols = evaluator.columns(probe)
         lines.append("")
         lines.append(f"{probe} (row = from, column = to; . allowed, X denied, - self)")
-        lines.append((" " * width + " " + " ".join(n.ljust(width) for n in names)).rstrip())
-        for s, src in enumerate(names):
-            cells = ["-" if s == d else ("." if (cols[d] >> s) & 1 else "X") for d in range(len(names))]
-            lines.append((src.ljust(width) + " " + " ".join(c.ljust(width) for c in cells)).rstrip())
+        lines.append((" " * left + " " + " ".join(h.rjust(cell) for h in heads)).rstrip())
+        for s_, row in enumerate(label):
+            cells = ["-" if s_ == d else ("." if (cols[d] >> s_) & 1 else "X") for d in range(len(names))]
+            lines.append((row.ljust(left) + " " + " ".join(c.rjust(cell) for c in cells)).rstrip())
     sys.stdout.write("\n".join(lines) + "\n")
