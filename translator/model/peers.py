@@ -125,14 +125,20 @@ class Peer(Frozen):
         return self
 
     def kinds(self) -> list[PeerKind]:
-        """The kinds this peer sets (valid peers set exactly one)."""
+        """The kinds this peer sets (valid peers set exactly one). Written without generators: it runs for every
+        peer that is validated."""
         found: list[PeerKind] = []
-        if any(x is not None for x in (self.pods, self.namespaces, self.namespaceNames, self.serviceAccounts)):
+        if (self.pods is not None or self.namespaces is not None or self.namespaceNames is not None
+                or self.serviceAccounts is not None):
             found.append(PeerKind.ENDPOINTS)
-        for kind, value in ((PeerKind.CIDR, self.cidr), (PeerKind.FQDN, self.fqdn),
-                            (PeerKind.ENTITY, self.entity), (PeerKind.SERVICE, self.service)):
-            if value is not None:
-                found.append(kind)
+        if self.cidr is not None:
+            found.append(PeerKind.CIDR)
+        if self.fqdn is not None:
+            found.append(PeerKind.FQDN)
+        if self.entity is not None:
+            found.append(PeerKind.ENTITY)
+        if self.service is not None:
+            found.append(PeerKind.SERVICE)
         return found
 
     @cached_property
