@@ -16,9 +16,9 @@ import ipaddress
 from dataclasses import dataclass
 
 from translator.model import LabelSelector, NetworkIntent, Operator, Peer, PeerKind, PortSpec, Protocol, Requirement
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
-NAME_LABEL = "kubernetes.io/metadata.name"
 MAX_PORT = 65535
 EVERYTHING = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
 

@@ -23,11 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.model.labels import dns_label_error, label_key_error, label_value_error
+from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error, label_key_error, label_value_error
 from translator.model.ports import port_name_error
 from translator.source import SourceFile, SourceRef, parse_text, read_text
 
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
 ICMP_PROTOCOLS = ("ICMP", "ICMPv6")
 PROBE_PROTOCOLS = PORT_PROTOCOLS + ICMP_PROTOCOLS

@@ -37,12 +37,12 @@ from translator.model import (
     Rule,
     expand_dns,
 )
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 if TYPE_CHECKING:
     from backends.base import Backend
 
 MAX_BOXES = 2000
-NAME_LABEL = "kubernetes.io/metadata.name"
 _EXACT = (Support.NATIVE, Support.LOWERED)
 
 

@@ -3,6 +3,8 @@ libcalico-go/lib/backend/k8s/conversion/constants.go, tier.go)."""
 
 from __future__ import annotations
 
+from translator.model.labels import NAMESPACE_NAME_LABEL
+
 NAMESPACE_LABEL = "projectcalico.org/namespace"
 """Set on every workload endpoint (and NetworkSet) to its namespace."""
 ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator"
@@ -15,7 +17,7 @@ NAME_LABEL = "projectcalico.org/name"
 NAMESPACE_PREFIX = "pcns."
 """Prefix under which a namespace's labels are inherited by its endpoints."""
 SERVICE_ACCOUNT_PREFIX = "pcsa."
-K8S_NAMESPACE_NAME = "kubernetes.io/metadata.name"
+K8S_NAMESPACE_NAME = NAMESPACE_NAME_LABEL
 
 DEFAULT_TIER = "default"
 DEFAULT_TIER_ORDER = 1_000_000.0

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translator.model import Entity, LabelSelector, Operator, Peer, Requirement
+from translator.model.labels import NAMESPACE_NAME_LABEL
 
 K8S_PREFIX = "k8s:"
 ANY_PREFIX = "any:"
@@ -28,7 +29,6 @@ NAMESPACE_LABELS = "io.cilium.k8s.namespace.labels."
 SERVICE_ACCOUNT = "io.cilium.k8s.policy.serviceaccount"
 CLUSTER = "io.cilium.k8s.policy.cluster"
 CILIUM_KEY_PREFIXES = ("io.kubernetes.pod.", "io.cilium.k8s.", "io.cilium.")
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 NS_KEY = K8S_PREFIX + POD_NAMESPACE
 SA_KEY = K8S_PREFIX + SERVICE_ACCOUNT

@@ -18,9 +18,9 @@ from translator.model import (
     Requirement,
     Rule,
 )
+from translator.model.labels import NAMESPACE_NAME_LABEL
 
 API_VERSION = "networking.k8s.io/v1"
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 def selector(sel: LabelSelector) -> dict[str, Any]:

@@ -43,9 +43,8 @@ from translator.model import (
     Rule,
     expand_dns,
 )
-from translator.model.labels import dns_label_error
+from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error
 
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 SERVICE_LABEL = "netpolx.io/service"
 OTHER = "netpolx-other"
 FRESH_NAMESPACE = "netpolx-other"

@@ -20,9 +20,7 @@ from translator.model import (
     Protocol,
     Rule,
 )
-
-NAME_LABEL = "kubernetes.io/metadata.name"
-
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 # -- label selectors ---------------------------------------------------------------------------------------------
 

@@ -23,19 +23,21 @@ from translator.lint.native import is_network_policy
 from translator.lint.rules import rule
 from translator.lint.workloads import namespace_labels, selects
 from translator.model import Action, Direction, Entity, Peer, PeerKind, PortSpec, Protocol, Rule
+from translator.model.dns import KUBE_DNS_LABELS, KUBE_DNS_NAMESPACE
+from translator.model.labels import NAMESPACE_NAME_LABEL
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
     from translator.cluster import Cluster, Pod
 
-DNS_NAMESPACE = "kube-system"
-DNS_POD_LABELS = ({"k8s-app": "kube-dns"}, {"k8s-app": "coredns"}, {"app.kubernetes.io/name": "coredns"},
+DNS_NAMESPACE = KUBE_DNS_NAMESPACE
+DNS_POD_LABELS = (KUBE_DNS_LABELS, {"k8s-app": "coredns"}, {"app.kubernetes.io/name": "coredns"},
                   {"k8s-app": "node-local-dns"})
 NODE_LOCAL_DNS_IPS = tuple(ipaddress.ip_address(a) for a in ("169.254.20.10", "169.254.10.10", "169.254.10.11"))
 UDP53, TCP53 = (PortSpec(protocol=Protocol.UDP, port=53),), (PortSpec(protocol=Protocol.TCP, port=53),)
 
 NP_DNS_RULE = {
-    "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": DNS_NAMESPACE}},
-            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+    "to": [{"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: DNS_NAMESPACE}},
+            "podSelector": {"matchLabels": dict(KUBE_DNS_LABELS)}}],
     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
 }
 
@@ -79,7 +81,7 @@ def _dns_peer(peer: Peer, namespace: str | None) -> bool:
     if peer.namespaceNames is not None and DNS_NAMESPACE not in peer.namespaceNames:
         return False
     if peer.namespaces is not None:
-        return peer.namespaces.matches({"kubernetes.io/metadata.name": DNS_NAMESPACE})
+        return peer.namespaces.matches({NAMESPACE_NAME_LABEL: DNS_NAMESPACE})
     return peer.namespaceNames is not None or namespace in (None, DNS_NAMESPACE)
 
 

@@ -27,9 +27,9 @@ from translator.lint.finding import Edit, Finding, Fix
 from translator.lint.native import NamespaceSelectorUse, PeerItem, PeerList, is_network_policy
 from translator.lint.rules import rule
 from translator.model import LabelSelector
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 from translator.model.labels import dns_label_error
 
-NAME_LABEL = "kubernetes.io/metadata.name"
 MISLEADING_NAMESPACE_KEYS = ("name", "projectcalico.org/name")
 
 

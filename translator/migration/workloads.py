@@ -16,9 +16,8 @@ from translator.cluster import Cluster, load_cluster
 from translator.diagnostics import Diagnostics
 from translator.migration.services import ServiceInfo, is_service, services_from_documents
 from translator.model import LabelSelector
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 from translator.source import Document, SourceFile, SourceRef, expand_paths, parse_text, read_text
-
-NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True)
