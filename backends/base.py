@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from translator.capabilities import Capability, Support, check_total
+from translator.capabilities import Capability, check_total
 from translator.diagnostics import Diagnostics
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
@@ -107,8 +107,3 @@ class Backend:
     def native_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
         """The native field an intent field was imported from (default: the object itself)."""
         return ()
-
-    @classmethod
-    def supported(cls, feature: Feature) -> bool:
-        """Whether the feature can be compiled for the newest version (for recommend and the matrix)."""
-        return cls.capabilities[feature].support in (Support.NATIVE, Support.LOWERED, Support.CHANGED)

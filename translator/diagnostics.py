@@ -190,12 +190,3 @@ class Diagnostics:
     def has_errors(self) -> bool:
         """Whether any error was recorded."""
         return self.error_count > 0
-
-    def worst(self) -> Severity | None:
-        """The highest severity recorded."""
-        return max((d.severity for d in self._items), key=lambda s: s.rank, default=None)
-
-    def raise_if_errors(self) -> None:
-        """Under RAISE/IMMEDIATE, raise once when errors were collected."""
-        if self.has_errors and self.level in (ErrorLevel.RAISE, ErrorLevel.IMMEDIATE):
-            raise DiagnosticsError(self.errors)

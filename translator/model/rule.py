@@ -56,13 +56,3 @@ class Rule(Frozen):
             if not self.ports or any(p.protocol.value != "TCP" for p in self.ports):
                 raise ValueError("http rules need ports, all with protocol TCP")
         return self
-
-    @property
-    def any_peer(self) -> bool:
-        """Whether the rule matches every peer."""
-        return not self.peers
-
-    @property
-    def any_port(self) -> bool:
-        """Whether the rule matches every port and protocol."""
-        return not self.ports
