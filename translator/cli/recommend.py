@@ -8,7 +8,7 @@ import sys
 import click
 
 from translator.cli.common import input_options, make_diagnostics, stop_on_input_errors
-from translator.intents import load_intents
+from translator.cli.settings import read_policies
 from translator.migration import recommend as engine_choice
 
 
@@ -34,7 +34,7 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
       netpolx recommend --platform aks --windows-nodes -f policies/ -o json
     """
     diags = make_diagnostics()
-    loaded = load_intents(filenames, diags, recursive)
+    loaded = read_policies(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)
     options = engine_choice.AKS_OPTIONS if platform == "aks" else engine_choice.generic_options()
     ranked = engine_choice.recommend(loaded, windows_nodes, options=options)
