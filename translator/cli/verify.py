@@ -18,14 +18,18 @@ from translator.cli.common import (
     make_diagnostics,
 )
 from translator.cli.reach import check_engine, stop_on_errors
+from translator.cli.settings import read_policies
 from translator.cluster import Cluster, load_cluster
 from translator.evaluator.verify import VerifyResult
+<<<<<<< HEAD
 from translator.intents import load_intents
 from translator.proof import Proof, prove
 from translator.source import dump_yaml, write_atomic
 
 MAX_TODAY = 20
 MAX_NAMES = 12
+=======
+>>>>>>> main
 
 
 @click.command()
@@ -59,8 +63,8 @@ def verify(filenames: tuple[str, ...], recursive: bool, against: tuple[str, ...]
     diags = make_diagnostics(error_level)
     check_engine(source_engine, diags, "--source-engine")
     check_engine(target_engine, diags, "--target-engine")
-    source = load_intents(filenames, diags, recursive)
-    target = load_intents(against, diags, recursive)
+    source = read_policies(filenames, diags, recursive)
+    target = read_policies(against, diags, recursive)
     cluster: Cluster | None = load_cluster(cluster_path, diags) if cluster_path else None
     stop_on_errors(diags, diagnostics_format)
     emit(diags, diagnostics_format)

@@ -19,17 +19,20 @@ from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.model import Direction
 from translator.proof import Proof, Region, Witness, prove
-from translator.source import documents_from_text, dump_yaml
+from translator.source import Document, documents_from_text, dump_yaml
 
 GENERATED = "<generated>"
 
 
 def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[str, Any]], engine: str,
-                       diags: Diagnostics) -> Proof | None:
+                       diags: Diagnostics, documents: Sequence[Document] | None = None) -> Proof | None:
     """Prove `objects` (compiled for `engine`) equivalent to `source` on every possible cluster; report each
-    region of difference as one line (with a concrete example) into `diags`, and the proof's coverage."""
+    region of difference as one line (with a concrete example) into `diags`, and the proof's coverage.
+    `documents`, when given, are the output as written (read back from the files or the printed text) and are
+    checked instead of `objects`."""
     read = Diagnostics()
-    generated = intents_from_documents(documents_from_text(dump_yaml(objects), GENERATED, read), read)
+    docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
+    generated = intents_from_documents(docs, read)
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
