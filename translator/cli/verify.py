@@ -21,15 +21,11 @@ from translator.cli.reach import check_engine, stop_on_errors
 from translator.cli.settings import read_policies
 from translator.cluster import Cluster, load_cluster
 from translator.evaluator.verify import VerifyResult
-<<<<<<< HEAD
-from translator.intents import load_intents
 from translator.proof import Proof, prove
 from translator.source import dump_yaml, write_atomic
 
 MAX_TODAY = 20
 MAX_NAMES = 12
-=======
->>>>>>> main
 
 
 @click.command()
