@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "explain": ("explain",),
     "lint": ("lint",),
     "graph": ("graph",),
+    "render": ("render", "krm"),
 }
 
 
