@@ -15,7 +15,7 @@ from translator.target import parse_target
 
 
 @click.command(name="recommend")
-@input_options()
+@input_options(settings=False)
 @click.option("--platform", type=click.Choice(["aks"]), default=None,
               help="Managed platform whose engine options to compare (aks: Azure CNI powered by Cilium, with or "
               "without ACNS, Calico, Azure NPM Linux/Windows); without it every installed engine.")
