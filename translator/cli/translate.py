@@ -22,6 +22,7 @@ from translator.cli.common import (
 )
 from translator.intents import load_intents
 from translator.pipeline import compile_intents, object_file_name
+from translator.ranges import cluster_ranges
 from translator.registry import get_backend
 from translator.source import dump_json, dump_yaml, write_atomic
 
@@ -72,14 +73,15 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
     """
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
-    loaded = load_intents(filenames, diags, recursive)
+    ranges = cluster_ranges(target.settings)
+    loaded = load_intents(filenames, diags, recursive, ranges=ranges)
     stop_on_input_errors(diags, diagnostics_format)
     backend = get_backend(target.name)(target)
     compiled = compile_intents(loaded, backend, diags)
     if verify_output and not diags.has_errors:
         from translator.evaluator.translation import verify_translation
 
-        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags)
+        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags, ranges)
     if diags.has_errors and error_level in ("raise", "immediate"):
         finish(diags, diagnostics_format)
     emit(diags, diagnostics_format)
