@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
-from translator.cluster import Cluster, ContainerPort, External, Namespace, Pod, Probe, Service
+from translator.cluster import ApiServer, Cluster, ContainerPort, External, Namespace, Node, Pod, Probe, Service
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
 from translator.intents import intents_from_documents
@@ -81,7 +81,7 @@ def _peer(rng: random.Random, fqdn: bool) -> dict[str, Any]:
         cidr, excepts = rng.choice(CIDRS)
         return {"cidr": cidr, **({"except": excepts} if excepts and rng.random() < 0.7 else {})}
     if kind < 0.8:
-        return {"entity": rng.choice(["all", "world", "cluster", "host"])}
+        return {"entity": rng.choice(["all", "world", "cluster", "host", "remote-node", "kube-apiserver"])}
     if kind < 0.9 and fqdn:
         return {"fqdn": rng.choice(["api.example.com", "*.example.com", "*", "example.com"])}
     return {"service": {"name": "svc", "namespace": "x"}}
@@ -166,13 +166,19 @@ def dense_cluster(rng: random.Random) -> Cluster:
                                     ContainerPort(name="dns", port=53, protocol=rng.choice(["UDP", "TCP"])))
                       if rng.random() < 0.6)
         pods.append(Pod(namespace=ns, name=f"pod{i}", labels=labels, ip=addresses[i % len(addresses)] if i < 11
-                        else f"10.9.0.{i}", ports=ports, serviceAccount=rng.choice([None, "sa1"])))
+                        else f"10.9.0.{i}", ports=ports, serviceAccount=rng.choice([None, "sa1"]),
+                        nodeName=rng.choice(["n1", "n2", None])))
+    pods.append(Pod(namespace="kube-system", name="hostnet", hostNetwork=True, nodeName="n1",
+                    ports=(ContainerPort(name="http", port=80, protocol="TCP"),)))
     externals = [External(name="e-api", ip="203.0.113.5", fqdn="api.example.com"),
                  External(name="e-deep", ip="10.1.2.9", fqdn="a.b.example.com"),
                  External(name="e-apex", ip="fd00::9", fqdn="example.com"),
                  External(name="e-bare", ip="198.51.100.7")]
     services = [Service(namespace="x", name="svc", selector={"app": "a"})]
-    return Cluster(namespaces, pods, externals, list(PROBES), services)
+    nodes = [Node(name="n1", ip=rng.choice(["10.1.2.50", "10.200.0.1"])), Node(name="n2", ip="192.168.5.5"),
+             Node(name="n3", ip="fd00::50")]
+    apis = [ApiServer(ip="192.168.5.5"), ApiServer(name="managed-api", ip="203.0.113.77")]
+    return Cluster(namespaces, pods, externals, list(PROBES), services, nodes=nodes, api_servers=apis)
 
 
 def symbolic_matrix(prover: Prover, which: int, cluster: Cluster) -> set[tuple[int, int, Probe]]:
@@ -180,6 +186,7 @@ def symbolic_matrix(prover: Prover, which: int, cluster: Cluster) -> set[tuple[i
     m, sp = prover.m, prover.space
     allowed = prover.allowed(which)
     n = len(cluster.endpoint_names)
+    own = {flag: sp.lit("own-node", "", "", [int(flag)]) for flag in (False, True)}
     src = [prover._endpoint_cube(cluster, i, "src") for i in range(n)]
     dst = [prover._endpoint_cube(cluster, i, "dst") for i in range(n)]
     out = set()
@@ -193,7 +200,7 @@ def symbolic_matrix(prover: Prover, which: int, cluster: Cluster) -> set[tuple[i
             if column == 0:
                 continue
             for s in range(n):
-                if s != d and m.conj(column, src[s]) != 0:
+                if s != d and m.conj(m.conj(column, src[s]), own[Prover.own_node_pair(cluster, s, d)]) != 0:
                     out.add((s, d, probe))
     return out
 
@@ -379,3 +386,25 @@ def test_coverage_says_what_was_proven() -> None:
     assert proof.coverage.startswith("Proven for every possible cluster")
     assert "named ports under every possible container port map" in proof.coverage
     assert "Left out:" in proof.coverage and "Assumptions:" in proof.coverage
+
+
+def test_not_peers_also_exclude_node_entities() -> None:
+    """docs/intent.md: a rule's peer matches one of `peers` and none of `notPeers`, `host` and `remote-node`
+    included (the evaluator once added those after the exclusions)."""
+    policies = load("""\
+apiVersion: netpolx.io/v1alpha1
+kind: NetworkIntent
+metadata: {name: a, namespace: x}
+spec:
+  egress:
+    - peers: [{entity: remote-node}, {entity: host}]
+      notPeers: [{cidr: 10.0.0.0/8}]
+""")
+    cluster = dense_cluster(random.Random(1))
+    prover = Prover(policies, policies, None, None, cluster)
+    assert symbolic_matrix(prover, 0, cluster) == concrete_matrix(policies, None, cluster)
+    ev = Evaluator(cluster, policies)
+    n1 = next(n for n in cluster.nodes if n.name == "n1")
+    remote = next(p for p in cluster.pods if not p.hostNetwork and p.namespace == "x" and p.nodeName != "n1")
+    assert ev.allowed(remote.id, "node/n2", 80, "TCP")
+    assert ev.allowed(remote.id, n1.id, 80, "TCP") == (not n1.ip.startswith("10."))  # type: ignore[union-attr]

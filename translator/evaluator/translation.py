@@ -19,26 +19,29 @@ from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.model import Direction
 from translator.proof import Proof, Region, Witness, prove
+from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.source import Document, documents_from_text, dump_yaml
 
 GENERATED = "<generated>"
 
 
 def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[str, Any]], engine: str,
-                       diags: Diagnostics, documents: Sequence[Document] | None = None) -> Proof | None:
+                       diags: Diagnostics, documents: Sequence[Document] | None = None,
+                       ranges: ClusterRanges = DEFAULT_RANGES) -> Proof | None:
     """Prove `objects` (compiled for `engine`) equivalent to `source` on every possible cluster; report each
     region of difference as one line (with a concrete example) into `diags`, and the proof's coverage.
     `documents`, when given, are the output as written (read back from the files or the printed text) and are
-    checked instead of `objects`."""
+    checked instead of `objects`. Pods and nodes are assumed to have addresses only in `ranges` (the target's
+    settings)."""
     read = Diagnostics()
     docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
-    generated = intents_from_documents(docs, read)
+    generated = intents_from_documents(docs, read, ranges)
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
                     f"({first.message}); nothing was verified", engine=engine)
         return None
-    proof = prove(source, generated, None, engine)
+    proof = prove(source, generated, None, engine, ranges=ranges)
     announced = _announced(source, diags, engine)
     by_intent: dict[int | None, list[tuple[Region, Witness]]] = {}
     for region in proof.regions:

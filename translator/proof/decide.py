@@ -35,7 +35,18 @@ from translator.model import (
 from translator.model.labels import NAMESPACE_NAME_LABEL
 from translator.model.selector import Requirement
 from translator.proof.mdd import FALSE, TRUE
-from translator.proof.space import EXTERNAL, MATCH, POD, PROTOCOLS, Space, address_range
+from translator.proof.space import (
+    API_SERVERS,
+    EXTERNAL,
+    IN_CLUSTER,
+    MATCH,
+    NODES,
+    OUTSIDE,
+    POD,
+    PROTOCOLS,
+    Space,
+    address_range,
+)
 from translator.semantics import Semantics
 
 SUBJECT_SIDE = {Direction.INGRESS: "dst", Direction.EGRESS: "src"}
@@ -75,17 +86,22 @@ class Compiler:
     def __init__(self, space: Space) -> None:
         self.space = space
         self.m = space.mdd
-        self._kind: dict[tuple[str, int], int] = {}
+        self._kind: dict[tuple[str, frozenset[int]], int] = {}
 
     # -- atoms ---------------------------------------------------------------------------------------------------
 
-    def kind(self, side: str, kind: int) -> int:
-        """The endpoint on `side` is a pod / an external endpoint."""
-        key = (side, kind)
+    def kind(self, side: str, kind: int | frozenset[int]) -> int:
+        """The endpoint on `side` is of this kind (or one of these kinds)."""
+        kinds = frozenset({kind}) if isinstance(kind, int) else kind
+        key = (side, kinds)
         found = self._kind.get(key)
         if found is None:
-            found = self._kind[key] = self.space.lit("kind", side, "", [kind])
+            found = self._kind[key] = self.space.lit("kind", side, "", kinds)
         return found
+
+    def own_node(self, yes: bool) -> int:
+        """The node on one side is (or is not) the own node of the pod on the other."""
+        return self.space.lit("own-node", "", "", [int(yes)])
 
     def namespace_is(self, side: str, names: Sequence[str]) -> int:
         """The endpoint is a pod in one of these namespaces."""
@@ -152,7 +168,7 @@ class Compiler:
             return out, FALSE
         if kind is PeerKind.CIDR:
             inside = self._block(peer, side)
-            who = TRUE if semantics.cidr_matches_pods else self.kind(side, EXTERNAL)
+            who = TRUE if semantics.cidr_matches_pods else self.kind(side, OUTSIDE)
             return m.conj(who, inside), FALSE
         if kind is PeerKind.FQDN:
             if not semantics.supports_fqdn:
@@ -173,13 +189,18 @@ class Compiler:
         return m.conj(self.namespace_is(side, [svc_ns]), member), FALSE
 
     def entity(self, entity: Entity, side: str) -> int:
-        """The endpoints of an entity (as translator/evaluator/selection.py defines them)."""
+        """The endpoints of an entity (docs/intent.md): `host` is the subject pod's own node, `remote-node` the
+        other nodes."""
         if entity is Entity.ALL:
             return TRUE
         if entity is Entity.WORLD:
-            return self.kind(side, EXTERNAL)
+            return self.kind(side, OUTSIDE)
         if entity is Entity.CLUSTER:
-            return self.kind(side, POD)
+            return self.kind(side, IN_CLUSTER)
+        if entity is Entity.KUBE_APISERVER:
+            return self.kind(side, API_SERVERS)
+        if entity in (Entity.HOST, Entity.REMOTE_NODE):
+            return self.m.conj(self.kind(side, NODES), self.own_node(entity is Entity.HOST))
         return FALSE
 
     def _block(self, peer: Peer, side: str) -> int:
@@ -207,7 +228,7 @@ class Compiler:
         if spec.port is None:
             return out
         if isinstance(spec.port, str):
-            has = m.conj(self.kind("dst", POD), sp.lit("named-port", "dst", spec.port, [MATCH]))
+            has = m.conj(self.kind("dst", IN_CLUSTER), sp.lit("named-port", "dst", spec.port, [MATCH]))
             return m.conj(out, has)
         last = spec.endPort if spec.endPort is not None else spec.port
         return m.conj(out, sp.lit("port", "", "", sp.port_classes(spec.port, last)))
@@ -357,4 +378,6 @@ class PolicySet:
                 pending = m.diff(pending, m.disj(deny, m.disj(allow, pss)))
             isolates = m.any_of(si.subject[side] for si in members if si.intent.isolates(direction))
             undecided = m.disj(passed, m.diff(pending, isolates))
-        return m.disj(allowed, undecided)
+        own = m.conj(m.conj(self.compiler.kind(side, POD), self.compiler.kind(PEER_SIDE[direction], NODES)),
+                     self.compiler.own_node(True))
+        return m.disj(m.disj(allowed, undecided), own)  # a pod and its own node always reach each other

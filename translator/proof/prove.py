@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
-from translator.cluster import Cluster
+from translator.cluster import Cluster, ContainerPort
 from translator.evaluator.evaluate import Evaluator, describe_semantics, semantics_for
 from translator.evaluator.trace import Trace
 from translator.loaded import LoadedIntent
@@ -24,8 +24,25 @@ from translator.model import Direction
 from translator.proof.decide import Compiler, PolicySet
 from translator.proof.mdd import FALSE, MDD, TRUE, Cube
 from translator.proof.regions import describe_cube, merge_cubes
-from translator.proof.space import EXTERNAL, MATCH, POD, PORT_PROTOCOLS, PROTOCOLS, Facts, Space
+from translator.proof.space import (
+    API_EXTERNAL,
+    API_NODE,
+    EXTERNAL,
+    IN_CLUSTER,
+    KINDS,
+    MATCH,
+    NODE,
+    NODES,
+    OUTSIDE,
+    POD,
+    PORT_PROTOCOLS,
+    PROTOCOLS,
+    Facts,
+    Space,
+    address_range,
+)
 from translator.proof.witness import Point, class_cost, realize
+from translator.ranges import DEFAULT_RANGES, ClusterRanges, Network
 
 MAX_REGIONS = 20
 MERGE_LIMIT = 2000
@@ -127,13 +144,16 @@ class Prover:
 
     def __init__(self, source: Sequence[LoadedIntent], target: Sequence[LoadedIntent],
                  source_engine: str | None = None, target_engine: str | None = None,
-                 cluster: Cluster | None = None) -> None:
+                 cluster: Cluster | None = None, ranges: ClusterRanges = DEFAULT_RANGES) -> None:
         self.source, self.target = list(source), list(target)
         self.source_engine, self.target_engine = source_engine, target_engine
+        self.ranges = ranges
         facts = Facts()
         facts.add_intents(li.intent for li in (*self.source, *self.target))
         extra = [cp.port for pod in cluster.pods for cp in pod.ports] if cluster is not None else []
-        self.space = Space(facts, extra)
+        self.space = Space(facts, extra, [address_range(n) for n in ranges.all])
+        self.space.cluster_addresses = frozenset(
+            c for n in (*ranges.pods, *ranges.nodes) for c in self.space.address_classes(*address_range(n)))
         self.m: MDD = self.space.mdd
         compiler = Compiler(self.space)
         self.sets = [PolicySet(compiler, [(li, semantics_for(li, engine)) for li in policies])
@@ -146,13 +166,22 @@ class Prover:
         return self.m.conj(ps.allows(Direction.EGRESS), ps.allows(Direction.INGRESS))
 
     def possible(self) -> int:
-        """Connections that can exist: ports 1-65535 for TCP/UDP/SCTP and types 0-255 for ICMP; two pods of one
-        named namespace see the same namespace labels."""
-        m, sp = self.m, self.space
+        """Connections that can exist: ports 1-65535 for TCP/UDP/SCTP and types 0-255 for ICMP; pods and nodes have
+        addresses in the cluster's ranges (and, when the ranges are declared, nothing else does); a node is a
+        pod's own node only between a pod and a node; two pods of one named namespace see the same namespace
+        labels."""
+        m, sp, k = self.m, self.space, self.compiler.kind
         with_ports = sp.lit("proto", "", "", PORT_PROTOCOLS)
         ok_ports = m.conj(with_ports, sp.lit("port", "", "", sp.port_classes(1, 65535)))
         ok_icmp = m.conj(m.neg(with_ports), sp.lit("port", "", "", sp.port_classes(0, 255)))
         out = m.disj(ok_ports, ok_icmp)
+        pair = m.disj(m.conj(k("src", POD), k("dst", NODES)), m.conj(k("src", NODES), k("dst", POD)))
+        out = m.conj(out, m.disj(pair, self.compiler.own_node(False)))
+        for side in ("src", "dst"):
+            out = m.conj(out, m.disj(m.neg(k(side, POD)), self._within(side, self.ranges.pods)))
+            out = m.conj(out, m.disj(m.neg(k(side, NODES)), self._within(side, self.ranges.nodes)))
+            if self.ranges.exclusive:
+                out = m.conj(out, m.disj(m.neg(k(side, OUTSIDE)), m.neg(self._within(side, self.ranges.all))))
         same_labels = TRUE
         for key, values in sp.ns_values.items():
             eq = m.any_of(m.conj(sp.lit("namespace-label", "src", key, [c]), sp.lit("namespace-label", "dst", key, [c]))
@@ -164,6 +193,13 @@ class Prover:
                                for c in range(len(sp.namespaces)))
             out = m.conj(out, m.disj(m.neg(m.conj(both, same_ns)), same_labels))
         return out
+
+    def _within(self, side: str, nets: Sequence[Network]) -> int:
+        sp = self.space
+        classes: set[int] = set()
+        for net in nets:
+            classes.update(sp.address_classes(*address_range(net)))
+        return sp.lit("address", side, "", classes)
 
     def difference(self) -> tuple[int, int]:
         """(allowed by the source only, allowed by the target only), over possible connections."""
@@ -190,27 +226,33 @@ class Prover:
 
     def regions(self, only_source: int, only_target: int, limit: int) -> tuple[list[Region], int]:
         """Readable regions of both halves of the difference (at most `limit` lines) and their total count: per
-        kind of source and destination (pod or external), the variables that kind cannot have quantified away,
-        then merged and widened cubes."""
+        kind of source and destination, the variables that kind cannot have quantified away, cubes merged and
+        widened over what cannot exist (what the assumptions rule out need not be said), then merged across
+        kinds."""
         m, sp = self.m, self.space
+        impossible = m.neg(self.possible())
         out: list[Region] = []
         total = 0
         for diff, source_allowed in ((only_source, True), (only_target, False)):
-            for ks in (POD, EXTERNAL):
-                for kd in (POD, EXTERNAL):
+            found: list[Cube] = []
+            extra = 0
+            for ks in range(len(KINDS)):
+                for kd in range(len(KINDS)):
                     kinds = {sp.var("kind", "src"): frozenset({ks}), sp.var("kind", "dst"): frozenset({kd})}
                     part = m.conj(diff, m.cube(kinds))
                     if part == FALSE:
                         continue
                     part = m.exists(part, self._irrelevant(ks, kd))
                     paths = m.count_paths(part)
-                    cubes = list(islice(m.cubes(part), MERGE_LIMIT))
-                    merged = merge_cubes(sp, cubes)
-                    if len(merged) <= PRIME_LIMIT:
-                        merged = self._prime(part, merged, set(kinds))
-                    total += len(merged) + max(0, paths - len(cubes))
-                    for cube in merged[:max(0, limit - len(out))]:
-                        out.append(Region(describe_cube(sp, cube), source_allowed, cube))
+                    cubes = merge_cubes(sp, list(islice(m.cubes(part), MERGE_LIMIT)))
+                    extra += max(0, paths - MERGE_LIMIT)
+                    if len(cubes) <= PRIME_LIMIT:
+                        cubes = self._prime(m.disj(part, impossible), cubes, set(kinds))
+                    found.extend(cubes)
+            merged = merge_cubes(sp, found)
+            total += len(merged) + extra
+            for cube in merged[:max(0, limit - len(out))]:
+                out.append(Region(describe_cube(sp, cube), source_allowed, cube))
         return out, total
 
     def _irrelevant(self, src_kind: int, dst_kind: int) -> set[int]:
@@ -221,8 +263,16 @@ class Prover:
             for v, var in enumerate(self.space.vars):
                 if var.side != side or var.dim in ("kind", "address"):
                     continue
-                if (kind == EXTERNAL) != (var.dim == "dns-name"):
+                if var.dim == "dns-name":
+                    relevant = kind == EXTERNAL
+                elif var.dim == "named-port":
+                    relevant = kind in IN_CLUSTER
+                else:
+                    relevant = kind == POD
+                if not relevant:
                     out.add(v)
+        if not ({src_kind, dst_kind} & {POD} and {src_kind, dst_kind} & NODES):
+            out.add(self.space.var("own-node"))
         return out
 
     def _prime(self, diff: int, cubes: list[Cube], keep: set[int]) -> list[Cube]:
@@ -270,7 +320,7 @@ class Prover:
         names = cluster.endpoint_names
         sides = {side: [self._endpoint_cube(cluster, i, side) for i in range(len(names))] for side in ("src", "dst")}
         everyone = {side: m.any_of(sides[side]) for side in sides}
-        within = m.conj(diff, m.conj(everyone["src"], everyone["dst"]))
+        within = m.exists(m.conj(diff, m.conj(everyone["src"], everyone["dst"])), {self.space.var("own-node")})
         if within == FALSE:
             return lens
         lens.touched = True
@@ -280,17 +330,26 @@ class Prover:
 
     def _endpoint_cube(self, cluster: Cluster, i: int, side: str) -> int:
         """The diagram of "the endpoint on `side` is endpoint i of the cluster" (its named ports resolved against the
-        connection's protocol and port)."""
+        connection's protocol and port; whether a node is a pod's own node is left open, see `own_node_pair`)."""
         m, sp = self.m, self.space
-        n_pods = len(cluster.pods)
+        n_pods, n_ext, n_nodes = len(cluster.pods), len(cluster.externals), len(cluster.nodes)
+        api_ips = {a.ip for a in cluster.api_servers}
+        if i >= n_pods + n_ext + n_nodes:
+            api = cluster.outside_api_servers[i - n_pods - n_ext - n_nodes]
+            return self._plain(side, API_EXTERNAL, api.ip, None, ())
+        if i >= n_pods + n_ext:
+            node = cluster.nodes[i - n_pods - n_ext]
+            return self._plain(side, API_NODE if node.ip in api_ips else NODE, node.ip, None, ())
         if i >= n_pods:
             ext = cluster.externals[i - n_pods]
-            out = m.conj(sp.lit("kind", side, "", [EXTERNAL]), sp.lit("address", side, "", [sp.address_class(ext.ip)]))
-            return m.conj(out, sp.lit("dns-name", side, "", [sp.fqdn_class(ext.fqdn)]))
+            return self._plain(side, EXTERNAL, ext.ip, ext.fqdn, ())
         pod = cluster.pods[i]
+        ip = cluster.pod_ip(pod)
+        if pod.hostNetwork:
+            return self._plain(side, API_NODE if ip in api_ips else NODE, ip, None, pod.ports)
         ns = cluster.namespace(pod.namespace)
         ns_labels = ns.labels if ns is not None else {}
-        parts = [sp.lit("kind", side, "", [POD]), sp.lit("namespace", side, "", [sp.namespace_class(pod.namespace)]),
+        parts = [sp.lit("namespace", side, "", [sp.namespace_class(pod.namespace)]),
                  sp.lit("service-account", side, "", [sp.account_class(pod.service_account)])]
         for key, values in sp.ns_values.items():
             parts.append(sp.lit("namespace-label", side, key, [sp.label_class(values, ns_labels.get(key))]))
@@ -301,26 +360,58 @@ class Prover:
             member = (svc is not None and bool(svc.selector) and pod.namespace == svc_ns
                       and all(pod.labels.get(k) == v for k, v in svc.selector.items()))
             parts.append(sp.lit("service", side, f"{svc_ns}/{svc_name}", [int(member)]))
-        parts.append(sp.lit("address", side, "", [sp.address_class(pod.ip)] if pod.ip else []))
-        parts.append(sp.lit("dns-name", side, "", [0]))
-        if side == "dst":
-            for name in sorted(sp.facts.named_ports):
-                where = [m.conj(sp.lit("proto", "", "", [PROTOCOLS.index(cp.protocol)]),
-                                sp.lit("port", "", "", [sp.port_class(cp.port)]))
-                         for cp in pod.ports if cp.name == name]
-                has = m.any_of(where)
-                var = sp.lit("named-port", "dst", name, [MATCH])
-                parts.append(m.disj(m.conj(has, var), m.conj(m.neg(has), m.neg(var))))
-        out = TRUE
+        out = self._plain(side, POD, ip, None, pod.ports)
         for p in reversed(parts):
             out = m.conj(p, out)
         return out
 
+    def _plain(self, side: str, kind: int, ip: str | None, fqdn: str | None, ports: Sequence[ContainerPort]) -> int:
+        """Kind, address, DNS name and (destination) named ports of one endpoint."""
+        m, sp = self.m, self.space
+        out = m.conj(sp.lit("kind", side, "", [kind]), sp.lit("dns-name", side, "", [sp.fqdn_class(fqdn)]))
+        if ip is not None:  # an endpoint without an address: any address (this only widens what the lens sees)
+            out = m.conj(out, sp.lit("address", side, "", [sp.address_class(ip)]))
+        if side == "dst":
+            for name in sorted(sp.facts.named_ports):
+                where = [m.conj(sp.lit("proto", "", "", [PROTOCOLS.index(cp.protocol)]),
+                                sp.lit("port", "", "", [sp.port_class(cp.port)]))
+                         for cp in ports if cp.name == name]
+                has = m.any_of(where)
+                var = sp.lit("named-port", "dst", name, [MATCH])
+                out = m.conj(out, m.disj(m.conj(has, var), m.conj(m.neg(has), m.neg(var))))
+        return out
+
+    @staticmethod
+    def own_node_pair(cluster: Cluster, s: int, d: int) -> bool:
+        """Whether, of endpoints s and d, one is a pod and the other its own node (or a host-network pod there)."""
+        names = _node_names(cluster)
+        pods = len(cluster.pods)
+        for pod_i, other in ((s, d), (d, s)):
+            if pod_i < pods and not cluster.pods[pod_i].hostNetwork:
+                node = cluster.pods[pod_i].nodeName
+                if node is not None and names.get(other) == node:
+                    return True
+        return False
+
+
+def _node_names(cluster: Cluster) -> dict[int, str]:
+    """Endpoint index -> node name, for nodes and host-network pods."""
+    out: dict[int, str] = {}
+    for i, pod in enumerate(cluster.pods):
+        if pod.hostNetwork and pod.nodeName:
+            out[i] = pod.nodeName
+    base = len(cluster.pods) + len(cluster.externals)
+    for j, node in enumerate(cluster.nodes):
+        out[base + j] = node.name
+    return out
+
 
 def prove(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], source_engine: str | None = None,
-          target_engine: str | None = None, cluster: Cluster | None = None, max_regions: int = MAX_REGIONS) -> Proof:
-    """Decide equivalence for every possible cluster (see the module docstring)."""
-    prover = Prover(source, target, source_engine, target_engine, cluster)
+          target_engine: str | None = None, cluster: Cluster | None = None, max_regions: int = MAX_REGIONS,
+          ranges: ClusterRanges = DEFAULT_RANGES) -> Proof:
+    """Decide equivalence for every possible cluster whose pods and nodes are in `ranges` (see the module
+    docstring)."""
+    prover = Prover(source, target, source_engine, target_engine, cluster, ranges)
     only_source, only_target = prover.difference()
     diff = prover.m.disj(only_source, only_target)
     equivalent = diff == FALSE
@@ -342,20 +433,26 @@ def coverage(prover: Prover, cluster: Cluster | None) -> str:
     http = any(r.http is not None for li in (*prover.source, *prover.target)
                for d in Direction for r in li.intent.rules(d))
     proven = ("Proven for every possible cluster: any namespace (named or not) and any namespace and pod labels, "
-              "any service account, pods and external endpoints at any IPv4 or IPv6 address, every TCP, UDP and "
-              "SCTP port 1-65535, every ICMP and ICMPv6 type and code")
+              "any service account, pods, nodes (host-network pods included), API servers and external endpoints "
+              "at any IPv4 or IPv6 address, every TCP, UDP and SCTP port 1-65535, every ICMP and ICMPv6 type and "
+              "code")
     if sp.facts.named_ports:
         proven += ", named ports under every possible container port map"
     if sp.fqdn_patterns:
         proven += ", every DNS name of an external endpoint"
     proven += f" (semantics: {', '.join(sorted(semantics)) or 'intent'})."
-    assumptions = ["each endpoint has one address, and a pod may have any address (no pod or node range is assumed)"]
+    ranges = prover.ranges
+    where = ", ".join(str(n) for n in dict.fromkeys((*ranges.pods, *ranges.nodes)))
+    assumptions = [f"each endpoint has one address; pods and nodes have theirs in {where} "
+                   + ("(the declared ranges, which hold nothing else)" if ranges.exclusive else
+                      "(the private ranges a cluster may use; externals may be there too; declare yours with the "
+                      "pod-cidr and node-cidr engine settings)")]
     if sp.services:
         assumptions.append("which pods a Service selects is left open (any pods of its namespace)")
     if needs_dns:
         assumptions.append("where an FQDN peer needs a DNS rule, the DNS provider the rule points at exists")
     left = ["IP protocols other than TCP, UDP, SCTP, ICMP and ICMPv6",
-            "node, host and control-plane endpoints (entities other than all, world and cluster)"]
+            "the entities ingress, health, init and unmanaged (they match no endpoint here)"]
     if http:
         left.append("HTTP request matching (L7 rules are compared on their L4 part, as `reach` decides)")
     text = f"{proven} Assumptions: {'; '.join(assumptions)}. Left out: {'; '.join(left)}."

@@ -6,7 +6,21 @@ from __future__ import annotations
 import ipaddress
 
 from translator.proof.mdd import Cube
-from translator.proof.space import ADDRESS_END, EXTERNAL, POD, PORT_PROTOCOLS, PROTOCOLS, V6_OFFSET, Space
+from translator.proof.space import (
+    ADDRESS_END,
+    API_EXTERNAL,
+    API_NODE,
+    EXTERNAL,
+    IN_CLUSTER,
+    NODE,
+    NODES,
+    OUTSIDE,
+    POD,
+    PORT_PROTOCOLS,
+    PROTOCOLS,
+    V6_OFFSET,
+    Space,
+)
 
 MAX_CIDRS = 3
 
@@ -27,22 +41,46 @@ def _classes(space: Space, cube: Cube, dim: str, side: str = "", key: str = "") 
     return found
 
 
+KIND_WORDS = {EXTERNAL: "an external endpoint", NODE: "a node", API_NODE: "an API server node",
+              API_EXTERNAL: "an API server outside the cluster"}
+
+
 def _endpoint(space: Space, cube: Cube, side: str) -> str:
     kinds = _classes(space, cube, "kind", side)
-    address = _address(space, _classes(space, cube, "address", side))
+    addresses = _classes(space, cube, "address", side)
+    if kinds is not None and kinds <= IN_CLUSTER and space.cluster_addresses:
+        # pods and nodes only have addresses in the cluster's ranges: say what the region asks within them
+        within = (addresses if addresses is not None else frozenset(range(len(space.addr_cuts) - 1))) \
+            & space.cluster_addresses
+        addresses = None if within == space.cluster_addresses else within
+    address = _address(space, addresses)
     pod = _pod(space, cube, side)
     if kinds is None:
         text = "any endpoint" + (f" with address {address}" if address else "")
         return text + (f" (a pod only if it is one of {pod})" if pod else "")
+    rest = set(kinds)
+    words = []
+    if POD in rest:
+        words.append(pod or "any pod in any namespace")
+        rest.discard(POD)
+    for group, word in ((OUTSIDE | NODES, "any endpoint but a pod"), (OUTSIDE, "any endpoint outside the cluster"),
+                        (NODES, "a node")):
+        if group <= rest:
+            words.append(word)
+            rest -= group
+    words.extend(KIND_WORDS[k] for k in sorted(rest))
+    parts = [" or ".join(words)]
+    if address:
+        parts.append(f"address {address}")
     if EXTERNAL in kinds:
-        parts = ["any address outside the cluster" if not address else f"an external address {address}"]
         names = _classes(space, cube, "dns-name", side)
         if names is not None:
             shown = [space.fqdn_table[c - 1][1] if c else "(no DNS name)" for c in sorted(names)][:4]
             parts.append("DNS name like " + " or ".join(shown))
-        return ", ".join(parts)
-    assert POD in kinds
-    return (pod or "any pod in any namespace") + (f", address {address}" if address else "")
+    own = _classes(space, cube, "own-node")
+    if own is not None and kinds & NODES:
+        parts.append("the pod's own node" if 1 in own else "not the pod's own node")
+    return ", ".join(parts)
 
 
 def _pod(space: Space, cube: Cube, side: str) -> str:

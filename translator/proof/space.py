@@ -16,7 +16,10 @@ classes of values that every policy treats alike, so deciding a class decides al
   and number (the only thing a rule asks of it), so every possible port map is covered;
 * a Service named by a policy: whether the pod is one of its endpoints (its selector is the cluster's business);
 * the DNS name of an external endpoint: the classes of names that match the same set of patterns, found exactly
-  by walking the product of the patterns' automata over valid DNS names.
+  by walking the product of the patterns' automata over valid DNS names;
+* the kind of an endpoint: pod, external, node (host-network pods are their node), an API server at a node, an
+  API server outside the cluster; and whether the node on one side is the own node of the pod on the other
+  (entities `host` and `remote-node`).
 
 Variables are ordered service first, then per dimension the source's and the destination's variable side by side.
 """
@@ -36,8 +39,12 @@ from translator.proof.mdd import MDD
 PROTOCOLS = ("TCP", "UDP", "SCTP", "ICMP", "ICMPv6")
 PORT_PROTOCOLS = frozenset({0, 1, 2})
 ICMP_PROTOCOLS = frozenset({3, 4})
-KINDS = ("pod", "external")
-POD, EXTERNAL = 0, 1
+KINDS = ("pod", "external", "node", "API server node", "API server outside")
+POD, EXTERNAL, NODE, API_NODE, API_EXTERNAL = range(5)
+NODES = frozenset({NODE, API_NODE})
+OUTSIDE = frozenset({EXTERNAL, API_EXTERNAL})
+IN_CLUSTER = frozenset({POD, NODE, API_NODE})
+API_SERVERS = frozenset({API_NODE, API_EXTERNAL})
 SIDES = ("src", "dst")
 V6_OFFSET = 1 << 32
 ADDRESS_END = V6_OFFSET + (1 << 128)
@@ -252,7 +259,8 @@ def fqdn_matches(pattern: str, name: str) -> bool:
 class Space:
     """The variables of a proof and their classes, with the diagram store they live in."""
 
-    def __init__(self, facts: Facts, extra_ports: Iterable[int] = ()) -> None:
+    def __init__(self, facts: Facts, extra_ports: Iterable[int] = (), extra_networks: Iterable[tuple[int, int]] = ()) \
+            -> None:
         self.facts = facts
         self.vars: list[Var] = []
         self.index: dict[tuple[str, str, str], int] = {}
@@ -268,7 +276,7 @@ class Space:
         cuts.update(p + 1 for p in extra_ports)
         self.port_cuts = sorted(c for c in cuts if 0 <= c <= 65536)
         addr = {0, V6_OFFSET, ADDRESS_END}
-        for lo, hi in facts.networks:
+        for lo, hi in (*facts.networks, *extra_networks):
             addr.update((lo, hi + 1))
         self.addr_cuts = sorted(addr)
         self.codes = sorted(facts.codes)
@@ -278,6 +286,7 @@ class Space:
         self._add("proto", "", "", PROTOCOLS)
         self._add("port", "", "", tuple(self._interval_name(i) for i in range(len(self.port_cuts) - 1)))
         self._add("icmp-code", "", "", (*(str(c) for c in self.codes), "other"))
+        self._add("own-node", "", "", ("no", "yes"))
         self._pair("kind", "", KINDS)
         self._pair("namespace", "", (*self.namespaces, "other"))
         for key, values in self.ns_values.items():
@@ -292,6 +301,8 @@ class Space:
         self._pair("address", "", tuple(f"[{i}]" for i in range(len(self.addr_cuts) - 1)))
         self._pair("dns-name", "", ("none", *(name for _, name in self.fqdn_table)))
         self.mdd = MDD([len(v.classes) for v in self.vars])
+        self.cluster_addresses: frozenset[int] = frozenset()
+        """The address classes where pods and nodes may be (set by the prover from the cluster's ranges)."""
 
     def _add(self, dim: str, side: str, key: str, classes: tuple[str, ...]) -> None:
         self.index[(dim, side, key)] = len(self.vars)

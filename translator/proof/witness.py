@@ -7,12 +7,16 @@ fresh ones) and the simplest value of each class, and writes it as a two-endpoin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from translator.cluster import Cluster, ContainerPort, External, Namespace, Pod, Probe, Service
+from translator.cluster import ApiServer, Cluster, ContainerPort, External, Namespace, Node, Pod, Probe, Service
 from translator.proof.space import (
+    API_EXTERNAL,
+    API_NODE,
     EXTERNAL,
+    NODES,
     OTHER,
     POD,
     PORT_PROTOCOLS,
@@ -36,7 +40,7 @@ def class_cost(space: Space, v: int, c: int) -> float:
     if dim in ("namespace-label", "pod-label"):
         return 0.0 if c == 0 else 1.0
     if dim == "kind":
-        return 0.0 if c == POD else 0.5
+        return 0.0 if c == POD else 0.4 + 0.1 * c
     if dim == "namespace":
         return 0.0 if c < len(space.namespaces) else 0.25
     if dim in ("service", "named-port"):
@@ -94,21 +98,44 @@ def realize(space: Space, assignment: dict[int, int]) -> Point:
     namespaces: dict[str, dict[str, str]] = {}
     pods: list[Pod] = []
     externals: list[External] = []
+    nodes: list[Node] = []
+    apis: list[ApiServer] = []
     services: dict[str, Service] = {}
     used_ips: set[str] = set()
     names: dict[str, str] = {}
+    node_of: dict[str, str] = {}
     for side in ("src", "dst"):
         ip = _address(space, space.address_interval(cls("address", side)), used_ips)
         used_ips.add(ip)
-        if cls("kind", side) == EXTERNAL:
+        kind = cls("kind", side)
+        base = SIDE_NAMES[side]
+        if kind == EXTERNAL:
             fq = cls("dns-name", side)
             fqdn = space.fqdn_table[fq - 1][1] if fq > 0 else None
-            name = f"{SIDE_NAMES[side]}-external"
-            externals.append(External(name=name, ip=ip, fqdn=fqdn))
-            names[side] = name
+            externals.append(External(name=f"{base}-external", ip=ip, fqdn=fqdn))
+            names[side] = f"{base}-external"
+            continue
+        if kind == API_EXTERNAL:
+            apis.append(ApiServer(name=f"{base}-apiserver", ip=ip))
+            names[side] = f"{base}-apiserver"
+            continue
+        ports = _named_ports(space, cls, side, proto_c, port, protocol)
+        if kind in NODES:
+            node = Node(name=f"{base}-node", ip=ip)
+            nodes.append(node)
+            node_of[side] = node.name
+            names[side] = node.id
+            if kind == API_NODE:
+                apis.append(ApiServer(name=f"{base}-apiserver", ip=ip))
+            if ports:  # a node with a named port: a host-network pod there
+                host = Pod(namespace="kube-system", name=f"{base}-hostnet", hostNetwork=True, nodeName=node.name,
+                           ports=tuple(ports))
+                namespaces.setdefault("kube-system", {})
+                pods.append(host)
+                names[side] = host.id
             continue
         ns_c = cls("namespace", side)
-        ns = space.namespaces[ns_c] if ns_c < len(space.namespaces) else f"{OTHER}-{SIDE_NAMES[side]}"
+        ns = space.namespaces[ns_c] if ns_c < len(space.namespaces) else f"{OTHER}-{base}"
         labels = namespaces.setdefault(ns, {})
         for key, values in space.ns_values.items():
             v = space.var("namespace-label", side, key)
@@ -128,21 +155,28 @@ def realize(space: Space, assignment: dict[int, int]) -> Point:
                 pod_labels[f"{SERVICE_LABEL}-{i}"] = "member"
         sa_c = cls("service-account", side)
         account = space.accounts[sa_c] if sa_c < len(space.accounts) else _fresh_account(space)
-        ports: list[ContainerPort] = []
-        if side == "dst" and proto_c in PORT_PROTOCOLS:
-            for key in sorted(space.facts.named_ports):
-                if cls("named-port", "dst", key) == 1:
-                    ports.append(ContainerPort(name=key, port=port, protocol=protocol))
-        pod = Pod(namespace=ns, name=SIDE_NAMES[side], labels=pod_labels, ip=ip, ports=tuple(ports),
+        pod = Pod(namespace=ns, name=base, labels=pod_labels, ip=ip, ports=tuple(ports),
                   serviceAccount=None if account == "default" else account)
         pods.append(pod)
         names[side] = pod.id
+    if cls("own-node") == 1 and len(node_of) == 1:
+        node_name = next(iter(node_of.values()))
+        pods = [p.model_copy(update={"nodeName": node_name}) if not p.hostNetwork else p for p in pods]
     for i, (svc_ns, svc_name) in enumerate(space.services):
         services[f"{svc_ns}/{svc_name}"] = Service(namespace=svc_ns, name=svc_name,
                                                    selector={f"{SERVICE_LABEL}-{i}": "member"})
     cluster = Cluster([Namespace(name=n, labels=lab) for n, lab in namespaces.items()], pods, externals, [probe],
-                      list(services.values()))
+                      list(services.values()), nodes=nodes, api_servers=apis)
     return Point(cluster, names["src"], names["dst"], probe, icmp_code)
+
+
+def _named_ports(space: Space, cls: Callable[..., int], side: str, proto_c: int, port: int,
+                 protocol: str) -> list[ContainerPort]:
+    """The destination's container ports that the assignment says match the connection."""
+    if side != "dst" or proto_c not in PORT_PROTOCOLS:
+        return []
+    return [ContainerPort(name=key, port=port, protocol=protocol) for key in sorted(space.facts.named_ports)
+            if cls("named-port", "dst", key) == 1]
 
 
 def _label_value(values: list[str], c: int) -> str | None:
