@@ -32,7 +32,8 @@ spec:
       ports: [{port: 8080, protocol: TCP}]
 """
 # OR-of-peers (NPX600) that lint rejects; and an intent the engine cannot express, which check rejects.
-BAD_LINT = GOOD.replace("        - namespaceSelector:", "        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}\n"
+BAD_LINT = GOOD.replace("        - namespaceSelector:",
+                        "        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}\n"
                         "        - podSelector: {matchLabels: {app: web}}\n        - namespaceSelector:")
 BAD_CHECK = """apiVersion: netpolx.io/v1alpha1
 kind: NetworkIntent

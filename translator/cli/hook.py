@@ -60,8 +60,7 @@ def split_files(command: click.Command, args: list[str]) -> tuple[list[str], lis
     return own, files
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
-                                 "help_option_names": []})
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("command", type=click.Choice(HOOK_COMMANDS))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
