@@ -30,7 +30,7 @@ demo: $(STAMP)
 	$(BIN)/netpolx engines
 
 test: $(STAMP)
-	$(BIN)/ruff check translator backends tests benchmarks tools
+	$(BIN)/ruff check translator backends netpolx tests benchmarks tools
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)
@@ -39,6 +39,7 @@ golden: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/netpolx schema > schemas/intent.schema.json
+	$(BIN)/python -c "from translator.config import schema_text; print(schema_text(), end='')" > schemas/config.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py

@@ -53,8 +53,13 @@ TOUR: list[tuple[str, str, str, int]] = [
      "`0.0.0.0/0` ingress changes; the change was announced, so it is reported but not an error:",
      "netpolx translate --engine cilium -f samples/intents/seed.yaml --verify --output-dir "
      f"{OUT}/seed-cilium", 12),
-    ("Recommend", "Which engine can enforce these policies on AKS, best first, with the `az aks` flags:",
-     "netpolx recommend -f samples/intents/fqdn-egress.yaml --platform aks", 45),
+    ("Recommend", "Which engine should enforce these policies on AKS, weighed as a platform team weighs it (node "
+     "pools, support lifecycle, managed or self-managed, paid add-ons, scale limits); one screen, `-v` for every "
+     "reason, `-o markdown|json`. With `--cluster` the pre-migration edits are computed and the move verified:",
+     "netpolx recommend --platform aks --from azure-npm -f samples/migration/npm-cluster/policies.yaml "
+     "--cluster samples/migration/npm-cluster/cluster.yaml", 24),
+    ("", "Policies with DNS names need ACNS, the paid add-on:",
+     "netpolx recommend -f samples/intents/fqdn-egress.yaml --platform aks", 12),
     ("Migration check", "Microsoft's five Azure NPM -> Cilium checks and the migration pitfalls, offline:",
      "netpolx check --from azure-npm --to cilium -f samples/migration/npm-cluster/policies.yaml "
      "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml",

@@ -82,7 +82,7 @@ def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnost
 
 
 @click.command()
-@input_options()
+@input_options(settings=False)
 @click.option("--to", "target_engine", required=True, metavar="ENGINE[@VERSION]",
               help="The engine to migrate to (e.g. cilium, cilium@1.16).")
 @click.option("--from", "source_engine", default=None, metavar="ENGINE",

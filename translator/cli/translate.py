@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from netpolx.api import check_policies, compile_policies
 from translator.cli.common import (
     CommandExit,
     diagnostics_options,
@@ -20,9 +21,8 @@ from translator.cli.common import (
     stop_on_input_errors,
     widening_option,
 )
-from translator.intents import load_intents
-from translator.pipeline import compile_intents, object_file_name
-from translator.registry import get_backend
+from translator.cli.settings import cli_namespace, current_config, read_policies
+from translator.pipeline import object_file_name
 from translator.source import dump_json, dump_yaml, write_atomic
 
 
@@ -72,14 +72,9 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
     """
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
-    loaded = load_intents(filenames, diags, recursive)
+    loaded = read_policies(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)
-    backend = get_backend(target.name)(target)
-    compiled = compile_intents(loaded, backend, diags)
-    if verify_output and not diags.has_errors:
-        from translator.evaluator.translation import verify_translation
-
-        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags)
+    compiled = compile_policies(loaded, target, diags, verify_output)
     if diags.has_errors and error_level in ("raise", "immediate"):
         finish(diags, diagnostics_format)
     emit(diags, diagnostics_format)
@@ -111,20 +106,23 @@ def check(filenames: tuple[str, ...], recursive: bool, engine: str | None, platf
     if source_engine or target_engine:
         if not (source_engine and target_engine) or engine:
             raise click.UsageError("use either --engine, or --from together with --to")
+        if cli_namespace():
+            raise click.UsageError("-n/--namespace does not apply to --from/--to: a missing namespace is one of "
+                                   "the migration risks it reports")
         from translator.cli import migration_check
 
         migration_check.run(filenames, recursive, source_engine, target_engine, services, cluster, fail_on,
                             diagnostics_format, platform, acns)
         return
-    if engine is None:
-        raise click.UsageError("--engine is required (or --from and --to)")
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
-    target = resolve_target(engine, platform, acns, diags, diagnostics_format)
-    loaded = load_intents(filenames, diags, recursive)
+    config = current_config(diags)
     stop_on_input_errors(diags, diagnostics_format)
-    backend = get_backend(target.name)(target)
-    backend.caveats(diags)
-    compile_intents(loaded, backend, diags)
+    if engine is None and (config is None or config.engine is None):
+        raise click.UsageError("--engine is required (or --from and --to, or `engine:` in .netpolx.yaml)")
+    target = resolve_target(engine, platform, acns, diags, diagnostics_format)
+    loaded = read_policies(filenames, diags, recursive)
+    stop_on_input_errors(diags, diagnostics_format)
+    check_policies(loaded, target, diags)
     emit(diags, diagnostics_format)
     code = exit_code(diags, fail_on)
     if code:
@@ -142,7 +140,7 @@ def import_(filenames: tuple[str, ...], recursive: bool, output: str, diagnostic
     Anything the intent model cannot hold is an error naming the field; nothing is dropped silently.
     """
     diags = make_diagnostics(error_level)
-    loaded = load_intents(filenames, diags, recursive)
+    loaded = read_policies(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)
     if diags.has_errors and error_level in ("raise", "immediate"):
         finish(diags, diagnostics_format)
