@@ -12,6 +12,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT, validate_object
+from translator.output import MANIFEST
 
 SAMPLES = ROOT / "samples" / "migration"
 EXPECTED = ROOT / "samples" / "expected-migration"
@@ -33,7 +34,8 @@ def migrate(out: Path, *args: str) -> tuple[int, str, str]:
 
 
 def bundle(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != MANIFEST}
 
 
 @pytest.fixture
@@ -93,14 +95,14 @@ def test_npm_story_reports_the_five_checks_and_the_verify_result(tmp_path: Path,
 def test_pre_migration_edits_keep_pods_reachable_on_cilium(tmp_path: Path, at_root: None) -> None:
     out = tmp_path / "bundle"
     migrate(out, *STORIES["npm-cluster"])
-    edited = yaml.safe_load((out / "pre-migration" / "networkpolicy-shop-backend-from-frontend.yaml").read_text())
+    edited = yaml.safe_load((out / "pre-migration" / "networkpolicy_shop_backend-from-frontend.yaml").read_text())
     peers = edited["spec"]["ingress"][0]["from"]
     assert {"ipBlock": {"cidr": "10.244.1.0/24"}} in peers
     assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
             "podSelector": {"matchLabels": {"app": "frontend"}}} in peers
-    named = yaml.safe_load((out / "pre-migration" / "networkpolicy-shop-frontend-from-anywhere.yaml").read_text())
+    named = yaml.safe_load((out / "pre-migration" / "networkpolicy_shop_frontend-from-anywhere.yaml").read_text())
     assert named["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
-    target = yaml.safe_load((out / "target" / "ciliumnetworkpolicy-shop-backend-from-frontend.yaml").read_text())
+    target = yaml.safe_load((out / "target" / "ciliumnetworkpolicy_shop_backend-from-frontend.yaml").read_text())
     assert "annotations" not in target["metadata"], "the edit marker stays on the old engine's objects"
 
 
@@ -157,19 +159,27 @@ def test_bad_input_writes_nothing(tmp_path: Path) -> None:
     assert code == 2 and "NPX006" in stderr and not out.exists()
 
 
-def test_rerun_removes_files_of_the_previous_bundle(tmp_path: Path, at_root: None) -> None:
+def test_rerun_needs_prune_and_removes_only_files_of_the_previous_bundle(tmp_path: Path, at_root: None) -> None:
     out = tmp_path / "bundle"
     migrate(out, *STORIES["npm-cluster"])
-    assert (out / "pre-migration").exists()
-    mine = out / "notes.txt"
-    mine.write_text("kept")
+    assert (out / "pre-migration").exists() and (out / MANIFEST).is_file()
+    before = bundle(out)
     db_only = tmp_path / "db.yaml"
     db_only.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: a}\n"
                        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n")
-    migrate(out, "--to", "cilium", "-f", str(db_only))
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(db_only))
+    assert code == 2 and "NPX021" in stderr and "--prune" in stderr and bundle(out) == before
+    mine = out / "notes.txt"
+    mine.write_text("kept")
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(db_only), "--prune")
+    assert code == 2 and "notes.txt" in stderr and bundle(out) == {**before, "notes.txt": "kept"}
+    mine.unlink()
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(db_only), "--prune")
+    assert code == 0, stderr
     files = set(bundle(out))
     assert not any(f.startswith("pre-migration/") for f in files)
-    assert "target/ciliumnetworkpolicy-a-db.yaml" in files and "notes.txt" in files
+    assert "target/ciliumnetworkpolicy_a_db.yaml" in files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "db.yaml"], "no staging folder is left"
 
 
 def test_html_report_is_self_contained(tmp_path: Path, at_root: None) -> None:

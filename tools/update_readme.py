@@ -7,6 +7,7 @@ import io
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -45,7 +46,7 @@ TOUR: list[tuple[str, str, str, int]] = [
      "shop/frontend-5c8d7b9f6-qwz7t shop/backend-6b7c9d8f5-zrt5v 8080/TCP", 30),
     ("Verify", "Do two policy sets allow exactly the same traffic? First translate, then compare (each side under "
      "its own engine's semantics, over a synthesized cluster that covers every selector, CIDR and port):",
-     f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico", 0),
+     f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico --prune", 0),
     ("", "", f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico", 20),
     ("", "A one-character change to a port is caught, with both traces:",
      f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico-edited", 24),
@@ -80,12 +81,12 @@ TOUR: list[tuple[str, str, str, int]] = [
 
 def prepare() -> None:
     """Files the tour's commands read: a copy of the Calico translation with one port changed."""
-    run(f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico")
+    run(f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico --prune")
     edited = Path(OUT) / "seed-calico-edited"
     edited.mkdir(parents=True, exist_ok=True)
     for path in sorted((Path(OUT) / "seed-calico").glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
-        if path.name.endswith("shop-backend.yaml"):
+        if path.name.endswith("_shop_backend.yaml"):
             text = text.replace("8080", "8081")
         (edited / path.name).write_text(text, encoding="utf-8")
 
@@ -118,6 +119,7 @@ def tour() -> str:
 
 def main() -> None:
     os.chdir(ROOT)
+    shutil.rmtree(OUT, ignore_errors=True)  # every output folder of the tour starts new
     Path(OUT).mkdir(parents=True, exist_ok=True)
     prepare()
     with tempfile.TemporaryDirectory():

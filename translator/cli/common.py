@@ -19,7 +19,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 INPUT_CODES = frozenset({codes.YAML_SYNTAX, codes.INVALID_FIELD, codes.UNKNOWN_KIND, codes.INVALID_VALUE,
-                         codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT})
+                         codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT, codes.OUTPUT_CLASH,
+                         codes.OUTPUT_REFUSED})
 
 
 class CommandExit(Exception):
@@ -43,7 +44,8 @@ def input_options(required: bool = True, settings: bool = True) -> Callable[[F],
 
 def diagnostics_options(f: F) -> F:
     """`--diagnostics-format` and `--error-level`."""
-    f = click.option("--error-level", type=click.Choice([e.value for e in ErrorLevel]), default="raise",
+    f = click.option("--error-level", type=click.Choice([e.value for e in ErrorLevel if e is not ErrorLevel.IGNORE]),
+                     default="raise",
                      show_default=True,
                      help="raise: fail on any error (default); warn: report errors as warnings and emit anyway "
                      "(may change what traffic is allowed); immediate: stop at the first error.")(f)

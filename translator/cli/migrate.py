@@ -8,7 +8,6 @@ input (nothing is written).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from translator import codes
 from translator.cli.common import (
     CommandExit,
     emit,
+    finish,
     input_options,
     make_diagnostics,
     stop_on_input_errors,
@@ -26,31 +26,9 @@ from translator.cli.migration_check import load_migration, parse_engine
 from translator.diagnostics import Diagnostics
 from translator.migration.bundle import Migration, run_migration
 from translator.migration.report import bundle_files, microsoft_table
+from translator.output import OutputError, write_folder
 from translator.registry import all_backends
 from translator.reporters import FORMATS
-from translator.source import write_atomic
-
-SUBDIRS = ("target", "pre-migration", "post-migration")
-
-
-def previous_files(out: Path) -> list[str]:
-    """The files a previous bundle in `out` wrote (from its report.json), so stale ones can be removed."""
-    try:
-        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(report, dict) or report.get("kind") != "MigrationReport":
-        return []
-    return [f for f in report.get("files", []) if isinstance(f, str) and f.split("/")[0] in SUBDIRS]
-
-
-def write_bundle(out: Path, files: dict[str, str]) -> None:
-    """Write every file atomically; remove files of a previous bundle that this one no longer has."""
-    stale = [f for f in previous_files(out) if f not in files]
-    for rel, text in files.items():
-        write_atomic(out / rel, text)
-    for rel in stale:
-        (out / rel).unlink(missing_ok=True)
 
 
 def summary(m: Migration, out: Path) -> str:
@@ -94,12 +72,17 @@ def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnost
 @click.option("--cluster", default=None, metavar="PATH",
               help="Cluster file (pods, IPs, ports): sharper checks, exact pre-migration edits, verification on "
               "this cluster instead of a synthesized one.")
-@click.option("--output-dir", required=True, type=click.Path(file_okay=False), help="Where to write the bundle.")
+@click.option("--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Where to write the bundle: a new or empty folder (or see --prune). It is staged next to it and "
+              "renamed into place once, so a failed or interrupted run writes nothing.")
+@click.option("--prune", is_flag=True,
+              help="Replace a bundle netpolx wrote before in --output-dir (refused, naming them, when the folder "
+              "holds files netpolx did not write).")
 @click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Format of the findings on stderr.")
 def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, source_engine: str | None,
             platform: str | None, acns: bool, services: tuple[str, ...], cluster: str | None, output_dir: str,
-            diagnostics_format: str) -> None:
+            prune: bool, diagnostics_format: str) -> None:
     """Migrate policies to another engine: import, translate, verify, and write a bundle with a report.
 
     \b
@@ -114,8 +97,14 @@ def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, sou
     mi = load_migration(filenames, recursive, source.name if source else None, target, services, cluster, diags,
                         diagnostics_format)
     migration = run_migration(mi, backend)
+    diags.extend(migration.clashes)
+    stop_on_input_errors(diags, diagnostics_format)
     out = Path(output_dir)
-    write_bundle(out, bundle_files(migration))
+    try:
+        write_folder(out, bundle_files(migration), prune=prune, command="migrate")
+    except OutputError as exc:
+        diags.error(codes.OUTPUT_REFUSED, str(exc))
+        finish(diags, diagnostics_format)
     for finding in migration.findings:
         diags.add(finding.diagnostic(target.name))
     emit(diags, diagnostics_format)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from netpolx.api import check_policies, compile_policies
+from translator import codes
 from translator.cli.common import (
     CommandExit,
     diagnostics_options,
@@ -22,27 +23,40 @@ from translator.cli.common import (
     widening_option,
 )
 from translator.cli.settings import cli_namespace, current_config, read_policies
-from translator.pipeline import object_file_name
-from translator.source import dump_json, dump_yaml, write_atomic
+from translator.diagnostics import Diagnostics
+from translator.loaded import LoadedIntent
+from translator.output import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
+from translator.pipeline import Compiled
+from translator.source import Document, documents, documents_from_text, dump_json, dump_yaml
+
+GENERATED = "<generated>"
 
 
-def write_objects(objects: list[dict], output: str, output_dir: str | None) -> None:
-    """Print objects (YAML documents or a JSON List), or write one file per object into `output_dir`."""
-    if output_dir is None:
-        sys.stdout.write(dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else ""))
-        return
-    names: dict[str, int] = {}
-    files: list[tuple[Path, str]] = []
-    for obj in objects:
-        name = object_file_name(obj)
-        if name in names:
-            names[name] += 1
-            name = name.replace(".yaml", f"-{names[name]}.yaml")
-        names.setdefault(name, 0)
-        text = dump_json([obj]) if output == "json" else dump_yaml([obj])
-        files.append((Path(output_dir) / (name.replace(".yaml", ".json") if output == "json" else name), text))
-    for path, text in files:
-        write_atomic(path, text)
+def render(objects: list[dict], output: str) -> str:
+    """Objects as printed on stdout: YAML documents, or a JSON List."""
+    return dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else "")
+
+
+def output_files(objects: list[dict], output: str) -> dict[str, str]:
+    """One file per object (names from translator.output: injective, so no object overwrites another)."""
+    ext = "json" if output == "json" else "yaml"
+    return {object_file_name(obj, ext): render([obj], output) for obj in objects}
+
+
+def check_clashes(compiled: list[Compiled], diags: Diagnostics) -> None:
+    """Two sources that become one object (same group, kind, namespace and name) are an error naming both:
+    `kubectl apply` would keep only one of them."""
+    items = [(obj, c.loaded.locate()) for c in compiled for obj in c.objects]
+    for ident, first, second in clashes(items):
+        diags.error(codes.OUTPUT_CLASH, f"{describe(ident)} is generated from two sources ({first} and {second}); "
+                    "kubectl apply would keep only one of them. Rename one", second)
+
+
+def verify_written(loaded: list[LoadedIntent], docs: list[Document], engine: str, diags: Diagnostics) -> None:
+    """--verify on what is actually written (the text printed, or the files in the staged folder)."""
+    from translator.evaluator.translation import verify_translation
+
+    verify_translation(loaded, [], engine, diags, documents=docs)
 
 
 @click.command()
@@ -51,34 +65,74 @@ def write_objects(objects: list[dict], output: str, output_dir: str | None) -> N
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
               help="yaml: multi-document YAML; json: a JSON List.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None,
-              help="Write one file per object here instead of stdout (nothing is written on failure).")
+              help="Write one file per object into this folder instead of stdout: KIND_NAMESPACE_NAME.yaml "
+              "(cluster-scoped: KIND_NAME.yaml), characters outside [a-z0-9.-] escaped as %XX, plus a "
+              f"{MANIFEST} listing them. The folder must be new or empty (see --prune); it is written whole "
+              "or not at all (nothing is written on failure or interruption).")
+@click.option("--prune", is_flag=True,
+              help="With --output-dir: replace a folder netpolx wrote before, removing its files that this run "
+              "does not write. Refused (naming them) when the folder holds files netpolx did not write.")
 @click.option("--verify", "verify_output", is_flag=True,
-              help="Read the output back and check it allows exactly the connections the input allows; a changed "
-              "verdict that no diagnostic announced is an error (NPX120) and nothing is written.")
+              help="Read the output back (the printed text, or the written files) and check it allows exactly the "
+              "connections the input allows; a changed verdict that no diagnostic announced is an error (NPX120) "
+              "and nothing is written.")
 @widening_option
 @diagnostics_options
 def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform: str | None, acns: bool,
-              output: str, output_dir: str | None, verify_output: bool, allow_widening: bool, diagnostics_format: str,
-              error_level: str) -> None:
+              output: str, output_dir: str | None, prune: bool, verify_output: bool, allow_widening: bool,
+              diagnostics_format: str, error_level: str) -> None:
     """Compile policies (intents or any supported engine's objects) to one engine.
 
     Exit 0 when everything translated exactly (warnings allowed), 1 when something cannot be expressed
-    without changing what traffic is allowed (nothing is written), 2 on bad input.
+    without changing what traffic is allowed (nothing is written), 2 on bad input (also: two sources that
+    become the same object, an output folder that is not new, empty or netpolx's).
 
     \b
     Example:
       netpolx translate --engine cilium -f policies/
       netpolx translate --engine kubernetes -f intent.yaml --output-dir out/
+      netpolx translate --engine kubernetes -f intent.yaml --output-dir out/ --prune   # again, replacing out/
     """
+    if prune and output_dir is None:
+        raise click.UsageError("--prune needs --output-dir")
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
     loaded = read_policies(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)
-    compiled = compile_policies(loaded, target, diags, verify_output)
-    if diags.has_errors and error_level in ("raise", "immediate"):
+    compiled = compile_policies(loaded, target, diags)
+    check_clashes(compiled, diags)
+    stop_on_input_errors(diags, diagnostics_format)
+    objects = [o for c in compiled for o in c.objects]
+
+    def decide() -> None:
+        # The one place the outcome is decided, with or without --verify: errors stop here (nothing written).
+        if diags.has_errors and error_level in ("raise", "immediate"):
+            finish(diags, diagnostics_format)
+
+    if output_dir is None:
+        text = render(objects, output)
+        if verify_output and not diags.has_errors:
+            verify_written(loaded, documents_from_text(text, GENERATED, Diagnostics()) if text else [],
+                           target.name, diags)
+        decide()
+        emit(diags, diagnostics_format)
+        sys.stdout.write(text)
+        return
+    decide()
+
+    def check(staging: Path) -> None:
+        if verify_output and not diags.has_errors:
+            read = Diagnostics()
+            docs = documents([str(staging)], read) if objects else []
+            verify_written(loaded, docs, target.name, diags)
+            decide()
+
+    try:
+        write_folder(output_dir, output_files(objects, output), prune=prune, command="translate", check=check)
+    except OutputError as exc:
+        diags.error(codes.OUTPUT_REFUSED, str(exc))
         finish(diags, diagnostics_format)
     emit(diags, diagnostics_format)
-    write_objects([o for c in compiled for o in c.objects], output, output_dir)
 
 
 @click.command()

@@ -30,7 +30,8 @@ from translator.migration.finding import Finding
 from translator.migration.inputs import NPM_ENGINES, MigrationInput, document_ref
 from translator.migration.selfcheck import self_check
 from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
-from translator.pipeline import compile_intents, object_file_name
+from translator.output import clashes, describe, object_file_name
+from translator.pipeline import Compiled, compile_intents
 from translator.source import Document, dump_yaml
 
 EXACT, CHANGED, REFUSED = "exact", "changed", "refused"
@@ -79,6 +80,8 @@ class Migration:
     edits: list[Edit]
     pre_verify: str
     verify: VerifySummary
+    clashes: list[Diagnostic] = field(default_factory=list)
+    """Target objects two sources would both become (errors: the bundle is not written)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -159,15 +162,25 @@ def attribute(diag: Diagnostic, ranges: list[tuple[str, int, str]]) -> str | Non
 
 
 def _file_names(objects: list[dict[str, Any]], taken: dict[str, int]) -> list[str]:
+    """Injective file names (translator.output); an object whose identity is already taken keeps the name, and
+    the clash is reported by `_clashes` (the bundle is then not written)."""
     names = []
     for obj in objects:
         name = object_file_name(obj)
-        if name in taken:
-            taken[name] += 1
-            name = name.replace(".yaml", f"-{taken[name]}.yaml")
-        taken.setdefault(name, 0)
+        taken[name] = taken.get(name, 0) + 1
         names.append(name)
     return names
+
+
+def _clashes(compiled: list[Compiled]) -> list[Diagnostic]:
+    """Two sources that become one target object: kubectl apply would keep one; an error naming both."""
+    items = [(obj, c.loaded.locate()) for c in compiled if not c.refused for obj in c.objects]
+    out = []
+    for ident, first, second in clashes(items):
+        out.append(Diagnostic(codes.OUTPUT_CLASH, Severity.ERROR, f"{describe(ident)} is generated from two sources "
+                              f"({first} and {second}); kubectl apply would keep only one of them. Rename one",
+                              second))
+    return out
 
 
 def _results(mi: MigrationInput) -> dict[str, PolicyResult]:
@@ -182,9 +195,11 @@ def _results(mi: MigrationInput) -> dict[str, PolicyResult]:
 
 
 def _translate(mi: MigrationInput, backend: Backend, loaded: list[LoadedIntent], results: dict[str, PolicyResult],
-               findings: list[Finding]) -> tuple[dict[str, str], list[Diagnostic], list[dict[str, Any]]]:
+               findings: list[Finding], clash_errors: list[Diagnostic]) -> tuple[dict[str, str], list[Diagnostic],
+                                                                                 list[dict[str, Any]]]:
     diags = Diagnostics()
     compiled = compile_intents(loaded, backend, diags)
+    clash_errors.extend(_clashes(compiled))
     ranges = _doc_ranges(mi)
     unattributed = []
     for diag in diags:
@@ -238,7 +253,7 @@ def _compile_addons(addons: list[AddOn], backend: Backend, taken: dict[str, int]
         diags = Diagnostics()
         compiled = compile_intents([LoadedIntent(addon.intent, None)], backend, diags)[0]
         if compiled.refused or not compiled.objects:
-            name = f"{addon.intent.metadata.namespace}-{addon.intent.metadata.name}.intent.yaml"
+            name = object_file_name(addon.intent.dump(), "intent.yaml")
             files[name] = dump_yaml([addon.intent.dump()])
             results.append(AddOnResult(addon, name, False, list(diags)))
             continue
@@ -267,7 +282,8 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
                                        mi.source != "cilium" else [])
     translated = _edited_intents(mi, [e for e in edits if e.changes])
     results = _results(mi)
-    target_files, unattributed, objects = _translate(mi, backend, translated, results, findings)
+    clash_errors: list[Diagnostic] = []
+    target_files, unattributed, objects = _translate(mi, backend, translated, results, findings, clash_errors)
     addons, post_files = _compile_addons(_addons(mi, findings, edits), backend, {k: 0 for k in target_files})
     back = reimport(objects, "<target>")
     verify = VerifySummary("not run", f"the {mi.target_name} importer cannot read the translation back") \
@@ -286,7 +302,7 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
         result.status = _status(result)
     policies = sorted(results.values(), key=lambda r: (r.file, r.line or 0, r.ref))
     return Migration(mi, policies, findings, unattributed, target_files, pre_files, post_files, addons, edits,
-                     pre_status, verify)
+                     pre_status, verify, clash_errors)
 
 
 def _attach(mi: MigrationInput, results: dict[str, PolicyResult], findings: list[Finding],
