@@ -371,15 +371,16 @@ def plan_rewrite(name: str, read_text: str, new_text: str) -> Rewrite:
     if st.st_nlink > 1:
         raise OutputError(f"{name}: the file has other hard links, which a rewrite would separate; not changed")
     try:
-        current = _universal(raw)
+        unchanged = read_text in (raw.decode("utf-8"), _universal(raw))  # read as bytes, or in text mode
     except UnicodeDecodeError as exc:
         raise OutputError(f"{name}: changed since netpolx read it (no longer UTF-8); not changed") from exc
-    if current != read_text:
+    if not unchanged:
         raise OutputError(f"{name}: changed since netpolx read it; not changed (run lint again)")
     crlf = raw.count(b"\r\n")
     if crlf and (crlf != raw.count(b"\n") or crlf != raw.count(b"\r")):
         raise OutputError(f"{name}: mixed line endings (CRLF and LF); not changed")
-    after = (new_text.replace("\n", "\r\n") if crlf else new_text).encode("utf-8")
+    lf = new_text.replace("\r\n", "\n")
+    after = (lf.replace("\n", "\r\n") if crlf else lf).encode("utf-8")
     return Rewrite(name, real, raw, after, st)
 
 
