@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "explain": ("explain",),
     "lint": ("lint",),
     "graph": ("graph",),
+    "render": ("render", "krm"),
 }
 
 
