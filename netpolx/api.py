@@ -29,6 +29,7 @@ from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.model import NetworkIntent
 from translator.pipeline import Compiled, compile_intents
+from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
 from translator.registry import UnknownEngineError, get_backend
 from translator.source import Document, SourceFile, documents, dump_json, dump_yaml, parse_text
 from translator.target import Target, TargetError, parse_target
@@ -42,12 +43,13 @@ def load_policies(paths: Iterable[str], diags: Diagnostics, recursive: bool = Fa
     return policies_from_documents(documents(paths, diags, recursive), diags, namespace)
 
 
-def policies_from_documents(docs: list[Document], diags: Diagnostics,
-                            namespace: str | None = None) -> list[LoadedIntent]:
-    """Intents from read documents, after the default namespace is applied."""
+def policies_from_documents(docs: list[Document], diags: Diagnostics, namespace: str | None = None,
+                            ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
+    """Intents from read documents, after the default namespace is applied (`ranges`: where pods and nodes may
+    be, which importers need to read IP blocks)."""
     if namespace:
         apply_default_namespace(docs, namespace)
-    return intents_from_documents(docs, diags)
+    return intents_from_documents(docs, diags, ranges)
 
 
 def resolve_engine(engine: str | Target, diags: Diagnostics, settings: Mapping[str, Any] | None = None,
@@ -75,7 +77,8 @@ def compile_policies(loaded: list[LoadedIntent], target: Target, diags: Diagnost
     if verify and not diags.has_errors:
         from translator.evaluator.translation import verify_translation
 
-        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags)
+        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags,
+                           ranges=cluster_ranges(target.settings))
     return compiled
 
 

@@ -14,6 +14,7 @@ from translator.config import Config, find_config, load_config
 from translator.defaults import apply_default_namespace
 from translator.diagnostics import Diagnostics
 from translator.loaded import LoadedIntent
+from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.source import Document, documents
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,8 +84,10 @@ def read_documents(paths: Iterable[str], diags: Diagnostics, recursive: bool = F
     return docs
 
 
-def read_policies(paths: Iterable[str], diags: Diagnostics, recursive: bool = False) -> list[LoadedIntent]:
-    """Intents from `-f` paths, the default namespace applied (what every policy-reading command uses)."""
+def read_policies(paths: Iterable[str], diags: Diagnostics, recursive: bool = False,
+                  ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
+    """Intents from `-f` paths, the default namespace applied (what every policy-reading command uses);
+    `ranges`: which IP ranges may hold pods and nodes (the target's settings)."""
     from netpolx.api import policies_from_documents
 
-    return policies_from_documents(read_documents(paths, diags, recursive), diags)
+    return policies_from_documents(read_documents(paths, diags, recursive), diags, ranges=ranges)

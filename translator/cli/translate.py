@@ -27,6 +27,7 @@ from translator.diagnostics import Diagnostics
 from translator.loaded import LoadedIntent
 from translator.output import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
 from translator.pipeline import Compiled
+from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
 from translator.source import Document, documents, documents_from_text, dump_json, dump_yaml
 
 GENERATED = "<generated>"
@@ -52,11 +53,12 @@ def check_clashes(compiled: list[Compiled], diags: Diagnostics) -> None:
                     "kubectl apply would keep only one of them. Rename one", second)
 
 
-def verify_written(loaded: list[LoadedIntent], docs: list[Document], engine: str, diags: Diagnostics) -> None:
+def verify_written(loaded: list[LoadedIntent], docs: list[Document], engine: str, diags: Diagnostics,
+                   ranges: ClusterRanges = DEFAULT_RANGES) -> None:
     """--verify on what is actually written (the text printed, or the files in the staged folder)."""
     from translator.evaluator.translation import verify_translation
 
-    verify_translation(loaded, [], engine, diags, documents=docs)
+    verify_translation(loaded, [], engine, diags, documents=docs, ranges=ranges)
 
 
 @click.command()
@@ -97,7 +99,8 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
         raise click.UsageError("--prune needs --output-dir")
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
-    loaded = read_policies(filenames, diags, recursive)
+    ranges = cluster_ranges(target.settings)
+    loaded = read_policies(filenames, diags, recursive, ranges)
     stop_on_input_errors(diags, diagnostics_format)
     compiled = compile_policies(loaded, target, diags)
     check_clashes(compiled, diags)
@@ -113,7 +116,7 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
         text = render(objects, output)
         if verify_output and not diags.has_errors:
             verify_written(loaded, documents_from_text(text, GENERATED, Diagnostics()) if text else [],
-                           target.name, diags)
+                           target.name, diags, ranges)
         decide()
         emit(diags, diagnostics_format)
         sys.stdout.write(text)
@@ -124,7 +127,7 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
         if verify_output and not diags.has_errors:
             read = Diagnostics()
             docs = documents([str(staging)], read) if objects else []
-            verify_written(loaded, docs, target.name, diags)
+            verify_written(loaded, docs, target.name, diags, ranges)
             decide()
 
     try:
