@@ -65,8 +65,12 @@ TOUR: list[tuple[str, str, str, int]] = [
      "netpolx check --from azure-npm --to cilium -f samples/migration/npm-cluster/policies.yaml "
      "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml",
      30),
-    ("Migrate", "Import, translate, verify, and write the bundle (target/, pre-migration/, post-migration/, "
-     "report.md/html/json):",
+    ("Migrate", "Import, translate, verify, and write the bundle: target/, pre-migration/ (edits for the old "
+     "engine), post-migration/ (add-ons, one file per concern), rollback/ (every replaced object as it is today), "
+     "and report.md/html/json with the plan: the order of steps, the old objects to delete by name, the rollback. "
+     "Exit 1 when something is refused, verification finds a changed connection, or a finding at or above "
+     "`--fail-on` (default error) is left that the bundle does not answer; a verified equivalent migration with "
+     "announced changes exits 0 (`--fail-on changed` makes any announced change exit 1). The first line says why:",
      "netpolx migrate --from azure-npm --to cilium --platform aks -f samples/migration/npm-cluster/policies.yaml "
      "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml "
      f"--output-dir {OUT}/npm", 30),
