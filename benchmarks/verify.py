@@ -28,15 +28,15 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reach import find_nca, kubectl_lists, make_cluster, make_policy, ratio, run_nca  # noqa: E402
+from reach import find_nca, kubectl_lists, make_cluster, make_policy, ratio, run_nca
 
-from translator.diagnostics import Diagnostics, ErrorLevel  # noqa: E402
-from translator.intents import intents_from_documents  # noqa: E402
-from translator.loaded import LoadedIntent  # noqa: E402
-from translator.pipeline import compile_intents  # noqa: E402
-from translator.proof import prove  # noqa: E402
-from translator.registry import get_backend  # noqa: E402
-from translator.source import SafeDumper, documents_from_text, dump_yaml  # noqa: E402
+from translator.diagnostics import Diagnostics, ErrorLevel
+from translator.intents import intents_from_documents
+from translator.loaded import LoadedIntent
+from translator.pipeline import compile_intents
+from translator.proof import prove
+from translator.registry import get_backend
+from translator.source import SafeDumper, documents_from_text, dump_yaml
 
 
 def load(text: str, name: str) -> list[LoadedIntent]:
