@@ -23,7 +23,8 @@ COMMANDS = [
     ("lint", "-f", str(SAMPLES / "seed")),
     ("check", "--engine", "kubernetes", "-f", str(SAMPLES / "intents" / "l7-http.yaml")),
     ("check", "--engine", "cilium", "-f", str(SAMPLES / "intents")),
-    ("check", "--from", "azure-npm", "--to", "cilium", "-f", str(SAMPLES / "migration" / "npm-cluster" / "policies.yaml")),
+    ("check", "--from", "azure-npm", "--to", "cilium", "-f",
+     str(SAMPLES / "migration" / "npm-cluster" / "policies.yaml")),
     ("validate", "-f", str(SAMPLES / "seed")),
 ]
 
