@@ -160,6 +160,7 @@ class Pod(_Model):
 
     _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
     _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+    _namespace = field_validator("namespace")(classmethod(lambda cls, v: Namespace._name(v)))
 
     @property
     def id(self) -> str:

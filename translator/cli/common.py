@@ -201,6 +201,15 @@ def finish(diags: Diagnostics, fmt: str, fail_on: str = "error") -> None:
         raise CommandExit(code)
 
 
+def stop_on_unread_inputs(diags: Diagnostics, fmt: str) -> None:
+    """Exit 2 (printing everything) when an input is bad or could not be imported at all (NPX110): commands that
+    describe the policies (explain, graph, recommend) must not present a part of the input as the whole."""
+    if any(d.severity is Severity.ERROR and (d.code in INPUT_CODES or d.code == codes.IMPORT_UNSUPPORTED)
+           for d in diags):
+        emit(diags, fmt)
+        raise CommandExit(EXIT_INPUT)
+
+
 def stop_on_input_errors(diags: Diagnostics, fmt: str) -> None:
     """Exit 2 (printing everything) when the input itself is bad."""
     if exit_code(diags) == EXIT_INPUT:

@@ -13,7 +13,7 @@ from translator.cli.common import (
     input_options,
     make_diagnostics,
     resolve_target,
-    stop_on_input_errors,
+    stop_on_unread_inputs,
 )
 from translator.cli.settings import read_documents
 from translator.explain import FORMATS, EngineView, render
@@ -72,7 +72,7 @@ def explain(filenames: tuple[str, ...], recursive: bool, engine: str | None, pla
     target = resolve_target(engine, platform, acns, diags, diagnostics_format) if engine else None
     docs = read_documents(filenames, diags, recursive)
     loaded = intents_from_documents(docs, diags)
-    stop_on_input_errors(diags, diagnostics_format)
+    stop_on_unread_inputs(diags, diagnostics_format)
     kinds = {id(d.source): d.kind for d in docs}
     explanations = build(loaded, view_for(target),
                          lambda li: kinds.get(id(li.source), li.origin) if li.source is not None else li.origin)

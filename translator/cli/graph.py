@@ -17,7 +17,7 @@ from translator.cli.common import (
     input_options,
     make_diagnostics,
     resolve_target,
-    stop_on_input_errors,
+    stop_on_unread_inputs,
 )
 from translator.cli.lint import load_cluster_option
 from translator.cli.settings import read_documents
@@ -78,7 +78,7 @@ def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str
     model = load_cluster_option(cluster, diags, diagnostics_format)
     docs = read_documents(filenames, diags, recursive)
     loaded = intents_from_documents(docs, diags)
-    stop_on_input_errors(diags, diagnostics_format)
+    stop_on_unread_inputs(diags, diagnostics_format)
     assert model is not None
     chosen = default_probes(model, extra)
     if not chosen:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from translator.cli.common import input_options, make_diagnostics, stop_on_input_errors
+from translator.cli.common import input_options, make_diagnostics, stop_on_input_errors, stop_on_unread_inputs
 from translator.cli.migration_check import load_migration, parse_engine
 from translator.migration import recommend as engine_choice
 from translator.migration import recommend_report
@@ -54,6 +54,7 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
     stop_on_input_errors(diags, diagnostics_format)
     mi = load_migration(filenames, recursive, source.name if source else None, parse_target("cilium", platform),
                         (), cluster, diags, diagnostics_format)
+    stop_on_unread_inputs(diags, diagnostics_format)
     ctx = engine_choice.Context(windows_nodes=windows_nodes, nodes=nodes, pods=pods, new_cluster=new_cluster)
     if platform == "aks":
         options = engine_choice.AKS_OPTIONS
