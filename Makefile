@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint golden schema readme bench clean
+.PHONY: demo test lint golden schema readme bench clean krew
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,6 @@ clean:
 
 readme: $(STAMP)
 	$(BIN)/python tools/update_readme.py
+
+krew: $(STAMP)
+	$(BIN)/python tools/krew_manifest.py
