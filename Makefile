@@ -35,7 +35,7 @@ test: $(STAMP)
 
 golden: $(STAMP)
 	$(BIN)/python -m pytest tests/test_golden.py tests/test_migration.py tests/test_explain.py tests/test_lint.py \
-		--update-golden
+		tests/test_wild_corpus.py --update-golden
 
 schema: $(STAMP)
 	$(BIN)/netpolx schema > schemas/intent.schema.json
