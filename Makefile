@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/netpolx translate --engine cilium -f samples/intents/seed.yaml
 	$(BIN)/netpolx translate --engine calico -f samples/intents/seed.yaml
 	@echo "== the same, checked against its source with the evaluator (announced divergences are info)"
-	$(BIN)/netpolx translate --engine cilium -f samples/intents/seed.yaml --verify --output-dir out/seed-cilium
+	$(BIN)/netpolx translate --engine cilium -f samples/intents/seed.yaml --verify --output-dir out/seed-cilium --prune
 	@echo "== what Azure NPM on Windows would silently skip"
 	$(BIN)/netpolx check --engine azure-npm-windows -f samples/intents/named-ports.yaml || true
 	@echo "== the seed article's policies as written: lint finds its mistakes"
@@ -26,11 +26,11 @@ demo: $(STAMP)
 	@echo "== Azure NPM -> Cilium migration bundle in out/npm-migration/"
 	$(BIN)/netpolx migrate --from azure-npm --to cilium --platform aks -f samples/migration/npm-cluster/policies.yaml \
 		--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml \
-		--output-dir out/npm-migration || true
+		--output-dir out/npm-migration --prune || true
 	$(BIN)/netpolx engines
 
 test: $(STAMP)
-	$(BIN)/ruff check translator backends tests benchmarks tools
+	$(BIN)/ruff check translator backends netpolx tests benchmarks tools
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)
@@ -39,6 +39,7 @@ golden: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/netpolx schema > schemas/intent.schema.json
+	$(BIN)/python -c "from translator.config import schema_text; print(schema_text(), end='')" > schemas/config.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py

@@ -92,8 +92,8 @@ def test_output_dir_writes_one_file_per_object(tmp_path: Path) -> None:
     result = run_cli("translate", "--engine", "kubernetes", "-f", SEED, "--output-dir", str(out))
     assert result.code == 0 and result.stdout == ""
     assert sorted(p.name for p in out.iterdir()) == [
-        "networkpolicy-shop-backend.yaml", "networkpolicy-shop-default-deny.yaml",
-        "networkpolicy-shop-frontend.yaml", "networkpolicy-shop-ingress-controller.yaml"]
+        ".netpolx-manifest", "networkpolicy_shop_backend.yaml", "networkpolicy_shop_default-deny.yaml",
+        "networkpolicy_shop_frontend.yaml", "networkpolicy_shop_ingress-controller.yaml"]
 
 
 def test_nothing_is_written_when_translation_fails(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT, validate_object
+from translator.output import MANIFEST
 
 SAMPLES = ROOT / "samples" / "migration"
 EXPECTED = ROOT / "samples" / "expected-migration"
@@ -25,6 +26,8 @@ STORIES = {
                        "--cluster", "samples/migration/calico-cluster/cluster.yaml"],
 }
 FIVE = ["MS1", "MS2", "MS3", "MS4", "MS5"]
+# npm-cluster: verified equivalent, every error finding answered by the bundle; calico-cluster: refusals.
+EXIT = {"npm-cluster": 0, "calico-cluster": 1}
 
 
 def migrate(out: Path, *args: str) -> tuple[int, str, str]:
@@ -33,7 +36,8 @@ def migrate(out: Path, *args: str) -> tuple[int, str, str]:
 
 
 def bundle(out: Path) -> dict[str, str]:
-    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(out)): p.read_text(encoding="utf-8") for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != MANIFEST}
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bundle_matches_golden_files(story: str, tmp_path: Path, update_golden: bool, at_root: None) -> None:
     out = tmp_path / "bundle"
     code, _, stderr = migrate(out, *STORIES[story])
-    assert code == 1, stderr
+    assert code == EXIT[story], stderr
     actual = bundle(out)
     expected_dir = EXPECTED / story
     if update_golden:
@@ -74,7 +78,7 @@ def test_every_generated_object_is_schema_valid(story: str, tmp_path: Path, at_r
 def test_npm_story_reports_the_five_checks_and_the_verify_result(tmp_path: Path, at_root: None) -> None:
     out = tmp_path / "bundle"
     code, stdout, _ = migrate(out, *STORIES["npm-cluster"])
-    assert code == 1
+    assert code == 0
     report = json.loads((out / "report.json").read_text())
     rows = {r["check"]: r for r in report["microsoft_checks"]}
     assert sorted(rows) == FIVE and all(rows[c]["status"] == "flagged" for c in FIVE)
@@ -93,14 +97,14 @@ def test_npm_story_reports_the_five_checks_and_the_verify_result(tmp_path: Path,
 def test_pre_migration_edits_keep_pods_reachable_on_cilium(tmp_path: Path, at_root: None) -> None:
     out = tmp_path / "bundle"
     migrate(out, *STORIES["npm-cluster"])
-    edited = yaml.safe_load((out / "pre-migration" / "networkpolicy-shop-backend-from-frontend.yaml").read_text())
+    edited = yaml.safe_load((out / "pre-migration" / "networkpolicy_shop_backend-from-frontend.yaml").read_text())
     peers = edited["spec"]["ingress"][0]["from"]
     assert {"ipBlock": {"cidr": "10.244.1.0/24"}} in peers
     assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
             "podSelector": {"matchLabels": {"app": "frontend"}}} in peers
-    named = yaml.safe_load((out / "pre-migration" / "networkpolicy-shop-frontend-from-anywhere.yaml").read_text())
+    named = yaml.safe_load((out / "pre-migration" / "networkpolicy_shop_frontend-from-anywhere.yaml").read_text())
     assert named["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8080}]
-    target = yaml.safe_load((out / "target" / "ciliumnetworkpolicy-shop-backend-from-frontend.yaml").read_text())
+    target = yaml.safe_load((out / "target" / "ciliumnetworkpolicy_shop_backend-from-frontend.yaml").read_text())
     assert "annotations" not in target["metadata"], "the edit marker stays on the old engine's objects"
 
 
@@ -157,19 +161,27 @@ def test_bad_input_writes_nothing(tmp_path: Path) -> None:
     assert code == 2 and "NPX006" in stderr and not out.exists()
 
 
-def test_rerun_removes_files_of_the_previous_bundle(tmp_path: Path, at_root: None) -> None:
+def test_rerun_needs_prune_and_removes_only_files_of_the_previous_bundle(tmp_path: Path, at_root: None) -> None:
     out = tmp_path / "bundle"
     migrate(out, *STORIES["npm-cluster"])
-    assert (out / "pre-migration").exists()
-    mine = out / "notes.txt"
-    mine.write_text("kept")
+    assert (out / "pre-migration").exists() and (out / MANIFEST).is_file()
+    before = bundle(out)
     db_only = tmp_path / "db.yaml"
     db_only.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: a}\n"
                        "spec:\n  podSelector: {}\n  policyTypes: [Ingress]\n")
-    migrate(out, "--to", "cilium", "-f", str(db_only))
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(db_only))
+    assert code == 2 and "NPX021" in stderr and "--prune" in stderr and bundle(out) == before
+    mine = out / "notes.txt"
+    mine.write_text("kept")
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(db_only), "--prune")
+    assert code == 2 and "notes.txt" in stderr and bundle(out) == {**before, "notes.txt": "kept"}
+    mine.unlink()
+    code, _, stderr = migrate(out, "--to", "cilium", "-f", str(db_only), "--prune")
+    assert code == 0, stderr
     files = set(bundle(out))
     assert not any(f.startswith("pre-migration/") for f in files)
-    assert "target/ciliumnetworkpolicy-a-db.yaml" in files and "notes.txt" in files
+    assert "target/ciliumnetworkpolicy_a_db.yaml" in files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle", "db.yaml"], "no staging folder is left"
 
 
 def test_html_report_is_self_contained(tmp_path: Path, at_root: None) -> None:
@@ -212,3 +224,78 @@ def test_pod_selector_for_picks_the_fewest_labels_that_select_exactly_those_pods
     assert pod_selector_for([a], wl)["podSelector"] == {"matchLabels": {"tier": "front"}}
     twin = PodFacts("ns", "d", {"app": "web", "tier": "front"}, "10.9.0.1")
     assert pod_selector_for([a], Workloads({}, [a, b, c, twin])) is None, "no selector picks a without its twin"
+
+
+def test_the_plan_names_what_to_delete_how_to_roll_back_and_windows_pools(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    code, stdout, _ = migrate(out, *STORIES["npm-cluster"])
+    assert code == 0 and stdout.startswith("Exit 0: nothing refused, verified equivalent")
+    report = json.loads((out / "report.json").read_text())
+    assert report["headline"].startswith("Exit 0")
+    plan = [s["step"] for s in report["plan"]]
+    order = [next(i for i, s in enumerate(plan) if s.startswith(p)) for p in
+             ("If the cluster has Windows node pools", "On azure-npm, before switching", "Switch the data plane",
+              "Apply the translation", "Review and apply the post-migration add-ons", "Delete the 7 old objects")]
+    assert order == sorted(order), plan
+    delete = report["delete"]
+    assert delete == [{"resource": "networkpolicy.networking.k8s.io", "namespace": "shop",
+                       "names": ["default-deny", "allow-dns", "frontend-from-anywhere", "backend-from-frontend",
+                                 "backend-egress", "batch-to-partner", "db-from-backend"],
+                       "command": "kubectl delete networkpolicy.networking.k8s.io -n shop default-deny allow-dns "
+                                  "frontend-from-anywhere backend-from-frontend backend-egress batch-to-partner "
+                                  "db-from-backend"}]
+    assert any("kubectl apply -f rollback/" in r for r in report["rollback"])
+    restored = yaml.safe_load((out / "rollback" / "networkpolicy_shop_frontend-from-anywhere.yaml").read_text())
+    assert restored["spec"]["ingress"][0]["ports"][0]["port"] == "http", "rollback holds the policy as it was"
+    assert "netpolx.io/pre-migration" not in (restored["metadata"].get("annotations") or {})
+
+
+def test_post_migration_add_ons_are_one_file_per_concern(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    migrate(out, *STORIES["npm-cluster"])
+    files = sorted(p.name for p in (out / "post-migration").iterdir())
+    assert files == ["load-balancers.yaml", "node-egress.yaml", "nodes-for-ipblocks.yaml"]
+    node_egress = [d for d in yaml.safe_load_all((out / "post-migration" / "node-egress.yaml").read_text()) if d]
+    assert len(node_egress) == 3, "three add-ons of one concern share one file"
+    report = json.loads((out / "report.json").read_text())
+    assert {a["concern"] for a in report["post_migration"]} == {"node-egress", "load-balancers",
+                                                               "nodes-for-ipblocks"}
+
+
+def test_a_policy_is_changed_only_when_its_translation_changed(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    migrate(out, *STORIES["npm-cluster"])
+    report = json.loads((out / "report.json").read_text())
+    policies = {p["policy"]: p for p in report["policies"]}
+    deny = policies["NetworkPolicy shop/default-deny"]
+    assert deny["findings"] and deny["status"] == "exact", "a migration finding is not a translation change"
+    assert all(p["status"] == "exact" for p in policies.values() if not any(
+        r["severity"] != "info" for r in p["reasons"]) and not p["changed_flows"])
+    assert policies["NetworkPolicy shop/frontend-from-anywhere"]["status"] == "changed"
+
+
+@pytest.mark.parametrize(("fail_on", "code", "why"), [
+    ("error", 0, "Exit 0"),
+    ("warning", 1, "Exit 1: "),
+    ("changed", 1, "changed policies"),
+])
+def test_fail_on_decides_the_exit_code_and_the_headline_says_why(fail_on: str, code: int, why: str, tmp_path: Path,
+                                                                 at_root: None) -> None:
+    out = tmp_path / "bundle"
+    got, stdout, _ = migrate(out, *STORIES["npm-cluster"], "--fail-on", fail_on)
+    assert got == code
+    headline = json.loads((out / "report.json").read_text())["headline"]
+    assert why in headline and stdout.startswith(headline)
+    assert f"**{headline}**" in (out / "report.md").read_text()
+
+
+def test_without_a_cluster_migrate_says_which_fixes_need_one(tmp_path: Path, at_root: None) -> None:
+    out = tmp_path / "bundle"
+    args = list(STORIES["npm-cluster"])
+    cut = args.index("--cluster")
+    code, stdout, _ = migrate(out, *args[:cut], *args[cut + 2:])
+    assert code == 1
+    assert "coverage: Without --cluster, netpolx could not compute 6 pre-migration edits" in stdout
+    coverage = json.loads((out / "report.json").read_text())["coverage"]
+    assert any("named port 'http' kept: give --cluster" in c for c in coverage)
+    assert not (out / "pre-migration").exists() or not any((out / "pre-migration").iterdir())

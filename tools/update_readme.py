@@ -7,6 +7,7 @@ import io
 import os
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -45,7 +46,7 @@ TOUR: list[tuple[str, str, str, int]] = [
      "shop/frontend-5c8d7b9f6-qwz7t shop/backend-6b7c9d8f5-zrt5v 8080/TCP", 30),
     ("Verify", "Do two policy sets allow exactly the same traffic? First translate, then compare (each side under "
      "its own engine's semantics, over a synthesized cluster that covers every selector, CIDR and port):",
-     f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico", 0),
+     f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico --prune", 0),
     ("", "", f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico", 20),
     ("", "A one-character change to a port is caught, with both traces:",
      f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico-edited", 24),
@@ -53,14 +54,23 @@ TOUR: list[tuple[str, str, str, int]] = [
      "`0.0.0.0/0` ingress changes; the change was announced, so it is reported but not an error:",
      "netpolx translate --engine cilium -f samples/intents/seed.yaml --verify --output-dir "
      f"{OUT}/seed-cilium", 12),
-    ("Recommend", "Which engine can enforce these policies on AKS, best first, with the `az aks` flags:",
-     "netpolx recommend -f samples/intents/fqdn-egress.yaml --platform aks", 45),
+    ("Recommend", "Which engine should enforce these policies on AKS, weighed as a platform team weighs it (node "
+     "pools, support lifecycle, managed or self-managed, paid add-ons, scale limits); one screen, `-v` for every "
+     "reason, `-o markdown|json`. With `--cluster` the pre-migration edits are computed and the move verified:",
+     "netpolx recommend --platform aks --from azure-npm -f samples/migration/npm-cluster/policies.yaml "
+     "--cluster samples/migration/npm-cluster/cluster.yaml", 24),
+    ("", "Policies with DNS names need ACNS, the paid add-on:",
+     "netpolx recommend -f samples/intents/fqdn-egress.yaml --platform aks", 12),
     ("Migration check", "Microsoft's five Azure NPM -> Cilium checks and the migration pitfalls, offline:",
      "netpolx check --from azure-npm --to cilium -f samples/migration/npm-cluster/policies.yaml "
      "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml",
      30),
-    ("Migrate", "Import, translate, verify, and write the bundle (target/, pre-migration/, post-migration/, "
-     "report.md/html/json):",
+    ("Migrate", "Import, translate, verify, and write the bundle: target/, pre-migration/ (edits for the old "
+     "engine), post-migration/ (add-ons, one file per concern), rollback/ (every replaced object as it is today), "
+     "and report.md/html/json with the plan: the order of steps, the old objects to delete by name, the rollback. "
+     "Exit 1 when something is refused, verification finds a changed connection, or a finding at or above "
+     "`--fail-on` (default error) is left that the bundle does not answer; a verified equivalent migration with "
+     "announced changes exits 0 (`--fail-on changed` makes any announced change exit 1). The first line says why:",
      "netpolx migrate --from azure-npm --to cilium --platform aks -f samples/migration/npm-cluster/policies.yaml "
      "--services samples/migration/npm-cluster/services.yaml --cluster samples/migration/npm-cluster/cluster.yaml "
      f"--output-dir {OUT}/npm", 30),
@@ -75,12 +85,12 @@ TOUR: list[tuple[str, str, str, int]] = [
 
 def prepare() -> None:
     """Files the tour's commands read: a copy of the Calico translation with one port changed."""
-    run(f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico")
+    run(f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico --prune")
     edited = Path(OUT) / "seed-calico-edited"
     edited.mkdir(parents=True, exist_ok=True)
     for path in sorted((Path(OUT) / "seed-calico").glob("*.yaml")):
         text = path.read_text(encoding="utf-8")
-        if path.name.endswith("shop-backend.yaml"):
+        if path.name.endswith("_shop_backend.yaml"):
             text = text.replace("8080", "8081")
         (edited / path.name).write_text(text, encoding="utf-8")
 
@@ -113,6 +123,7 @@ def tour() -> str:
 
 def main() -> None:
     os.chdir(ROOT)
+    shutil.rmtree(OUT, ignore_errors=True)  # every output folder of the tour starts new
     Path(OUT).mkdir(parents=True, exist_ok=True)
     prepare()
     with tempfile.TemporaryDirectory():

@@ -2,11 +2,14 @@
 
 Two input forms are read (see ../shared/contract.md, "Cluster file"):
 
-* the contract's own YAML/JSON mapping with `namespaces`, `pods`, `externals`, `probes` and (a netpolx extension)
-  `services: [{namespace, name, selector, ports}]`, which gives Service peers their pods;
+* the contract's own YAML/JSON mapping with `namespaces`, `pods`, `externals`, `probes` and (netpolx extensions)
+  `services: [{namespace, name, selector, ports}]`, which gives Service peers their pods,
+  `nodes: [{name, ip, labels}]` with pods placed by `nodeName` (and `hostNetwork: true` for pods that share their
+  node's network), and `apiServers: [{name, ip}]`;
 * a kubectl `List` (or multi-document YAML) of `Namespace`, `Pod` and `Service` objects, as
   `kubectl get ns,pods,svc -A -o yaml` prints: labels from `metadata.labels`, IP from `status.podIP`, ports from
-  the containers' `ports`, service account from `spec.serviceAccountName`.
+  the containers' `ports`, service account from `spec.serviceAccountName`, node from `spec.nodeName`,
+  `spec.hostNetwork`.
 
 Every namespace carries `kubernetes.io/metadata.name: <name>`, as the API server guarantees (1.21+); namespaces
 that pods name but the file does not list are added. Bad input becomes diagnostics with file and line.
@@ -139,7 +142,12 @@ def _check_ip(v: str | None) -> str | None:
 
 
 class Pod(_Model):
-    """A pod: where it runs, its labels, IP, container ports and service account."""
+    """A pod: where it runs, its labels, IP, container ports and service account.
+
+    `nodeName` places it on a node of `nodes` (the node's `host` entity is then this pod's own node). A pod with
+    `hostNetwork: true` shares its node's network identity: no pod policy selects it, pod selectors do not match it,
+    and peers see it as its node (its IP defaults to the node's).
+    """
 
     namespace: str
     name: str
@@ -147,9 +155,12 @@ class Pod(_Model):
     ip: str | None = None
     ports: tuple[ContainerPort, ...] = ()
     serviceAccount: str | None = None
+    nodeName: str | None = None
+    hostNetwork: bool = False
 
     _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
     _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+    _namespace = field_validator("namespace")(classmethod(lambda cls, v: Namespace._name(v)))
 
     @property
     def id(self) -> str:
@@ -175,6 +186,39 @@ class External(_Model):
     @classmethod
     def _fqdn(cls, v: str | None) -> str | None:
         return None if v is None else v.lower().rstrip(".")
+
+    @property
+    def id(self) -> str:
+        """The endpoint's name in reach results."""
+        return self.name
+
+
+class Node(_Model):
+    """A node of the cluster: an endpoint with the node's IP. Policies name nodes by the entities `host` (the
+    node a pod runs on), `remote-node` (the other nodes) and `cluster`, and by IP blocks on engines whose IP
+    blocks match nodes; no pod policy applies to a node."""
+
+    name: str
+    ip: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
+    _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+
+    @property
+    def id(self) -> str:
+        """The endpoint's name in reach results: `node/NAME`."""
+        return f"node/{self.name}"
+
+
+class ApiServer(_Model):
+    """The Kubernetes API server, as the entity `kube-apiserver` names it. At a node's IP it is that node (a
+    control plane inside the cluster); elsewhere it is an endpoint outside the cluster (a managed control plane)."""
+
+    name: str = "kube-apiserver"
+    ip: str
+
+    _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
 
     @property
     def id(self) -> str:
@@ -225,11 +269,14 @@ class ClusterFile(_Model):
     externals: tuple[External, ...] = ()
     probes: tuple[ProbeModel, ...] = ()
     services: tuple[Service, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    apiServers: tuple[ApiServer, ...] = ()
 
 
 @dataclass
 class Cluster:
-    """Namespaces, pods, external endpoints, probes and Services. Endpoints are pods then externals, in file order."""
+    """Namespaces, pods, external endpoints, probes, Services, nodes and API servers. Endpoints are pods, then
+    externals, then nodes, then the API servers that are not at a node's IP, each in file order."""
 
     namespaces: list[Namespace] = field(default_factory=list)
     pods: list[Pod] = field(default_factory=list)
@@ -238,6 +285,8 @@ class Cluster:
     services: list[Service] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """How a synthesized cluster falls short of a complete cover (empty for clusters read from files)."""
+    nodes: list[Node] = field(default_factory=list)
+    api_servers: list[ApiServer] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.normalize()
@@ -257,8 +306,27 @@ class Cluster:
 
     @property
     def endpoint_names(self) -> list[str]:
-        """Every endpoint's name: pods `NAMESPACE/NAME`, then externals by name."""
-        return [p.id for p in self.pods] + [e.name for e in self.externals]
+        """Every endpoint's name: pods `NAMESPACE/NAME`, externals by name, nodes `node/NAME`, then the API servers
+        outside the cluster by name."""
+        return ([p.id for p in self.pods] + [e.name for e in self.externals] + [n.id for n in self.nodes]
+                + [a.id for a in self.outside_api_servers])
+
+    @property
+    def outside_api_servers(self) -> list[ApiServer]:
+        """The API servers that are not at a node's IP (endpoints of their own)."""
+        node_ips = {n.ip for n in self.nodes if n.ip}
+        return [a for a in self.api_servers if a.ip not in node_ips]
+
+    def node(self, name: str | None) -> Node | None:
+        """The node called `name`."""
+        return next((n for n in self.nodes if n.name == name), None) if name else None
+
+    def pod_ip(self, pod: Pod) -> str | None:
+        """A pod's IP; a host-network pod without one has its node's."""
+        if pod.ip is None and pod.hostNetwork:
+            node = self.node(pod.nodeName)
+            return node.ip if node else None
+        return pod.ip
 
     def namespace(self, name: str) -> Namespace | None:
         """The namespace called `name`."""
@@ -283,6 +351,10 @@ class Cluster:
             out["probes"] = [{"port": p.port, "protocol": p.protocol} for p in self.probes]
         if self.services:
             out["services"] = [clean(s) for s in self.services]
+        if self.nodes:
+            out["nodes"] = [{"name": n.name, **clean(n)} for n in self.nodes]
+        if self.api_servers:
+            out["apiServers"] = [{"name": a.name, "ip": a.ip} for a in self.api_servers]
         return out
 
 
@@ -369,8 +441,19 @@ def _from_contract(data: dict[str, Any], ref: SourceRef, seen: _Seen, diags: Dia
         seen.add("endpoint", ext.name, ref.locate(("externals", i)))
     for i, svc in enumerate(parsed.services):
         seen.add("service", f"{svc.namespace}/{svc.name}", ref.locate(("services", i)))
+    for i, node in enumerate(parsed.nodes):
+        seen.add("endpoint", node.id, ref.locate(("nodes", i)))
+    for i, api in enumerate(parsed.apiServers):
+        seen.add("endpoint", api.id, ref.locate(("apiServers", i)))
     probes = [Probe(p.port, p.protocol) for p in parsed.probes]
-    return Cluster(list(parsed.namespaces), pods, externals, probes, list(parsed.services))
+    cluster = Cluster(list(parsed.namespaces), pods, externals, probes, list(parsed.services),
+                      nodes=list(parsed.nodes), api_servers=list(parsed.apiServers))
+    for i, pod in enumerate(parsed.pods):
+        name = pod.get("nodeName")
+        if name is not None and parsed.nodes and cluster.node(name) is None:
+            diags.error(codes.INVALID_VALUE, f"cluster file: pod nodeName {name!r} is not one of the nodes",
+                        ref.locate(("pods", i, "nodeName")))
+    return cluster
 
 
 @dataclass
@@ -457,7 +540,8 @@ def _pod_object(data: dict[str, Any], cluster: Cluster) -> str:
     pod = Pod.model_validate({
         "namespace": meta.get("namespace") or "default", "name": _required(data, "metadata", "name"),
         "labels": meta.get("labels") or {}, "ip": status.get("podIP") or None, "ports": ports,
-        "serviceAccount": spec.get("serviceAccountName") or None,
+        "serviceAccount": spec.get("serviceAccountName") or None, "nodeName": spec.get("nodeName") or None,
+        "hostNetwork": bool(spec.get("hostNetwork")),
     })
     cluster.pods.append(pod)
     return pod.id

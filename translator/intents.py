@@ -15,8 +15,10 @@ from translator import codes
 from translator.diagnostics import Diagnostics
 from translator.loaded import LoadedIntent
 from translator.model import API_VERSION, KIND, NetworkIntent
+from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.registry import all_backends, importer_for
 from translator.source import Document, documents
+from translator.target import Target
 from translator.validation import report_validation_error
 
 SCHEMA_ID = "https://netpolx.io/schemas/intent.schema.json"
@@ -74,8 +76,10 @@ def parse_intent(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
         return None
 
 
-def intents_from_documents(docs: Iterable[Document], diags: Diagnostics) -> list[LoadedIntent]:
-    """Intents from documents: NetworkIntents validated, native policies imported, other kinds skipped."""
+def intents_from_documents(docs: Iterable[Document], diags: Diagnostics,
+                           ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
+    """Intents from documents: NetworkIntents validated, native policies imported (knowing which IP ranges may
+    hold pods and nodes), other kinds skipped."""
     out: list[LoadedIntent] = []
     native: dict[str, list[Document]] = {}
     for doc in docs:
@@ -94,7 +98,8 @@ def intents_from_documents(docs: Iterable[Document], diags: Diagnostics) -> list
             diags.error(codes.UNKNOWN_KIND, f"{doc.name}: netpolx does not read {what}", doc.locate("kind"))
     backends = all_backends()
     for name, docs_of in native.items():
-        out.extend(backends[name]().import_documents(docs_of, diags))
+        importer = backends[name](Target(name, settings=ranges.settings()))
+        out.extend(importer.import_documents(docs_of, diags))
     _check_duplicates(out, diags)
     return out
 
@@ -109,6 +114,7 @@ def _check_duplicates(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
         seen.setdefault(key, li)
 
 
-def load_intents(paths: Iterable[str], diags: Diagnostics, recursive: bool = False) -> list[LoadedIntent]:
-    """Read files/directories/stdin and return their intents."""
-    return intents_from_documents(documents(paths, diags, recursive), diags)
+def load_intents(paths: Iterable[str], diags: Diagnostics, recursive: bool = False,
+                 ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
+    """Read files/directories/stdin and return their intents (`ranges`: where pods and nodes may be)."""
+    return intents_from_documents(documents(paths, diags, recursive), diags, ranges)

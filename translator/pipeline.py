@@ -88,10 +88,3 @@ def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnos
             result.objects = backend.generate(lowered)
         out.append(result)
     return out
-
-
-def object_file_name(obj: dict[str, Any]) -> str:
-    """Deterministic file name for one generated object: `<kind>-<namespace>-<name>.yaml`, lower case."""
-    meta = obj.get("metadata", {})
-    parts = [str(obj.get("kind", "object")), meta.get("namespace"), meta.get("name", "unnamed")]
-    return "-".join(str(p).lower() for p in parts if p) + ".yaml"

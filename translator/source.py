@@ -1,7 +1,9 @@
 """Reading policy files: files, directories, stdin; multi-document YAML and JSON; `List` unpacking.
 
-Loading uses PyYAML's C loader when present. Source positions are computed lazily: only when a diagnostic
-needs a line is the file composed again into nodes, and the field path looked up there.
+Loading uses libyaml (PyYAML's C parser) with YAML 1.2 core-schema resolution and strict checks
+(translator/yamlcore.py); JSON goes through the json module with the same checks, and falls back to the YAML loader
+(which reports lines) for anything it refuses. Source positions are computed lazily: only when a diagnostic needs a
+line is the file composed again into nodes, and the field path looked up there.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import yaml
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
+from translator.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as SafeDumper
@@ -31,6 +34,8 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 SERVER_FIELDS = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
                  "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+MAX_INPUT_BYTES = 32 * 1024 * 1024
+"""The largest input file (or stdin) read; larger ones are refused rather than exhausting memory."""
 
 
 class InputError(Exception):
@@ -112,7 +117,7 @@ class SourceFile:
         """How many non-empty documents the loader read (checked against the separator split)."""
         if self.document_count is None:
             try:
-                self.document_count = sum(1 for d in yaml.load_all(self.text, Loader=SafeLoader) if d is not None)
+                self.document_count = sum(1 for d in yaml.load_all(self.text, Loader=CoreLoader) if d is not None)
             except yaml.YAMLError:
                 self.document_count = -1
         return self.document_count
@@ -243,16 +248,72 @@ def expand_paths(paths: Iterable[str], recursive: bool, diags: Diagnostics) -> l
     return out
 
 
-def read_text(name: str, diags: Diagnostics) -> str | None:
-    """The text of `name` (stdin for `-`), or None with a diagnostic."""
+def read_text(name: str, diags: Diagnostics, limit: int | None = None) -> str | None:
+    """The text of `name` (stdin for `-`), or None with a diagnostic; files over `limit` bytes (MAX_INPUT_BYTES by
+    default) are refused."""
+    limit = MAX_INPUT_BYTES if limit is None else limit
+    shown = "<stdin>" if name == "-" else name
     try:
         if name == "-":
-            return sys.stdin.read()
-        with open(name, encoding="utf-8") as fh:
-            return fh.read()
+            data = sys.stdin.buffer.read(limit + 1) if hasattr(sys.stdin, "buffer") else \
+                sys.stdin.read(limit + 1).encode("utf-8")
+        else:
+            with open(name, "rb") as fh:
+                data = fh.read(limit + 1)
+        if len(data) > limit:
+            diags.error(codes.UNREADABLE, f"{shown} is larger than {limit // (1024 * 1024)} MiB, the most netpolx "
+                        "reads from one input; split it into several files", SourceLocation(shown, 1))
+            return None
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        diags.error(codes.UNREADABLE, f"cannot read {name}: {exc}", SourceLocation(name))
+        diags.error(codes.UNREADABLE, f"cannot read {shown}: {exc}", SourceLocation(shown, 1))
         return None
+
+
+class _Refused(ValueError):
+    """A JSON value the strict loader refuses; the YAML loader reads the text again to report the line."""
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Refused(text)
+    return int(text)
+
+
+def _json_constant(text: str) -> Any:
+    raise _Refused(text)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Refused("duplicate key")
+    return out
+
+
+def _json_depth_ok(data: Any) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth > MAX_DEPTH:
+            return False
+        stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return True
+
+
+def load_json(text: str) -> Any:
+    """Strict JSON: no NaN/Infinity, no duplicate keys, no huge integers, no deep nesting (ValueError otherwise)."""
+    try:
+        data = json.loads(text, parse_int=_json_int, parse_constant=_json_constant, object_pairs_hook=_json_object)
+    except RecursionError as exc:
+        raise _Refused("too deep") from exc
+    if not _json_depth_ok(data):
+        raise _Refused("too deep")
+    return data
 
 
 def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
@@ -261,11 +322,11 @@ def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
     if source.name.endswith(".json") or text.lstrip()[:1] in ("{", "["):
         try:
             source.document_count = 1
-            return [json.loads(text)]
-        except json.JSONDecodeError:
+            return [load_json(text)]
+        except ValueError:
             pass  # Fall back to YAML, which also reads most JSON and reports positions.
     try:
-        docs = [d for d in yaml.load_all(text, Loader=SafeLoader) if d is not None]
+        docs = [d for d in yaml.load_all(text, Loader=CoreLoader) if d is not None]
         source.document_count = len(docs)
         return docs
     except yaml.YAMLError as exc:
@@ -273,7 +334,11 @@ def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
         line = mark.line + 1 if mark is not None else None
         col = mark.column + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        diags.error(codes.YAML_SYNTAX, f"invalid YAML: {problem}", SourceLocation(source.name, line, col))
+        diags.error(codes.YAML_SYNTAX, f"invalid YAML: {problem}", SourceLocation(source.name, line or 1, col))
+        return None
+    except RecursionError:
+        diags.error(codes.YAML_SYNTAX, f"invalid YAML: nested deeper than {MAX_DEPTH} levels",
+                    SourceLocation(source.name, 1))
         return None
 
 

@@ -17,10 +17,17 @@ _TYPE_WORDS = {
 }
 
 
+_UNION_MEMBERS = frozenset({"int", "str", "float", "bool", "none"})
+
+
 def error_path(error: Any) -> tuple[str | int, ...]:
-    """The field path of one pydantic error, without pydantic's internal union/validator markers."""
-    return tuple(p for p in error["loc"]
+    """The field path of one pydantic error, without pydantic's internal union/validator markers (a type error in
+    an `int | str` field is located at `port.int` and `port.str`: both become `port`)."""
+    path = tuple(p for p in error["loc"]
                  if not (isinstance(p, str) and (p.startswith(("function-", "tagged-")) or "[" in p)))
+    if error["type"] in _TYPE_WORDS and len(path) > 1 and path[-1] in _UNION_MEMBERS:
+        path = path[:-1]
+    return path
 
 
 def error_message(error: Any) -> str:
@@ -44,6 +51,23 @@ def error_message(error: Any) -> str:
 def report_validation_error(exc: ValidationError, doc: Document, what: str, diags: Diagnostics,
                             prefix: tuple[str | int, ...] = ()) -> None:
     """One diagnostic per pydantic error, located at the field in the YAML."""
-    for e in exc.errors():
+    errors = exc.errors()
+    # The members of a union (`int | str`) each report the same value: one diagnostic naming every accepted type.
+    expected: dict[tuple[str | int, ...], list[str]] = {}
+    for e in errors:
+        if e["type"] in _TYPE_WORDS:
+            words = expected.setdefault(error_path(e), [])
+            if _TYPE_WORDS[e["type"]] not in words:
+                words.append(_TYPE_WORDS[e["type"]])
+    for e in errors:
+        path = error_path(e)
+        message = error_message(e)
+        if e["type"] in _TYPE_WORDS:
+            words = expected.pop(path, None)
+            if words is None:
+                continue
+            got = type(e.get("input")).__name__ if e.get("input") is not None else "null"
+            field = str(path[-1]) if path else "document"
+            message = f"{field} must be {' or '.join(words)}, got {got}"
         code = codes.INVALID_FIELD if e["type"] in ("extra_forbidden", "missing") else codes.INVALID_VALUE
-        diags.error(code, f"{what}: {error_message(e)}", doc.locate(*prefix, *error_path(e)))
+        diags.error(code, f"{what}: {message}", doc.locate(*prefix, *path))

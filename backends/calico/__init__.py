@@ -24,7 +24,11 @@ from translator.diagnostics import Diagnostics, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, expand_dns
+<<<<<<< HEAD
 from translator.model.base import format_order
+=======
+from translator.ranges import cluster_ranges
+>>>>>>> main
 from translator.source import Document, SourceRef
 from translator.target import Target
 
@@ -51,7 +55,10 @@ class CalicoBackend(Backend):
         """Output options from the target settings."""
         api = CRD_V1 if (self.target.setting("api") or "").lower() in ("crd", CRD_V1) else V3
         edition = (self.target.setting("edition") or "").lower()
-        return Options(api, enterprise=edition in ("enterprise", "cloud"), alp=self.target.flag("alp"))
+        nodes = cluster_ranges(self.target.settings)
+        node_nets = tuple(str(n) for n in nodes.nodes) if nodes.declared else ()
+        return Options(api, enterprise=edition in ("enterprise", "cloud"), alp=self.target.flag("alp"),
+                       node_nets=node_nets)
 
     # -- capabilities --------------------------------------------------------------------------------------
 
@@ -61,6 +68,10 @@ class CalicoBackend(Backend):
         if f is Feature.ENTITY_WORLD and not intent.is_cluster_scoped:
             return no("a namespaced NetworkPolicy limits every negated selector to its own namespace; world is only "
                       "exact in a GlobalNetworkPolicy (a cluster-scoped intent)")
+        if f is Feature.ENTITY_WORLD and not self.options.node_nets:
+            return no("notSelector projectcalico.org/orchestrator == 'k8s' also matches the nodes' IPs and host "
+                      "endpoints, which world excludes, so an allow would widen and a deny narrow; give the node "
+                      "ranges as engine settings (calico,node-cidr=...) to have them excluded with notNets")
         if f is Feature.SERVICE_PEER and use.direction is Direction.EGRESS:
             return no("destination.services also limits the rule to the Service's ports")
         if f in (Feature.FQDN_EXACT, Feature.FQDN_WILDCARD) and self.options.enterprise:

@@ -68,6 +68,9 @@ class Options:
     api_version: str = V3
     enterprise: bool = False
     alp: bool = False
+    node_nets: tuple[str, ...] = ()
+    """The node ranges the target declares (`node-cidr`): excluded from `world`, which Calico's notSelector alone
+    would let match node IPs and host endpoints."""
 
 
 # -- selectors -------------------------------------------------------------------------------------------------
@@ -106,7 +109,8 @@ def endpoint_expr(peer: Peer, intent: NetworkIntent) -> Node:
 # -- peers -----------------------------------------------------------------------------------------------------
 
 
-def peer_fields(peer: Peer, intent: NetworkIntent, direction: Direction) -> dict[str, Any]:
+def peer_fields(peer: Peer, intent: NetworkIntent, direction: Direction, options: Options | None = None
+                ) -> dict[str, Any]:
     """The EntityRule fields for one peer."""
     kind = peer.kind
     if kind is PeerKind.ENDPOINTS:
@@ -128,7 +132,8 @@ def peer_fields(peer: Peer, intent: NetworkIntent, direction: Direction) -> dict
     if peer.entity is Entity.ALL:
         return {}
     if peer.entity is Entity.WORLD and intent.is_cluster_scoped:
-        return {"notSelector": render(PODS_ONLY)}
+        node_nets = options.node_nets if options is not None else ()
+        return {"notSelector": render(PODS_ONLY), **({"notNets": list(node_nets)} if node_nets else {})}
     raise Covered(f"entity {peer.entity.value if peer.entity else '?'} has no exact Calico form")
 
 
@@ -301,13 +306,14 @@ def http_match(h: HTTPRule) -> dict[str, Any]:
 # -- rules -----------------------------------------------------------------------------------------------------
 
 
-def calico_rules(rule: Rule, intent: NetworkIntent, direction: Direction) -> list[dict[str, Any]]:
+def calico_rules(rule: Rule, intent: NetworkIntent, direction: Direction, options: Options | None = None
+                 ) -> list[dict[str, Any]]:
     """The Calico rules for one intent rule, in order."""
     negations = not_peer_fields(rule.notPeers or (), intent)
     peers: list[Peer | None] = list(rule.peers) if rule.peers else [None]
     sides = []
     for p in peers:
-        fields = peer_fields(p, intent, direction) if p is not None else {}
+        fields = peer_fields(p, intent, direction, options) if p is not None else {}
         sides.append(_merge_negations(fields, negations, p, intent))
     https = [http_match(h) for h in rule.http] if rule.http else [None]
     out = []
@@ -352,7 +358,7 @@ def part_rules(part: Part, intent: NetworkIntent, direction: Direction, options:
         if not options.enterprise and any(p.kind is PeerKind.FQDN for p in (*(r.peers or ()), *(r.notPeers or ()))):
             continue
         try:
-            out.extend(calico_rules(r, intent, direction))
+            out.extend(calico_rules(r, intent, direction, options))
         except Unexpressible:
             continue  # reported by CalicoBackend.check; only reached under --error-level warn or ignore
     if part.kind == "sorted" and direction in part.tail:

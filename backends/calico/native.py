@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
-from translator.native import ObjectMetadata
+from translator.native import ObjectMetadata, Strict
 
 V3_GROUP = "projectcalico.org"
 CRD_GROUP = "crd.projectcalico.org"
@@ -19,8 +19,8 @@ SET_KINDS = ("NetworkSet", "GlobalNetworkSet")
 TIER_KIND = "Tier"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Strict(Strict):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class ICMPFields(_Strict):
@@ -93,6 +93,15 @@ class PolicySpec(_Strict):
     egress: list[CalicoRule] | None = None
     serviceAccountSelector: str | None = None
     performanceHints: list[str] | None = None
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, types: list[str] | None) -> list[str] | None:
+        for t in types or ():
+            if t.lower() not in ("ingress", "egress"):
+                raise ValueError(f"types: {t!r} is neither Ingress nor Egress")
+        return types
+
     # GlobalNetworkPolicy only (checked by the importer).
     namespaceSelector: str | None = None
     doNotTrack: bool | None = None
@@ -113,8 +122,7 @@ class TierSpec(_Strict):
 Metadata = ObjectMetadata
 
 
-class _Object(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Object(Strict):
     apiVersion: str
     kind: str
     metadata: Metadata

@@ -26,6 +26,8 @@ from translator.model import LabelSelector, Operator, Requirement
 from translator.model.labels import label_key_error, label_value_error
 
 MAX_LENGTH = 1024
+MAX_NESTING = 32
+"""Deepest parenthesis nesting accepted (the parser is recursive; real selectors nest a few levels)."""
 _WHITESPACE = " \t"
 _IDENT = re.compile(r"[a-zA-Z0-9_./-]+")
 
@@ -316,6 +318,7 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.pos = 0
+        self.depth = 0
 
     @property
     def tok(self) -> Token:
@@ -357,9 +360,13 @@ class _Parser:
             self.pos += 1
             return Has(tok.value) if tok.kind == "has" else (All() if tok.kind == "all" else Global())
         if tok.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise SelectorError(f"parentheses nested deeper than {MAX_NESTING} levels", tok.column)
             self.pos += 1
             node = self.parse_or()
             self.take(")", "')'")
+            self.depth -= 1
             return node
         if tok.kind == "label":
             return self.parse_match()

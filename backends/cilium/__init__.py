@@ -36,6 +36,7 @@ from translator.model import (
     Rule,
     expand_dns,
 )
+from translator.ranges import cluster_ranges as translator_ranges
 from translator.source import Document, SourceRef
 
 ENDPORT_SINCE = (1, 17)
@@ -233,7 +234,7 @@ class CiliumBackend(Backend):
 
     def import_document(self, doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
         """One CNP/CCNP -> one intent per rule (`spec`, `specs`)."""
-        return import_cilium_policy(doc, diags)
+        return import_cilium_policy(doc, diags, translator_ranges(self.target.settings))
 
 
 def _pod_selectors(intent: NetworkIntent) -> list[tuple[tuple[str | int, ...], LabelSelector | None]]:

@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from translator.native import ObjectMetadata
+from translator.native import STRICT, ObjectMetadata, Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Strict(Strict):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class Requirement(_Strict):
@@ -177,7 +177,7 @@ Metadata = ObjectMetadata
 class CiliumPolicy(BaseModel):
     """A CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
     apiVersion: str
     kind: str
     metadata: Metadata

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from backends.cilium import native as n
-from backends.cilium.cidr import DEFAULT_CLUSTER_RANGES, in_cluster_overlap
+from backends.cilium.cidr import in_cluster_overlap
 from backends.cilium.generate import CCNP, DESCRIPTION_ANNOTATION
 from backends.cilium.icmp import icmp_type
 from backends.cilium.lower import CLUSTER_PEER
@@ -60,10 +60,10 @@ from translator.model import (
     Requirement,
     Rule,
 )
+from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.source import Document
 
 DEFAULT_NAMESPACE = "default"
-DEFAULT_RANGES = [ipaddress.ip_network(r) for r in DEFAULT_CLUSTER_RANGES]
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP, "ANY": Protocol.ANY}
 Path = tuple[str | int, ...]
 
@@ -94,8 +94,10 @@ def _refuse_present(obj: Any, fields: tuple[str, ...], path: Path, why: str) -> 
 class Reader:
     """Reads the rules of one Cilium policy object."""
 
-    def __init__(self, doc: Document, cluster: bool, namespace: str | None, diags: Diagnostics) -> None:
+    def __init__(self, doc: Document, cluster: bool, namespace: str | None, diags: Diagnostics,
+                 ranges: ClusterRanges = DEFAULT_RANGES) -> None:
         self.doc, self.cluster, self.namespace, self.diags = doc, cluster, namespace, diags
+        self.ranges = ranges
 
     def note(self, message: str, path: Path, warning: bool = False) -> None:
         """An IMPORT_NOTE diagnostic."""
@@ -390,7 +392,7 @@ class Reader:
         never match them, while an intent's CIDR peer matches any address."""
         if not peers or any(p.kind is not PeerKind.CIDR for p in peers):
             return None
-        if not any(in_cluster_overlap(p, DEFAULT_RANGES) for p in peers):
+        if not any(in_cluster_overlap(p, list(self.ranges.all)) for p in peers):
             return None
         self.note("CIDR peers that may hold pod or node addresses are imported with notPeers [{entity: cluster}]: "
                   "Cilium CIDR rules never match pods or nodes", path)
@@ -474,7 +476,8 @@ def _namespace(policy: n.CiliumPolicy, doc: Document, cluster: bool, diags: Diag
     return namespace
 
 
-def import_cilium_policy(doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
+def import_cilium_policy(doc: Document, diags: Diagnostics, ranges: ClusterRanges = DEFAULT_RANGES
+                         ) -> list[NetworkIntent]:
     """The intents of one CNP/CCNP; nothing (with errors naming each field) when any part cannot be imported."""
     policy = _validate(doc, diags)
     if policy is None:
@@ -486,7 +489,7 @@ def import_cilium_policy(doc: Document, diags: Diagnostics) -> list[NetworkInten
     if not entries:
         diags.error(codes.INVALID_FIELD, f"{doc.kind} {doc.name}: needs spec or specs", doc.locate())
         return []
-    reader = Reader(doc, cluster, namespace, diags)
+    reader = Reader(doc, cluster, namespace, diags, ranges)
     base = {"namespace": namespace, "labels": policy.metadata.labels or {},
             "annotations": policy.metadata.annotations or {}}
     intents, failed = [], False

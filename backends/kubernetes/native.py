@@ -3,14 +3,14 @@ rejected, so a typo such as `podselector` is an error rather than a silently emp
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from translator.model import LabelSelector
-from translator.native import ObjectMetadata
+from translator.native import ObjectMetadata, Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(Strict):
+    pass
 
 
 class IPBlock(_Strict):
@@ -58,8 +58,7 @@ class NPSpec(_Strict):
 NPMetadata = ObjectMetadata
 
 
-class NetworkPolicy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class NetworkPolicy(Strict):
     apiVersion: str
     kind: str
     metadata: NPMetadata

@@ -21,6 +21,7 @@ from translator.diagnostics import Diagnostics
 from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.pipeline import compile_intents
+from translator.ranges import cluster_ranges
 from translator.source import documents_from_text, dump_yaml
 from translator.target import parse_target
 
@@ -60,12 +61,12 @@ def tiers_of(intents: list[LoadedIntent]) -> list[dict[str, Any]]:
 
 def assert_exact(text: str, engine: str = "calico") -> list[dict[str, Any]]:
     """Compile, read the output back (with the tiers it names), and check it decides every connection as the
-    input does."""
+    input does (on a cluster whose pods and nodes are in the ranges the engine settings declare)."""
     objects, diags, source = compile_calico(text, engine)
     assert not diags.has_errors, [d.format() for d in diags]
     back, read = load(dump_yaml([*tiers_of(source), *objects]))
     assert not read.has_errors, [d.format() for d in read]
-    result = verify_mod.verify(source, back)
+    result = verify_mod.verify(source, back, ranges=cluster_ranges(parse_target(engine).settings))
     assert result.equivalent, [d.summary() for d in result.differences[:5]]
     return objects
 
@@ -175,12 +176,29 @@ def test_negated_peers() -> None:
                                                           "notPeers": [{"pods": {}}]}]}, namespace=None))
 
 
-def test_world_is_exact_only_in_a_global_policy() -> None:
-    (obj,) = assert_exact(intent({"scope": "Cluster", "ingress": [{"peers": [{"entity": "world"}]}]},
-                                 namespace=None))
-    assert obj["spec"]["ingress"][0]["source"] == {"notSelector": "projectcalico.org/orchestrator == 'k8s'"}
-    _, diags, _ = compile_calico(intent({"ingress": [{"peers": [{"entity": "world"}]}]}))
+def test_world_is_exact_only_in_a_global_policy_that_knows_the_node_ranges() -> None:
+    world = intent({"scope": "Cluster", "ingress": [{"peers": [{"entity": "world"}]}]}, namespace=None)
+    (obj,) = assert_exact(world, "calico,node-cidr=10.224.0.0/16,pod-cidr=10.244.0.0/16")
+    assert obj["spec"]["ingress"][0]["source"] == {"notSelector": "projectcalico.org/orchestrator == 'k8s'",
+                                                    "notNets": ["10.224.0.0/16"]}
+    _, diags, _ = compile_calico(intent({"ingress": [{"peers": [{"entity": "world"}]}]}),
+                                 "calico,node-cidr=10.224.0.0/16")
     assert [d.code for d in diags.errors] == [codes.NOT_EXPRESSIBLE]
+
+
+def test_world_without_node_ranges_is_refused_because_calico_would_also_match_nodes() -> None:
+    world = intent({"scope": "Cluster", "ingress": [{"peers": [{"entity": "world"}]}]}, namespace=None)
+    _, diags, _ = compile_calico(world)
+    assert [d.code for d in diags.errors] == [codes.NOT_EXPRESSIBLE]
+    assert "host endpoints" in diags.errors[0].message and "node-cidr" in diags.errors[0].message
+    # and the evaluator sees why: Calico's notSelector alone lets a node in where world does not
+    source, _ = load(world)
+    lowered, _ = load(dump_yaml([{"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy",
+                                  "metadata": {"name": "p"}, "spec": {"selector": "all()", "types": ["Ingress"],
+                                  "ingress": [{"action": "Allow", "source": {
+                                      "notSelector": "projectcalico.org/orchestrator == 'k8s'"}}]}}]))
+    result = verify_mod.verify(source, lowered)
+    assert result.differences and all(d.src.startswith("node/") for d in result.differences)
 
 
 def test_services_are_ingress_sources_only() -> None:

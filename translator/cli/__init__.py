@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 import click
@@ -25,6 +27,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "explain": ("explain",),
     "lint": ("lint",),
     "graph": ("graph",),
+    "render": ("render", "krm"),
 }
 
 
@@ -50,8 +53,14 @@ def _register() -> None:
 _register()
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: staged output is removed, nothing half-written stays
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
         return 0

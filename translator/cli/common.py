@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from translator import codes
+from translator.cli.settings import current_config, settings_options
 from translator.diagnostics import Diagnostics, ErrorLevel, Severity
 from translator.registry import UnknownEngineError, all_backends, get_backend
 from translator.reporters import FORMATS, render
@@ -18,7 +19,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 INPUT_CODES = frozenset({codes.YAML_SYNTAX, codes.INVALID_FIELD, codes.UNKNOWN_KIND, codes.INVALID_VALUE,
-                         codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT})
+                         codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT, codes.OUTPUT_CLASH,
+                         codes.OUTPUT_REFUSED})
 
 
 class CommandExit(Exception):
@@ -29,9 +31,11 @@ class CommandExit(Exception):
         self.code = code
 
 
-def input_options(required: bool = True) -> Callable[[F], F]:
-    """`-f/--filename` (repeatable) and `-R/--recursive`."""
+def input_options(required: bool = True, settings: bool = True) -> Callable[[F], F]:
+    """`-f/--filename` (repeatable), `-R/--recursive`, and (with `settings`) `--config` and `-n/--namespace`."""
     def deco(f: F) -> F:
+        if settings:
+            f = settings_options(f)
         f = click.option("-R", "--recursive", is_flag=True, help="Recurse into directories given with -f.")(f)
         return click.option("-f", "--filename", "filenames", multiple=True, required=required, metavar="PATH",
                             help="File, directory (*.yaml, *.yml, *.json) or - for stdin. Repeatable.")(f)
@@ -40,7 +44,8 @@ def input_options(required: bool = True) -> Callable[[F], F]:
 
 def diagnostics_options(f: F) -> F:
     """`--diagnostics-format` and `--error-level`."""
-    f = click.option("--error-level", type=click.Choice([e.value for e in ErrorLevel]), default="raise",
+    f = click.option("--error-level", type=click.Choice([e.value for e in ErrorLevel if e is not ErrorLevel.IGNORE]),
+                     default="raise",
                      show_default=True,
                      help="raise: fail on any error (default); warn: report errors as warnings and emit anyway "
                      "(may change what traffic is allowed); immediate: stop at the first error.")(f)
@@ -55,8 +60,9 @@ def engine_option(required: bool = True, name: str = "--engine") -> Callable[[F]
                          "(needed for Cilium FQDN and L7 policy).")(f)
         f = click.option("--platform", type=click.Choice(["aks"]), default=None,
                          help="Managed platform whose limits apply (e.g. aks).")(f)
-        return click.option(name, "engine", required=required, metavar="NAME[@VERSION]",
-                            help="Target engine: " + ", ".join(all_backends()) + " (e.g. cilium@1.16).")(f)
+        return click.option(name, "engine", required=False, metavar="NAME[@VERSION]",
+                            help="Target engine: " + ", ".join(all_backends()) + " (e.g. cilium@1.16)"
+                            + ("; default: .netpolx.yaml's `engine`." if required else "."))(f)
     return deco
 
 
@@ -74,10 +80,21 @@ def widening_option(f: F) -> F:
                         "as a warning). Without it they are refused.")(f)
 
 
-def resolve_target(text: str, platform: str | None, acns: bool, diags: Diagnostics, fmt: str) -> Target:
-    """Parse and check `--engine`; an unknown engine exits 2."""
+def resolve_target(text: str | None, platform: str | None, acns: bool, diags: Diagnostics, fmt: str) -> Target:
+    """Parse and check `--engine` (default: .netpolx.yaml's `engine`, with its `platform` and `settings`); an
+    unknown engine or a bad settings file exits 2."""
+    config = current_config(diags)
+    stop_on_input_errors(diags, fmt)
+    if config is None:
+        finish(diags, fmt)
+        raise AssertionError("unreachable")
+    if text is None and config.engine is None:
+        raise click.UsageError("Missing option '--engine' (or set `engine:` in .netpolx.yaml).")
+    settings = dict(config.settings)
+    if acns:
+        settings["acns"] = "true"
     try:
-        target = parse_target(text, platform, {"acns": "true"} if acns else None)
+        target = parse_target(text or config.engine or "", platform or config.platform, settings)
         get_backend(target.name)
         return target
     except (TargetError, UnknownEngineError) as exc:
@@ -109,6 +126,15 @@ def finish(diags: Diagnostics, fmt: str, fail_on: str = "error") -> None:
     code = exit_code(diags, fail_on)
     if code:
         raise CommandExit(code)
+
+
+def stop_on_unread_inputs(diags: Diagnostics, fmt: str) -> None:
+    """Exit 2 (printing everything) when an input is bad or could not be imported at all (NPX110): commands that
+    describe the policies (explain, graph, recommend) must not present a part of the input as the whole."""
+    if any(d.severity is Severity.ERROR and (d.code in INPUT_CODES or d.code == codes.IMPORT_UNSUPPORTED)
+           for d in diags):
+        emit(diags, fmt)
+        raise CommandExit(EXIT_INPUT)
 
 
 def stop_on_input_errors(diags: Diagnostics, fmt: str) -> None:

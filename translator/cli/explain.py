@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import click
 
-from translator.cli.common import engine_option, input_options, make_diagnostics, resolve_target, stop_on_input_errors
+from translator.cli.common import engine_option, input_options, make_diagnostics, resolve_target, stop_on_unread_inputs
+from translator.cli.settings import read_documents
 from translator.diagnostics import Diagnostics
 from translator.explain import FORMATS, EngineView, render
 from translator.explain import explain as build
@@ -17,7 +18,6 @@ from translator.registry import UnknownEngineError, get_backend
 from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
 from translator.reporters import render as render_diagnostics
 from translator.semantics import INTENT_SEMANTICS
-from translator.source import documents
 from translator.target import Target
 
 INTENT_VIEW = EngineView("intent", INTENT_SEMANTICS, None)
@@ -65,9 +65,9 @@ def explain(filenames: tuple[str, ...], recursive: bool, engine: str | None, pla
     """
     diags = make_diagnostics()
     target = resolve_target(engine, platform, acns, diags, diagnostics_format) if engine else None
-    docs = documents(filenames, diags, recursive)
+    docs = read_documents(filenames, diags, recursive)
     loaded = intents_from_documents(docs, diags)
-    stop_on_input_errors(diags, diagnostics_format)
+    stop_on_unread_inputs(diags, diagnostics_format)
     kinds = {id(d.source): d.kind for d in docs}
     explanations = build(loaded, view_for(target),
                          lambda li: kinds.get(id(li.source), li.origin) if li.source is not None else li.origin)

@@ -17,14 +17,15 @@ from translator.cli.common import (
     input_options,
     make_diagnostics,
     resolve_target,
-    stop_on_input_errors,
+    stop_on_unread_inputs,
 )
 from translator.cli.lint import load_cluster_option
+from translator.cli.settings import read_documents
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.graph import FORMATS, build_graph, default_probes, render
 from translator.intents import intents_from_documents
 from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
-from translator.source import documents, write_atomic
+from translator.source import write_atomic
 
 
 def _needs(component: str, diags: Diagnostics, fmt: str) -> None:
@@ -75,9 +76,9 @@ def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str
         except ValueError as exc:
             diags.error(codes.INVALID_VALUE, f"--probe: {exc}")
     model = load_cluster_option(cluster, diags, diagnostics_format)
-    docs = documents(filenames, diags, recursive)
+    docs = read_documents(filenames, diags, recursive)
     loaded = intents_from_documents(docs, diags)
-    stop_on_input_errors(diags, diagnostics_format)
+    stop_on_unread_inputs(diags, diagnostics_format)
     assert model is not None
     chosen = default_probes(model, extra)
     if not chosen:

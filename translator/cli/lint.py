@@ -18,14 +18,17 @@ from translator.cli.common import (
     make_diagnostics,
     stop_on_input_errors,
 )
+from translator.cli.settings import current_config, read_documents
+from translator.config import Config
 from translator.diagnostics import Diagnostics
 from translator.intents import intents_from_documents
 from translator.lint import RULES, LintInput
 from translator.lint import lint as run_lint
+from translator.lint.finding import Finding
 from translator.lint.rules import resolve
 from translator.lint.run import FixPlan, plan_fixes, read_file
 from translator.reporters import FORMATS
-from translator.source import documents, write_atomic
+from translator.source import write_atomic
 
 if TYPE_CHECKING:
     from translator.cluster import Cluster
@@ -62,8 +65,8 @@ def _rules_table() -> str:
               help="Cluster file (pods, namespaces): enables the rules that need pods, and makes others precise.")
 @click.option("--fix", is_flag=True, help="Write the fixes that are unambiguous back into the files (atomically; "
               "comments kept where the edit allows, else the finding says so).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="warning", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: .netpolx.yaml's lint.fail-on, else warning).")
 @click.option("--select", default=None, metavar="CODES", help="Only these rules (codes or names, comma separated).")
 @click.option("--ignore", default=None, metavar="CODES", help="Skip these rules (codes or names, comma separated).")
 @click.option("--list-rules", is_flag=True, help="Print the rules (code, severity, name, what, fix) and exit.")
@@ -90,25 +93,45 @@ def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: 
     if not filenames:
         raise click.UsageError("Missing option '-f' / '--filename'.")
     diags = make_diagnostics()
+    config = current_config(diags) or Config()
+    stop_on_input_errors(diags, diagnostics_format)
+    select = select if select is not None else (",".join(config.lint_select) if config.lint_select else None)
+    ignore = ignore if ignore is not None else (",".join(config.lint_ignore) or None)
+    fail_on = fail_on or config.lint_fail_on or "warning"
     selected = resolve(select) if select else None
     skipped = resolve(ignore) if ignore else set()
-    model = load_cluster_option(cluster, diags, diagnostics_format)
+    model = load_cluster_option(cluster or config.cluster_path(), diags, diagnostics_format)
     inp = _load(filenames, recursive, model, diags, diagnostics_format)
-    findings = run_lint(inp, selected, skipped)
+    findings = per_path(run_lint(inp, selected, skipped), config)
     if fix:
         plan = plan_fixes(findings, read_file)
         _write(plan, diags, diagnostics_format)
         if plan.texts:
             fresh = make_diagnostics()
-            findings = run_lint(_load(filenames, recursive, model, fresh, diagnostics_format), selected, skipped)
+            findings = per_path(run_lint(_load(filenames, recursive, model, fresh, diagnostics_format), selected,
+                                         skipped), config)
     for f in findings:
         diags.add(f.diagnostic())
     finish(diags, diagnostics_format, fail_on)
 
 
+def per_path(findings: list[Finding], config: Config) -> list[Finding]:
+    """Drop findings that .netpolx.yaml's per-path overrides ignore (or do not select) for their file."""
+    if not config.overrides:
+        return findings
+    out = []
+    for f in findings:
+        o = config.override_for(f.location.file)
+        if o is not None and (f.rule.code in resolve(",".join(o.lint_ignore))
+                              or (o.lint_select is not None and f.rule.code not in resolve(",".join(o.lint_select)))):
+            continue
+        out.append(f)
+    return out
+
+
 def _load(filenames: tuple[str, ...], recursive: bool, model: Cluster | None, diags: Diagnostics,
           fmt: str) -> LintInput:
-    docs = documents(filenames, diags, recursive)
+    docs = read_documents(filenames, diags, recursive)
     loaded = intents_from_documents(docs, diags)
     stop_on_input_errors(diags, fmt)
     return LintInput(docs, loaded, model)

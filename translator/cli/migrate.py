@@ -1,15 +1,19 @@
 """`migrate`: import, translate, verify, and write the migration bundle.
 
 DIR/target/ holds the new engine's objects, DIR/pre-migration/ the edits to apply on the old engine before
-switching, DIR/post-migration/ the add-ons to apply after, and DIR/report.{md,html,json} what happened to each
-policy. Exit 0 when everything is exact, 1 when something is refused or changed (see the report), 2 on bad
-input (nothing is written).
+switching, DIR/post-migration/ the add-ons to apply after (one file per concern), DIR/rollback/ the edited policies
+as they were, and DIR/report.{md,html,json} the plan and what happened to each policy.
+
+Exit 1 when something is refused, verification finds a connection whose verdict changes, or a finding at or above
+--fail-on (default error) is left that the bundle does not answer; 0 otherwise, so a verified equivalent migration
+with announced changes exits 0 (`--fail-on changed` makes any announced change exit 1); 2 on bad input (nothing is
+written). The report's headline says why.
 """
 
 from __future__ import annotations
 
-import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -18,39 +22,18 @@ from translator import codes
 from translator.cli.common import (
     CommandExit,
     emit,
+    finish,
     input_options,
     make_diagnostics,
     stop_on_input_errors,
 )
 from translator.cli.migration_check import load_migration, parse_engine
 from translator.diagnostics import Diagnostics
-from translator.migration.bundle import Migration, run_migration
-from translator.migration.report import bundle_files, microsoft_table
+from translator.migration.bundle import FAIL_ON, Migration, run_migration
+from translator.migration.report import bundle_files, coverage, exit_reason, microsoft_table
+from translator.output import OutputError, write_folder
 from translator.registry import all_backends
 from translator.reporters import FORMATS
-from translator.source import write_atomic
-
-SUBDIRS = ("target", "pre-migration", "post-migration")
-
-
-def previous_files(out: Path) -> list[str]:
-    """The files a previous bundle in `out` wrote (from its report.json), so stale ones can be removed."""
-    try:
-        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    if not isinstance(report, dict) or report.get("kind") != "MigrationReport":
-        return []
-    return [f for f in report.get("files", []) if isinstance(f, str) and f.split("/")[0] in SUBDIRS]
-
-
-def write_bundle(out: Path, files: dict[str, str]) -> None:
-    """Write every file atomically; remove files of a previous bundle that this one no longer has."""
-    stale = [f for f in previous_files(out) if f not in files]
-    for rel, text in files.items():
-        write_atomic(out / rel, text)
-    for rel in stale:
-        (out / rel).unlink(missing_ok=True)
 
 
 def summary(m: Migration, out: Path) -> str:
@@ -62,12 +45,14 @@ def summary(m: Migration, out: Path) -> str:
     verify = v.status if v.status == "not run" else \
         f"{v.status} ({v.total_differences} of {v.connections} connections differ, {where} cluster)"
     return "\n".join([
+        exit_reason(m),
         f"migrate {m.mi.source} -> {m.mi.target}: {len(m.policies)} policies: {counts['exact']} exact, "
         f"{counts['changed']} with announced changes, {counts['refused']} refused",
         f"verify: {verify}",
         f"Microsoft's checks: {ms}",
         f"wrote {out}/: target/ {len(m.target_files)}, pre-migration/ {len(m.pre_files)}, post-migration/ "
-        f"{len(m.post_files)} files, report.md, report.html, report.json",
+        f"{len(m.post_files)} files, rollback/ {len(m.rollback_files)}, report.md, report.html, report.json",
+        *[f"coverage: {c}" for c in coverage(m) if not c.startswith("needs --cluster")],
     ]) + "\n"
 
 
@@ -82,7 +67,7 @@ def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnost
 
 
 @click.command()
-@input_options()
+@input_options(settings=False)
 @click.option("--to", "target_engine", required=True, metavar="ENGINE[@VERSION]",
               help="The engine to migrate to (e.g. cilium, cilium@1.16).")
 @click.option("--from", "source_engine", default=None, metavar="ENGINE",
@@ -94,12 +79,20 @@ def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnost
 @click.option("--cluster", default=None, metavar="PATH",
               help="Cluster file (pods, IPs, ports): sharper checks, exact pre-migration edits, verification on "
               "this cluster instead of a synthesized one.")
-@click.option("--output-dir", required=True, type=click.Path(file_okay=False), help="Where to write the bundle.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True,
+              help="Exit 1 for findings of this severity or worse that the bundle does not answer (changed: also "
+              "for any announced change). Refusals and a failed verification always exit 1.")
+@click.option("--output-dir", required=True, type=click.Path(file_okay=False),
+              help="Where to write the bundle: a new or empty folder (or see --prune). It is staged next to it and "
+              "renamed into place once, so a failed or interrupted run writes nothing.")
+@click.option("--prune", is_flag=True,
+              help="Replace a bundle netpolx wrote before in --output-dir (refused, naming them, when the folder "
+              "holds files netpolx did not write).")
 @click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Format of the findings on stderr.")
 def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, source_engine: str | None,
             platform: str | None, acns: bool, services: tuple[str, ...], cluster: str | None, output_dir: str,
-            diagnostics_format: str) -> None:
+            fail_on: str, prune: bool, diagnostics_format: str) -> None:
     """Migrate policies to another engine: import, translate, verify, and write a bundle with a report.
 
     \b
@@ -114,10 +107,19 @@ def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, sou
     mi = load_migration(filenames, recursive, source.name if source else None, target, services, cluster, diags,
                         diagnostics_format)
     migration = run_migration(mi, backend)
+    migration.fail_on = fail_on
+    diags.extend(migration.clashes)
+    stop_on_input_errors(diags, diagnostics_format)
     out = Path(output_dir)
-    write_bundle(out, bundle_files(migration))
+    try:
+        write_folder(out, bundle_files(migration), prune=prune, command="migrate")
+    except OutputError as exc:
+        diags.error(codes.OUTPUT_REFUSED, str(exc))
+        finish(diags, diagnostics_format)
     for finding in migration.findings:
-        diags.add(finding.diagnostic(target.name))
+        diag = finding.diagnostic(target.name)
+        answered = migration.handled_by(finding)
+        diags.add(replace(diag, message=f"{diag.message} [answered by {answered}]") if answered else diag)
     emit(diags, diagnostics_format)
     sys.stdout.write(summary(migration, out))
     if migration.exit_code:

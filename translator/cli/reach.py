@@ -18,10 +18,10 @@ from translator.cli.common import (
     make_diagnostics,
     stop_on_input_errors,
 )
+from translator.cli.settings import read_policies
 from translator.cluster import Cluster, Probe, load_cluster, parse_probe
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator, semantics_of
-from translator.intents import load_intents
 from translator.loaded import LoadedIntent
 from translator.registry import UnknownEngineError
 
@@ -58,7 +58,7 @@ def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, en
                 diags: Diagnostics, fmt: str) -> tuple[list[LoadedIntent], Cluster]:
     """Policies and cluster, or exit 2 with diagnostics."""
     check_engine(engine, diags)
-    loaded = load_intents(filenames, diags, recursive)
+    loaded = read_policies(filenames, diags, recursive)
     cluster = load_cluster(cluster_path, diags)
     stop_on_errors(diags, fmt)
     assert cluster is not None

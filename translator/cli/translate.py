@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from netpolx.api import check_policies, compile_policies
+from translator import codes
 from translator.cli.common import (
     CommandExit,
     diagnostics_options,
@@ -20,29 +22,43 @@ from translator.cli.common import (
     stop_on_input_errors,
     widening_option,
 )
-from translator.intents import load_intents
-from translator.pipeline import compile_intents, object_file_name
-from translator.registry import get_backend
-from translator.source import dump_json, dump_yaml, write_atomic
+from translator.cli.settings import cli_namespace, current_config, read_policies
+from translator.diagnostics import Diagnostics
+from translator.loaded import LoadedIntent
+from translator.output import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
+from translator.pipeline import Compiled
+from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
+from translator.source import Document, documents, documents_from_text, dump_json, dump_yaml
+
+GENERATED = "<generated>"
 
 
-def write_objects(objects: list[dict], output: str, output_dir: str | None) -> None:
-    """Print objects (YAML documents or a JSON List), or write one file per object into `output_dir`."""
-    if output_dir is None:
-        sys.stdout.write(dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else ""))
-        return
-    names: dict[str, int] = {}
-    files: list[tuple[Path, str]] = []
-    for obj in objects:
-        name = object_file_name(obj)
-        if name in names:
-            names[name] += 1
-            name = name.replace(".yaml", f"-{names[name]}.yaml")
-        names.setdefault(name, 0)
-        text = dump_json([obj]) if output == "json" else dump_yaml([obj])
-        files.append((Path(output_dir) / (name.replace(".yaml", ".json") if output == "json" else name), text))
-    for path, text in files:
-        write_atomic(path, text)
+def render(objects: list[dict], output: str) -> str:
+    """Objects as printed on stdout: YAML documents, or a JSON List."""
+    return dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else "")
+
+
+def output_files(objects: list[dict], output: str) -> dict[str, str]:
+    """One file per object (names from translator.output: injective, so no object overwrites another)."""
+    ext = "json" if output == "json" else "yaml"
+    return {object_file_name(obj, ext): render([obj], output) for obj in objects}
+
+
+def check_clashes(compiled: list[Compiled], diags: Diagnostics) -> None:
+    """Two sources that become one object (same group, kind, namespace and name) are an error naming both:
+    `kubectl apply` would keep only one of them."""
+    items = [(obj, c.loaded.locate()) for c in compiled for obj in c.objects]
+    for ident, first, second in clashes(items):
+        diags.error(codes.OUTPUT_CLASH, f"{describe(ident)} is generated from two sources ({first} and {second}); "
+                    "kubectl apply would keep only one of them. Rename one", second)
+
+
+def verify_written(loaded: list[LoadedIntent], docs: list[Document], engine: str, diags: Diagnostics,
+                   ranges: ClusterRanges = DEFAULT_RANGES) -> None:
+    """--verify on what is actually written (the text printed, or the files in the staged folder)."""
+    from translator.evaluator.translation import verify_translation
+
+    verify_translation(loaded, [], engine, diags, documents=docs, ranges=ranges)
 
 
 @click.command()
@@ -51,39 +67,75 @@ def write_objects(objects: list[dict], output: str, output_dir: str | None) -> N
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True,
               help="yaml: multi-document YAML; json: a JSON List.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None,
-              help="Write one file per object here instead of stdout (nothing is written on failure).")
+              help="Write one file per object into this folder instead of stdout: KIND_NAMESPACE_NAME.yaml "
+              "(cluster-scoped: KIND_NAME.yaml), characters outside [a-z0-9.-] escaped as %XX, plus a "
+              f"{MANIFEST} listing them. The folder must be new or empty (see --prune); it is written whole "
+              "or not at all (nothing is written on failure or interruption).")
+@click.option("--prune", is_flag=True,
+              help="With --output-dir: replace a folder netpolx wrote before, removing its files that this run "
+              "does not write. Refused (naming them) when the folder holds files netpolx did not write.")
 @click.option("--verify", "verify_output", is_flag=True,
-              help="Read the output back and check it allows exactly the connections the input allows; a changed "
-              "verdict that no diagnostic announced is an error (NPX120) and nothing is written.")
+              help="Read the output back (the printed text, or the written files) and check it allows exactly the "
+              "connections the input allows; a changed verdict that no diagnostic announced is an error (NPX120) "
+              "and nothing is written.")
 @widening_option
 @diagnostics_options
 def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform: str | None, acns: bool,
-              output: str, output_dir: str | None, verify_output: bool, allow_widening: bool, diagnostics_format: str,
-              error_level: str) -> None:
+              output: str, output_dir: str | None, prune: bool, verify_output: bool, allow_widening: bool,
+              diagnostics_format: str, error_level: str) -> None:
     """Compile policies (intents or any supported engine's objects) to one engine.
 
     Exit 0 when everything translated exactly (warnings allowed), 1 when something cannot be expressed
-    without changing what traffic is allowed (nothing is written), 2 on bad input.
+    without changing what traffic is allowed (nothing is written), 2 on bad input (also: two sources that
+    become the same object, an output folder that is not new, empty or netpolx's).
 
     \b
     Example:
       netpolx translate --engine cilium -f policies/
       netpolx translate --engine kubernetes -f intent.yaml --output-dir out/
+      netpolx translate --engine kubernetes -f intent.yaml --output-dir out/ --prune   # again, replacing out/
     """
+    if prune and output_dir is None:
+        raise click.UsageError("--prune needs --output-dir")
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
     target = resolve_target(engine, platform, acns, diags, diagnostics_format)
-    loaded = load_intents(filenames, diags, recursive)
+    ranges = cluster_ranges(target.settings)
+    loaded = read_policies(filenames, diags, recursive, ranges)
     stop_on_input_errors(diags, diagnostics_format)
-    backend = get_backend(target.name)(target)
-    compiled = compile_intents(loaded, backend, diags)
-    if verify_output and not diags.has_errors:
-        from translator.evaluator.translation import verify_translation
+    compiled = compile_policies(loaded, target, diags)
+    check_clashes(compiled, diags)
+    stop_on_input_errors(diags, diagnostics_format)
+    objects = [o for c in compiled for o in c.objects]
 
-        verify_translation(loaded, [o for c in compiled for o in c.objects], target.name, diags)
-    if diags.has_errors and error_level in ("raise", "immediate"):
+    def decide() -> None:
+        # The one place the outcome is decided, with or without --verify: errors stop here (nothing written).
+        if diags.has_errors and error_level in ("raise", "immediate"):
+            finish(diags, diagnostics_format)
+
+    if output_dir is None:
+        text = render(objects, output)
+        if verify_output and not diags.has_errors:
+            verify_written(loaded, documents_from_text(text, GENERATED, Diagnostics()) if text else [],
+                           target.name, diags, ranges)
+        decide()
+        emit(diags, diagnostics_format)
+        sys.stdout.write(text)
+        return
+    decide()
+
+    def check(staging: Path) -> None:
+        if verify_output and not diags.has_errors:
+            read = Diagnostics()
+            docs = documents([str(staging)], read) if objects else []
+            verify_written(loaded, docs, target.name, diags, ranges)
+            decide()
+
+    try:
+        write_folder(output_dir, output_files(objects, output), prune=prune, command="translate", check=check)
+    except OutputError as exc:
+        diags.error(codes.OUTPUT_REFUSED, str(exc))
         finish(diags, diagnostics_format)
     emit(diags, diagnostics_format)
-    write_objects([o for c in compiled for o in c.objects], output, output_dir)
 
 
 @click.command()
@@ -111,20 +163,23 @@ def check(filenames: tuple[str, ...], recursive: bool, engine: str | None, platf
     if source_engine or target_engine:
         if not (source_engine and target_engine) or engine:
             raise click.UsageError("use either --engine, or --from together with --to")
+        if cli_namespace():
+            raise click.UsageError("-n/--namespace does not apply to --from/--to: a missing namespace is one of "
+                                   "the migration risks it reports")
         from translator.cli import migration_check
 
         migration_check.run(filenames, recursive, source_engine, target_engine, services, cluster, fail_on,
                             diagnostics_format, platform, acns)
         return
-    if engine is None:
-        raise click.UsageError("--engine is required (or --from and --to)")
     diags = make_diagnostics(error_level, allow_widening=allow_widening)
-    target = resolve_target(engine, platform, acns, diags, diagnostics_format)
-    loaded = load_intents(filenames, diags, recursive)
+    config = current_config(diags)
     stop_on_input_errors(diags, diagnostics_format)
-    backend = get_backend(target.name)(target)
-    backend.caveats(diags)
-    compile_intents(loaded, backend, diags)
+    if engine is None and (config is None or config.engine is None):
+        raise click.UsageError("--engine is required (or --from and --to, or `engine:` in .netpolx.yaml)")
+    target = resolve_target(engine, platform, acns, diags, diagnostics_format)
+    loaded = read_policies(filenames, diags, recursive)
+    stop_on_input_errors(diags, diagnostics_format)
+    check_policies(loaded, target, diags)
     emit(diags, diagnostics_format)
     code = exit_code(diags, fail_on)
     if code:
@@ -142,7 +197,7 @@ def import_(filenames: tuple[str, ...], recursive: bool, output: str, diagnostic
     Anything the intent model cannot hold is an error naming the field; nothing is dropped silently.
     """
     diags = make_diagnostics(error_level)
-    loaded = load_intents(filenames, diags, recursive)
+    loaded = read_policies(filenames, diags, recursive)
     stop_on_input_errors(diags, diagnostics_format)
     if diags.has_errors and error_level in ("raise", "immediate"):
         finish(diags, diagnostics_format)

@@ -17,9 +17,9 @@ from translator.cli.common import (
     make_diagnostics,
 )
 from translator.cli.reach import check_engine, stop_on_errors
+from translator.cli.settings import read_policies
 from translator.cluster import Cluster, load_cluster
 from translator.evaluator.verify import VerifyResult
-from translator.intents import load_intents
 
 
 @click.command()
@@ -47,8 +47,8 @@ def verify(filenames: tuple[str, ...], recursive: bool, against: tuple[str, ...]
     diags = make_diagnostics(error_level)
     check_engine(source_engine, diags, "--source-engine")
     check_engine(target_engine, diags, "--target-engine")
-    source = load_intents(filenames, diags, recursive)
-    target = load_intents(against, diags, recursive)
+    source = read_policies(filenames, diags, recursive)
+    target = read_policies(against, diags, recursive)
     cluster: Cluster | None = load_cluster(cluster_path, diags) if cluster_path else None
     stop_on_errors(diags, diagnostics_format)
     emit(diags, diagnostics_format)

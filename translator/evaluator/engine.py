@@ -28,10 +28,20 @@ from translator.cluster import Cluster, Probe
 from translator.evaluator.selection import Selection
 from translator.evaluator.trace import Recorder, RuleStep, format_order
 from translator.loaded import LoadedIntent
-from translator.model import DEFAULT_TIER, DEFAULT_TIER_ORDER, Action, Direction, NetworkIntent, Rule, expand_dns
+from translator.model import (
+    DEFAULT_TIER,
+    DEFAULT_TIER_ORDER,
+    Action,
+    Direction,
+    Entity,
+    NetworkIntent,
+    Rule,
+    expand_dns,
+)
 from translator.semantics import Semantics
 
 DNS_PROBES = (Probe(53, "UDP"), Probe(53, "TCP"))
+NODE_ENTITIES = (Entity.HOST, Entity.REMOTE_NODE)
 
 
 @dataclass
@@ -50,6 +60,10 @@ class CompiledRule:
     note: str = ""
     port_key: int = 0
     """Index of the rule's (ports, notPorts) among the engine's distinct port lists."""
+    node_peers: tuple[Entity, ...] = ()
+    """`host` / `remote-node` peers: which nodes they match depends on the pod that asks (added by `match`)."""
+    node_not_peers: tuple[Entity, ...] = ()
+    """`host` / `remote-node` notPeers (removed by `match`)."""
 
     @property
     def where(self) -> str:
@@ -143,12 +157,15 @@ def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, seman
         excluded = sel.peer(peer, intent, semantics)[0]
         peers &= ~excluded
         fqdn &= ~excluded
+    node_peers = tuple(p.entity for p in rule.peers or () if p.entity in NODE_ENTITIES)
+    node_not_peers = tuple(p.entity for p in rule.notPeers or () if p.entity in NODE_ENTITIES)
     note = ""
     if rule.http is not None:
         shapes = "; ".join(str(h) for h in rule.http) or "any request"
         note = (f"HTTP {shapes} (the L4 part decides reach)" if semantics.supports_l7
                 else f"HTTP {shapes} not enforced by {semantics.name}; L4 only")
-    return CompiledRule(uid, index, rule, peers, fqdn, loaded, path, note)
+    return CompiledRule(uid, index, rule, peers, fqdn, loaded, path, note,
+                        node_peers=node_peers, node_not_peers=node_not_peers)  # type: ignore[arg-type]
 
 
 class Engine:
@@ -176,6 +193,9 @@ class Engine:
         self._classes: dict[Direction, tuple[list[int], list[int]]] = {}
         self._decisions: dict[tuple[Direction, int, int], int] = {}
         self.dns_ok = self._dns_ok() if any(ci.semantics.fqdn_needs_dns_rule for ci in self.intents) else 0
+        self.node_relative = bool(self.sel.nodes) and any(
+            cr.node_peers or cr.node_not_peers for ci in self.intents for rules in ci.rules.values() for cr in rules)
+        """Whether some rule names `host` / `remote-node`, so decisions depend on the pod's node."""
 
     # -- which intents apply where ---------------------------------------------------------------------------
 
@@ -260,7 +280,7 @@ class Engine:
         index: dict[tuple, int] = {}
         named: dict[tuple[int, ...], bool] = {}
         for e in range(self.n):
-            positions = self._applicable[direction][e] if e < len(self.sel.cluster.pods) else ()
+            positions = self._applicable[direction][e] if (self.sel.pods >> e) & 1 else ()
             if not positions:
                 ids.append(-1)
                 continue
@@ -270,7 +290,7 @@ class Engine:
                 if positions not in named:
                     named[positions] = any(cr.named_ports for p in positions for cr in self.intents[p].rules[direction])
                 variant = self.sel.cluster.pods[e].ports if named[positions] else None
-            key = (positions, variant)
+            key = (positions, variant, self.sel.pod_node[e] if self.node_relative else None)
             cid = index.get(key)
             if cid is None:
                 cid = index[key] = len(reps)
@@ -291,23 +311,36 @@ class Engine:
         ids, reps = self._class_table(direction)
         cid = ids[endpoint]
         if cid < 0:
-            return self.sel.all  # no intent applies (external endpoints carry no policy)
-        return self._class_decision(direction, self.signature(probe), cid, reps[cid], probe)
+            return self.sel.all  # no intent applies (external endpoints and nodes carry no pod policy)
+        return self._class_decision(direction, self.signature(probe), cid, reps[cid], probe) \
+            | self.sel.local_node(endpoint)
 
     def decisions(self, direction: Direction, probe: Probe) -> list[int]:
-        """`decision` for every endpoint, computed once per class of alike endpoints."""
+        """`decision` for every endpoint, computed once per class of alike endpoints. A pod and its own node
+        always reach each other (see docs/intent.md)."""
         ids, reps = self._class_table(direction)
         sig = self.signature(probe)
         values = [self._class_decision(direction, sig, cid, rep, probe) for cid, rep in enumerate(reps)]
-        everything = self.sel.all
-        return [everything if cid < 0 else values[cid] for cid in ids]
+        everything, local = self.sel.all, self.sel.local_node
+        return [everything if cid < 0 else values[cid] | local(e) for e, cid in enumerate(ids)]
+
+    def peers(self, cr: CompiledRule, endpoint: int) -> int:
+        """The endpoints rule `cr` names as seen by `endpoint` (its own node for `host`, the others for
+        `remote-node`), FQDN matches not included."""
+        peers = cr.peers
+        for entity in cr.node_peers:
+            peers |= self.sel.node_entity(entity, endpoint)
+        for entity in cr.node_not_peers:
+            peers &= ~self.sel.node_entity(entity, endpoint)
+        return peers
 
     def match(self, cr: CompiledRule, direction: Direction, endpoint: int, probe: Probe) -> int:
         """The peers for which rule `cr` of an intent selecting `endpoint` matches."""
         ports = self.ports(cr, probe)
+        peers = self.peers(cr, endpoint) if cr.node_peers or cr.node_not_peers else cr.peers
         if direction is Direction.INGRESS:
-            return (cr.peers | cr.fqdn) if (ports >> endpoint) & 1 else 0
-        peers = cr.peers | cr.fqdn if cr.fqdn and (self.dns_ok >> endpoint) & 1 else cr.peers
+            return (peers | cr.fqdn) if (ports >> endpoint) & 1 else 0
+        peers = peers | cr.fqdn if cr.fqdn and (self.dns_ok >> endpoint) & 1 else peers
         return peers & ports
 
     def decide(self, groups: Sequence[TierGroup], direction: Direction, endpoint: int, probe: Probe,
@@ -369,11 +402,12 @@ class Engine:
     def _record(self, rec: Recorder, ci: CompiledIntent, cr: CompiledRule, direction: Direction, endpoint: int,
                 probe: Probe, peer_bits: int) -> None:
         ports = self.ports(cr, probe)
+        named = self.peers(cr, endpoint)
         if direction is Direction.INGRESS:
-            port_ok, peers = bool((ports >> endpoint) & 1), cr.peers | cr.fqdn
+            port_ok, peers = bool((ports >> endpoint) & 1), named | cr.fqdn
         else:
             port_ok = bool(ports & peer_bits)
-            peers = cr.peers | cr.fqdn if (self.dns_ok >> endpoint) & 1 else cr.peers
+            peers = named | cr.fqdn if (self.dns_ok >> endpoint) & 1 else named
         note = cr.note
         if direction is Direction.EGRESS and cr.fqdn & peer_bits and not (self.dns_ok >> endpoint) & 1:
             note = (note + "; " if note else "") + "the FQDN peer needs a DNS rule (egress to a pod on port 53)"

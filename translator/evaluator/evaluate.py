@@ -105,8 +105,13 @@ class Evaluator:
     def _direction_trace(self, direction: Direction, endpoint: int, peer: int, probe: Probe) -> DirectionTrace:
         name = self.names[endpoint]
         rec = Recorder(direction.value, name)
-        if endpoint >= len(self.cluster.pods):
-            return rec.finish(True, f"{name} is outside the cluster: no policy applies to it")
+        sel = self.core.sel
+        if not (sel.pods >> endpoint) & 1:
+            what = "is a node (or a host-network pod): no pod policy" if (sel.nodes >> endpoint) & 1 \
+                else "is outside the cluster: no policy"
+            return rec.finish(True, f"{name} {what} applies to it")
+        if (sel.local_node(endpoint) >> peer) & 1:
+            return rec.finish(True, f"{self.names[peer]} is {name}'s own node: always allowed")
         groups = self.core.groups(direction, endpoint)
         if not groups:
             return rec.finish(True, f"no intent selects {name} for {direction.value}")

@@ -1,9 +1,10 @@
 """Selections as bitsets: which endpoints a selector, peer or port picks in one cluster.
 
-Endpoints are numbered pods first, then externals (the cluster's order). A set of endpoints is a Python int with
-bit i set for endpoint i, so unions and intersections over a thousand pods are single integer operations. Label
-selectors are answered from an inverted index (key=value -> pods), IP blocks by a sorted IP list, and every answer
-is cached, so selecting cost does not grow with the number of policies that repeat a selector.
+Endpoints are numbered pods first, then externals, nodes and the API servers outside the cluster (the cluster's
+order). Host-network pods are pods by name but nodes by identity: no pod selector matches them. A set of endpoints
+is a Python int with bit i set for endpoint i, so unions and intersections over a thousand pods are single integer
+operations. Label selectors are answered from an inverted index (key=value -> pods), IP blocks by a sorted IP list,
+and every answer is cached, so selecting cost does not grow with the number of policies that repeat a selector.
 """
 
 from __future__ import annotations
@@ -97,16 +98,34 @@ class Selection:
         self.cluster = cluster
         self.names = cluster.endpoint_names
         self.index = {name: i for i, name in enumerate(self.names)}
-        n_pods = len(cluster.pods)
-        self.pods = (1 << n_pods) - 1
+        n_pods, n_ext, n_nodes = len(cluster.pods), len(cluster.externals), len(cluster.nodes)
         self.all = (1 << len(self.names)) - 1
-        self.externals = self.all & ~self.pods
+        host_pods = bits_of(i for i, p in enumerate(cluster.pods) if p.hostNetwork)
+        self.pods = ((1 << n_pods) - 1) & ~host_pods
+        """Pods with their own network identity: what pod policies select and pod selectors match."""
+        node_base = n_pods + n_ext
+        self.node_bits: dict[str, int] = {n.name: 1 << (node_base + i) for i, n in enumerate(cluster.nodes)}
+        self.pod_node: list[str | None] = [p.nodeName for p in cluster.pods]
+        for i, pod in enumerate(cluster.pods):
+            if pod.hostNetwork and pod.nodeName in self.node_bits:
+                self.node_bits[pod.nodeName] |= 1 << i
+        self.nodes = host_pods | (((1 << n_nodes) - 1) << node_base)
+        """Nodes and host-network pods (entities host and remote-node)."""
+        self.externals = self.all & ~self.pods & ~self.nodes
+        """Everything outside the cluster: external endpoints and API servers that are not at a node's IP."""
+        self.apiserver = self.all & ~((1 << (node_base + n_nodes)) - 1)
+        apiserver_ips = {a.ip for a in cluster.api_servers}
+        for node in cluster.nodes:
+            if node.ip is not None and node.ip in apiserver_ips:
+                self.apiserver |= self.node_bits[node.name]
         self.pod_labels = LabelIndex([p.labels for p in cluster.pods], self.pods)
         self.ns_names = [ns.name for ns in cluster.namespaces]
         self.ns_labels = LabelIndex([ns.labels for ns in cluster.namespaces], (1 << len(self.ns_names)) - 1)
         self.ns_pods: dict[str, int] = {}
         self.sa_pods: dict[str, int] = {}
         for i, pod in enumerate(cluster.pods):
+            if pod.hostNetwork:
+                continue
             self.ns_pods[pod.namespace] = self.ns_pods.get(pod.namespace, 0) | (1 << i)
             self.sa_pods[pod.service_account] = self.sa_pods.get(pod.service_account, 0) | (1 << i)
         self._ips = self._ip_table()
@@ -158,7 +177,8 @@ class Selection:
         """(endpoints the peer matches, of which FQDN matches) under `semantics`.
 
         FQDN matches are returned separately because some engines only honour them when the pod may resolve
-        names (see Semantics.fqdn_needs_dns_rule); for other kinds the second value is 0.
+        names (see Semantics.fqdn_needs_dns_rule); for other kinds the second value is 0. CIDR peers match pods
+        and nodes only under semantics whose IP blocks match them (`cidr_matches_pods`).
         """
         kind = peer.kind
         if kind is PeerKind.ENDPOINTS:
@@ -189,14 +209,29 @@ class Selection:
         return out
 
     def entity(self, entity: Entity) -> int:
-        """The endpoints of an entity in a cluster file (node and control-plane entities match none)."""
+        """The endpoints of an entity that do not depend on which pod asks: `host` and `remote-node` do (see
+        `local_node`), so they match none here; `ingress`, `health`, `init` and `unmanaged` match no endpoint of
+        a cluster file."""
         if entity is Entity.ALL:
             return self.all
         if entity is Entity.WORLD:
             return self.externals
         if entity is Entity.CLUSTER:
-            return self.pods
+            return self.pods | self.nodes
+        if entity is Entity.KUBE_APISERVER:
+            return self.apiserver
         return 0
+
+    def local_node(self, endpoint: int) -> int:
+        """The node a pod runs on, with the host-network pods there (entity `host` as that pod sees it)."""
+        if endpoint >= len(self.pod_node):
+            return 0
+        return self.node_bits.get(self.pod_node[endpoint] or "", 0)
+
+    def node_entity(self, entity: Entity, endpoint: int) -> int:
+        """`host` or `remote-node` as seen by `endpoint`: its own node, or every other node."""
+        local = self.local_node(endpoint)
+        return local if entity is Entity.HOST else self.nodes & ~local
 
     def _service(self, peer: Peer, intent: NetworkIntent) -> int:
         ref = peer.service
@@ -210,7 +245,9 @@ class Selection:
     def _ip_table(self) -> dict[int, tuple[list[int], list[int]]]:
         """Per IP version: sorted IP integers and their endpoint indices."""
         rows: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
-        ips = [p.ip for p in self.cluster.pods] + [e.ip for e in self.cluster.externals]
+        cluster = self.cluster
+        ips = ([cluster.pod_ip(p) for p in cluster.pods] + [e.ip for e in cluster.externals]
+               + [n.ip for n in cluster.nodes] + [a.ip for a in cluster.outside_api_servers])
         for i, ip in enumerate(ips):
             if ip is not None:
                 addr = ipaddress.ip_address(ip)
@@ -231,7 +268,7 @@ class Selection:
             inside = self.ip_range(peer.network)  # type: ignore[arg-type]
             for text in peer.except_:
                 inside &= ~self.ip_range(ipaddress.ip_network(text))
-            found = self._cidr_cache[key] = (inside & self.pods, inside & self.externals)
+            found = self._cidr_cache[key] = (inside & (self.pods | self.nodes), inside & self.externals)
         return found
 
     def _fqdn(self, pattern: str) -> int:

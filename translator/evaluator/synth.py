@@ -11,9 +11,16 @@ What the policies can tell apart, and how the cluster covers it:
   one namespace nobody names. Every pod state is placed in every namespace;
 * service accounts: pods run as `default` and as every account named;
 * twins: every kind of pod exists at least twice, so connections between two pods that look alike are seen too;
-* IPs: every CIDR and `except` block cuts the address space into regions; each region gets an external endpoint,
-  and every kind of pod (namespace, labels, account, ports) has a pod in each region (round-robin beyond
-  MAX_REGION_REPLICAS regions), so "inside" and "outside" of every block are seen on pods and on externals;
+* IPs: every CIDR and `except` block, and every range that may hold pods or nodes (translator/ranges.py: the
+  default private ranges, or the ranges the target's settings declare), cuts the address space into regions.
+  Pods and nodes only take addresses in the ranges that may hold them; each region where something outside the
+  cluster may live gets an external endpoint (declared ranges hold only pods and nodes), and every kind of pod
+  (namespace, labels, account, ports) has a pod in each pod region (round-robin beyond MAX_REGION_REPLICAS
+  regions), so "inside" and "outside" of every block are seen on pods, nodes and externals;
+* nodes: when a policy names IP blocks or entities, one node per node region (at least one). They run none of
+  the synthesized pods: a pod and its own node always reach each other, so only other nodes tell policies
+  apart (`remote-node`, `cluster`, `world`, IP blocks). An API server outside the cluster when a policy names
+  `kube-apiserver`;
 * DNS names: for each FQDN pattern a matching name, a name one label deeper and the parent name;
 * ports: probes on every port-range boundary and its neighbours (a-1, a, b, b+1), on TCP, UDP and SCTP, and
   ICMP probes on every ICMP type named plus one no rule names; each named port resolves to its own number on
@@ -31,9 +38,21 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from translator.cluster import ICMP_PROTOCOLS, Cluster, ContainerPort, External, Namespace, Pod, Probe, Service
+from translator.cluster import (
+    ICMP_PROTOCOLS,
+    ApiServer,
+    Cluster,
+    ContainerPort,
+    External,
+    Namespace,
+    Node,
+    Pod,
+    Probe,
+    Service,
+)
 from translator.loaded import LoadedIntent
 from translator.model import (
+    Entity,
     LabelSelector,
     NetworkIntent,
     Operator,
@@ -44,6 +63,7 @@ from translator.model import (
     expand_dns,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error
+from translator.ranges import DEFAULT_RANGES, ClusterRanges, Network
 
 SERVICE_LABEL = "netpolx.io/service"
 OTHER = "netpolx-other"
@@ -173,6 +193,7 @@ class Facts:
     icmp_types: dict[str, set[int]] = field(default_factory=dict)
     named: dict[str, list[str]] = field(default_factory=dict)
     services: dict[tuple[str, str], None] = field(default_factory=dict)
+    entities: set[Entity] = field(default_factory=set)
 
     @classmethod
     def of(cls, intents: Iterable[NetworkIntent]) -> Facts:
@@ -232,6 +253,8 @@ class Facts:
             self.networks.extend(ipaddress.ip_network(c) for c in (peer.cidr, *peer.except_) if c is not None)
         elif kind is PeerKind.FQDN:
             self.fqdns.setdefault(peer.fqdn or "*", None)
+        elif kind is PeerKind.ENTITY and peer.entity is not None:
+            self.entities.add(peer.entity)
         elif kind is PeerKind.SERVICE and peer.service is not None:
             svc_ns = peer.service.namespace or namespace or "default"
             self.add_namespace(svc_ns)
@@ -260,15 +283,16 @@ def _rules(intent: NetworkIntent) -> Iterator[Rule]:
 
 # -- building the cluster ----------------------------------------------------------------------------------------
 
-def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
-    """A cluster on which any two of the policy sets that differ somewhere also differ (see module docstring)."""
+def synthesize_cluster(*policy_sets: Sequence[LoadedIntent], ranges: ClusterRanges = DEFAULT_RANGES) -> Cluster:
+    """A cluster on which any two of the policy sets that differ somewhere also differ (see module docstring);
+    pods and nodes only in `ranges`."""
     facts = Facts.of(li.intent for policies in policy_sets for li in policies)
     notes: list[str] = []
     namespaces = _namespaces(facts)
     fresh_ports, profiles = _port_profiles(facts)
     accounts = [None, *sorted(facts.accounts - {"default"})]
-    allocator = _Allocator(facts.networks)
-    regions = len(allocator.regions)
+    allocator = _Allocator(facts.networks, ranges)
+    regions = len(allocator.pod_regions)
     replicas = max(REPLICAS, regions) if regions <= MAX_REGION_REPLICAS else REPLICAS
     states = _pod_states(facts, namespaces, len(accounts) * len(profiles) * replicas, notes)
     if replicas < regions:
@@ -278,14 +302,22 @@ def synthesize_cluster(*policy_sets: Sequence[LoadedIntent]) -> Cluster:
     for ns in namespaces:
         for state, account, profile in itertools.product(states[ns.name], accounts, profiles):
             for replica in range(replicas):
-                ip = allocator.take(kind + replica)  # with replicas == regions: one pod of each kind per region
+                ip = allocator.take_pod(kind + replica)  # with replicas == regions: one pod of each kind per region
                 pods.append(Pod.model_construct(namespace=ns.name, name=f"pod-{len(pods)}", labels=state, ip=ip,
-                                                ports=profile, serviceAccount=account))
+                                                ports=profile, serviceAccount=account, nodeName=None,
+                                                hostNetwork=False))
             kind += 1
     pods.extend(allocator.bare_pods(namespaces[-1].name, kind * replicas))
     externals = allocator.externals() + _fqdn_externals(facts, allocator)
     services = [Service(namespace=ns, name=name, selector={SERVICE_LABEL: name}) for ns, name in facts.services]
-    cluster = Cluster(namespaces, pods, externals, probes_for(facts, fresh_ports), services)
+    nodes = allocator.nodes() if facts.networks or facts.entities else []
+    api_servers = []
+    if Entity.KUBE_APISERVER in facts.entities:
+        ip = allocator.take_external(0)
+        if ip is not None:
+            api_servers.append(ApiServer(name="kube-apiserver", ip=ip))
+    cluster = Cluster(namespaces, pods, externals, probes_for(facts, fresh_ports), services,
+                      nodes=nodes, api_servers=api_servers)
     cluster.notes.extend(notes)
     return cluster
 
@@ -381,27 +413,46 @@ def _fqdn_externals(facts: Facts, allocator: _Allocator) -> list[External]:
     names = list(dict.fromkeys(n for pattern in facts.fqdns for n in _fqdn_names(pattern)))
     out = []
     for i, name in enumerate(names):
-        ip = allocator.take(i)
+        ip = allocator.take_external(i)
         if ip is not None:
             out.append(External(name=f"dns-{name}", ip=ip, fqdn=name))
     return out
 
 
 class _Allocator:
-    """Hands out unused IPs region by region; regions are the pieces the CIDRs cut the address space into."""
+    """Hands out unused IPs region by region; regions are the pieces the CIDRs (and, when some are used, the
+    in-cluster ranges) cut the address space into. Pods take IPs only in pod regions, nodes only in node
+    regions, externals only where something outside the cluster may live."""
 
     PREFERRED = {4: int(ipaddress.ip_address("10.244.0.1")), 6: int(ipaddress.ip_address("fd00:10:244::1"))}
 
-    def __init__(self, networks: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
+    def __init__(self, networks: Sequence[Network], ranges: ClusterRanges = DEFAULT_RANGES) -> None:
         self.regions: list[tuple[int, int, int]] = []  # (version, first, last)
+        bounds = list(ranges.all) if networks else []
         for version, bits in ((4, 32), (6, 128)):
             nets = [n for n in networks if n.version == version]
             if version == 6 and not nets:
                 continue
-            cuts = sorted({0, 1 << bits} | {int(n.network_address) for n in nets}
-                          | {int(n.broadcast_address) + 1 for n in nets})
+            cut_by = nets + [r for r in bounds if r.version == version]
+            cuts = sorted({0, 1 << bits} | {int(n.network_address) for n in cut_by}
+                          | {int(n.broadcast_address) + 1 for n in cut_by})
             self.regions.extend((version, lo, hi - 1) for lo, hi in itertools.pairwise(cuts))
         self.used: set[tuple[int, int]] = set()
+
+        def inside(region: tuple[int, int, int], nets: Sequence[Network]) -> bool:
+            version, lo, hi = region
+            return any(n.version == version and int(n.network_address) <= lo and hi <= int(n.broadcast_address)
+                       for n in nets)
+
+        if not bounds:  # no IP block anywhere: where things live does not matter
+            self.pod_regions = self.node_regions = self.external_regions = list(range(len(self.regions)))
+            return
+        self.pod_regions = [i for i, r in enumerate(self.regions) if inside(r, ranges.pods)]
+        self.node_regions = [i for i, r in enumerate(self.regions) if inside(r, ranges.nodes)]
+        self.external_regions = [i for i, r in enumerate(self.regions)
+                                 if not (ranges.exclusive and inside(r, ranges.all))]
+        if not self.pod_regions:  # ranges of an IP version the policies do not use
+            self.pod_regions = self.node_regions = list(range(len(self.regions)))
 
     def take(self, region: int) -> str | None:
         """An unused IP in region `region` (modulo the count), or None when it is full."""
@@ -413,18 +464,37 @@ class _Allocator:
                 return str(ipaddress.ip_address(candidate) if version == 4 else ipaddress.IPv6Address(candidate))
         return None
 
+    def take_pod(self, i: int) -> str | None:
+        """An IP in the i-th pod region (round-robin)."""
+        return self.take(self.pod_regions[i % len(self.pod_regions)])
+
+    def take_external(self, i: int) -> str | None:
+        """An IP in the i-th region where external endpoints may live (round-robin)."""
+        if not self.external_regions:
+            return None
+        return self.take(self.external_regions[i % len(self.external_regions)])
+
     def bare_pods(self, namespace: str, placed: int) -> list[Pod]:
-        """Unlabelled pods for the regions that `placed` round-robin pods did not reach."""
-        return [Pod.model_construct(namespace=namespace, name=f"ip-{i}", labels={}, ip=self.take(i), ports=(),
-                                    serviceAccount=None) for i in range(placed, len(self.regions))]
+        """Unlabelled pods for the pod regions that `placed` round-robin pods did not reach."""
+        return [Pod.model_construct(namespace=namespace, name=f"ip-{i}", labels={}, ip=self.take_pod(i), ports=(),
+                                    serviceAccount=None, nodeName=None, hostNetwork=False)
+                for i in range(placed, len(self.pod_regions))]
 
     def externals(self) -> list[External]:
-        """One external endpoint per region."""
+        """One external endpoint per region where something outside the cluster may live."""
         out = []
-        for i in range(len(self.regions)):
-            ip = self.take(i)
+        for region in self.external_regions:
+            ip = self.take(region)
             if ip is not None:
                 out.append(External(name=f"ext-{ip}", ip=ip))
+        return out
+
+    def nodes(self) -> list[Node]:
+        """One node per node region (at most MAX_REGION_REPLICAS, at least one)."""
+        out = []
+        for i, region in enumerate(self.node_regions[:MAX_REGION_REPLICAS] or [0]):
+            ip = self.take(region)
+            out.append(Node(name=f"node-{i}", ip=ip))
         return out
 
 

@@ -17,23 +17,29 @@ from translator.evaluator.verify import Difference, VerifyResult, verify
 from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.model import Direction
-from translator.source import documents_from_text, dump_yaml
+from translator.ranges import DEFAULT_RANGES, ClusterRanges
+from translator.source import Document, documents_from_text, dump_yaml
 
 GENERATED = "<generated>"
 FLOWS_PER_INTENT = 20
 
 
 def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[str, Any]], engine: str,
-                       diags: Diagnostics) -> VerifyResult | None:
-    """Check `objects` (compiled for `engine`) against `source`; report changed verdicts into `diags`."""
+                       diags: Diagnostics, documents: Sequence[Document] | None = None,
+                       ranges: ClusterRanges = DEFAULT_RANGES) -> VerifyResult | None:
+    """Check `objects` (compiled for `engine`) against `source`; report changed verdicts into `diags`.
+    `documents`, when given, are the output as written (read back from the files or the printed text) and are
+    checked instead of `objects`. The synthesized cluster holds pods and nodes only in `ranges` (the target's
+    settings)."""
     read = Diagnostics()
-    generated = intents_from_documents(documents_from_text(dump_yaml(objects), GENERATED, read), read)
+    docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
+    generated = intents_from_documents(docs, read, ranges)
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
                     f"({first.message}); nothing was verified", engine=engine)
         return None
-    result = verify(source, generated, None, None, engine)
+    result = verify(source, generated, None, None, engine, ranges=ranges)
     announced = _announced(source, diags, engine)
     by_intent: dict[int | None, list[Difference]] = {}
     for diff in result.differences:

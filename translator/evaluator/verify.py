@@ -17,6 +17,7 @@ from translator.evaluator.selection import iter_bits
 from translator.evaluator.synth import probes_of, synthesize_cluster
 from translator.evaluator.trace import Trace
 from translator.loaded import LoadedIntent
+from translator.ranges import DEFAULT_RANGES, ClusterRanges
 
 
 @dataclass
@@ -96,6 +97,12 @@ def describe_endpoint(cluster: Cluster, name: str) -> str:
         if pod.serviceAccount:
             parts.append(f"service account {pod.serviceAccount}")
         return f"{name}: pod, " + "; ".join(parts)
+    node = next((n for n in cluster.nodes if n.id == name), None)
+    if node is not None:
+        return f"{name}: node" + (f", ip {node.ip}" if node.ip else "")
+    api = next((a for a in cluster.api_servers if a.id == name), None)
+    if api is not None:
+        return f"{name}: API server outside the cluster, ip {api.ip}"
     ext = next((e for e in cluster.externals if e.name == name), None)
     if ext is None:
         return name
@@ -107,13 +114,14 @@ def _labels(labels: dict[str, str]) -> str:
 
 
 def verify(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], cluster: Cluster | None = None,
-           source_engine: str | None = None, target_engine: str | None = None) -> VerifyResult:
+           source_engine: str | None = None, target_engine: str | None = None,
+           ranges: ClusterRanges = DEFAULT_RANGES) -> VerifyResult:
     """Compare two policy sets connection by connection (each set under its own kinds' semantics unless an
-    engine is given). Without `cluster`, a synthesized complete cover is used; a cluster without probes gets
-    the probes the synthesized cover would use."""
+    engine is given). Without `cluster`, a synthesized complete cover is used, with pods and nodes only in
+    `ranges`; a cluster without probes gets the probes the synthesized cover would use."""
     synthesized = cluster is None
     if cluster is None:
-        cluster = synthesize_cluster(source, target)
+        cluster = synthesize_cluster(source, target, ranges=ranges)
     probes = list(cluster.probes) or probes_of(source, target)
     src_eval = Evaluator(cluster, source, source_engine)
     dst_eval = Evaluator(cluster, target, target_engine)

@@ -27,10 +27,11 @@ from translator.migration.edits import (
     without_annotation,
 )
 from translator.migration.finding import Finding
-from translator.migration.inputs import NPM_ENGINES, MigrationInput, document_ref
+from translator.migration.inputs import INTENT_SOURCE, NPM_ENGINES, MigrationInput, document_ref
 from translator.migration.selfcheck import self_check
 from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
-from translator.pipeline import compile_intents, object_file_name
+from translator.output import clashes, describe, object_file_name
+from translator.pipeline import Compiled, compile_intents
 from translator.source import Document, dump_yaml
 
 EXACT, CHANGED, REFUSED = "exact", "changed", "refused"
@@ -56,12 +57,21 @@ class PolicyResult:
 
 @dataclass
 class AddOnResult:
-    """A post-migration add-on and the file it was written to."""
+    """A post-migration add-on and the file it was written to (one file per concern)."""
 
     addon: AddOn
     file: str
     compiled: bool
     reasons: list[Diagnostic] = field(default_factory=list)
+    concern: str = ""
+
+
+# Post-migration concerns: the file their add-ons share, and the finding they answer.
+CONCERNS = {"node-egress": ("node-egress.yaml", codes.MIG_EGRESS_NODE),
+            "load-balancers": ("load-balancers.yaml", codes.MIG_ETP_CLUSTER),
+            "nodes-for-ipblocks": ("nodes-for-ipblocks.yaml", codes.MIG_IPBLOCK),
+            "dns": ("dns.yaml", codes.MIG_NO_DNS)}
+FAIL_ON = ("error", "warning", "info", "changed")
 
 
 @dataclass
@@ -79,20 +89,63 @@ class Migration:
     edits: list[Edit]
     pre_verify: str
     verify: VerifySummary
+    clashes: list[Diagnostic] = field(default_factory=list)
+    """Target objects two sources would both become (errors: the bundle is not written)."""
+    rollback_files: dict[str, str] = field(default_factory=dict)
+    fail_on: str = "error"
 
     @property
     def counts(self) -> dict[str, int]:
         """Policies per status."""
         return {s: sum(p.status == s for p in self.policies) for s in (EXACT, CHANGED, REFUSED)}
 
+    def handled_by(self, finding: Finding) -> str | None:
+        """The bundle file that answers a finding (a pre-migration edit or a post-migration add-on), if any."""
+        if finding.code in (codes.MIG_IPBLOCK, codes.MIG_NAMED_PORT):
+            word = "ipBlock" if finding.code == codes.MIG_IPBLOCK else "named port"
+            edit = next((e for e in self.edits if e.ref == finding.subject), None)
+            if edit is not None and any(word in m for m in edit.manual):
+                return None
+            if edit is not None and any(word in c for c in edit.changes):
+                return f"pre-migration/{object_file_name(edit.data)}"
+            if finding.code == codes.MIG_IPBLOCK and self.mi.workloads is not None:
+                return "nothing to edit: no pod of the given cluster is in its ranges"
+            return None
+        for a in self.addons:
+            if a.compiled and finding.subject in a.addon.for_policies and CONCERNS[a.concern][1] == finding.code:
+                return f"post-migration/{a.file}"
+        return None
+
+    def failing(self, fail_on: str = "error") -> list[Finding]:
+        """The findings that set exit code 1: at or above `fail_on` and not answered by the bundle."""
+        if fail_on == "changed":
+            return [f for f in self.findings if f.severity is not Severity.INFO]
+        rank = Severity(fail_on).rank
+        return [f for f in self.findings if f.severity.rank >= rank and self.handled_by(f) is None]
+
+    def failing_notes(self, fail_on: str = "error") -> list[Diagnostic]:
+        """Translation diagnostics at or above `fail_on` (announced changes are warnings)."""
+        if fail_on == "changed":
+            return [d for p in self.policies for d in p.reasons if d.severity is not Severity.INFO]
+        rank = Severity(fail_on).rank
+        return [d for p in self.policies for d in p.reasons if d.severity.rank >= rank and
+                d.severity is not Severity.ERROR] + [d for d in self.diagnostics if d.severity.rank >= rank]
+
+    def exit_code_for(self, fail_on: str = "error") -> int:
+        """1 when something is refused, verification found a difference, or something at or above `fail_on` is
+        left that the bundle does not answer (with `changed`, also any announced change); else 0."""
+        counts = self.counts
+        if counts[REFUSED] or self.verify.status == "not equivalent":
+            return 1
+        if fail_on == "changed" and counts[CHANGED]:
+            return 1
+        return 1 if self.failing(fail_on) or self.failing_notes(fail_on) else 0
+
     @property
     def exit_code(self) -> int:
-        """0 when everything is exact (and verified equivalent, if verified); 1 otherwise."""
-        counts = self.counts
-        unpoliced = any(f.severity is not Severity.INFO and f.subject.startswith("Service ") for f in self.findings)
-        if counts[CHANGED] or counts[REFUSED] or self.verify.status == "not equivalent" or unpoliced:
-            return 1
-        return 0
+        """The exit code under the default `--fail-on error`."""
+        return self.exit_code_for(self.fail_on)
+
 
 
 # -- pre-migration ------------------------------------------------------------------------------------------
@@ -159,15 +212,25 @@ def attribute(diag: Diagnostic, ranges: list[tuple[str, int, str]]) -> str | Non
 
 
 def _file_names(objects: list[dict[str, Any]], taken: dict[str, int]) -> list[str]:
+    """Injective file names (translator.output); an object whose identity is already taken keeps the name, and
+    the clash is reported by `_clashes` (the bundle is then not written)."""
     names = []
     for obj in objects:
         name = object_file_name(obj)
-        if name in taken:
-            taken[name] += 1
-            name = name.replace(".yaml", f"-{taken[name]}.yaml")
-        taken.setdefault(name, 0)
+        taken[name] = taken.get(name, 0) + 1
         names.append(name)
     return names
+
+
+def _clashes(compiled: list[Compiled]) -> list[Diagnostic]:
+    """Two sources that become one target object: kubectl apply would keep one; an error naming both."""
+    items = [(obj, c.loaded.locate()) for c in compiled if not c.refused for obj in c.objects]
+    out = []
+    for ident, first, second in clashes(items):
+        out.append(Diagnostic(codes.OUTPUT_CLASH, Severity.ERROR, f"{describe(ident)} is generated from two sources "
+                              f"({first} and {second}); kubectl apply would keep only one of them. Rename one",
+                              second))
+    return out
 
 
 def _results(mi: MigrationInput) -> dict[str, PolicyResult]:
@@ -182,9 +245,11 @@ def _results(mi: MigrationInput) -> dict[str, PolicyResult]:
 
 
 def _translate(mi: MigrationInput, backend: Backend, loaded: list[LoadedIntent], results: dict[str, PolicyResult],
-               findings: list[Finding]) -> tuple[dict[str, str], list[Diagnostic], list[dict[str, Any]]]:
+               findings: list[Finding], clash_errors: list[Diagnostic]) -> tuple[dict[str, str], list[Diagnostic],
+                                                                                 list[dict[str, Any]]]:
     diags = Diagnostics()
     compiled = compile_intents(loaded, backend, diags)
+    clash_errors.extend(_clashes(compiled))
     ranges = _doc_ranges(mi)
     unattributed = []
     for diag in diags:
@@ -214,50 +279,53 @@ def _translate(mi: MigrationInput, backend: Backend, loaded: list[LoadedIntent],
 # -- post-migration ------------------------------------------------------------------------------------------
 
 
-def _addons(mi: MigrationInput, findings: list[Finding], edits: list[Edit]) -> list[AddOn]:
+def _addons(mi: MigrationInput, findings: list[Finding], edits: list[Edit]) -> list[tuple[str, AddOn]]:
+    """(concern, add-on) pairs."""
     if mi.target_name != "cilium" or mi.source == "cilium":
         return []
-    out: list[AddOn] = []
+    out: list[tuple[str, AddOn]] = []
     if mi.source in NPM_ENGINES:
-        out += [*node_egress_addons(mi), *load_balancer_addons(mi)]
-    out += list(node_ipblock_addons(mi, edits))
+        out += [("node-egress", a) for a in node_egress_addons(mi)]
+        out += [("load-balancers", a) for a in load_balancer_addons(mi)]
+    out += [("nodes-for-ipblocks", a) for a in node_ipblock_addons(mi, edits)]
     lacking = []
     for f in findings:
         if f.code == codes.MIG_NO_DNS:
             li = next((li for li in mi.loaded if mi.policy_ref(li) == f.subject), None)
             if li is not None and li.intent.metadata.namespace:
                 lacking.append((li.intent.metadata.namespace, f.subject, li.intent.spec.subject.pods))
-    out += list(dns_addons(mi, lacking))
+    out += [("dns", a) for a in dns_addons(mi, lacking)]
     return out
 
 
-def _compile_addons(addons: list[AddOn], backend: Backend, taken: dict[str, int]) -> tuple[list[AddOnResult],
-                                                                                         dict[str, str]]:
-    results, files = [], {}
-    for addon in addons:
+def _compile_addons(addons: list[tuple[str, AddOn]], backend: Backend) -> tuple[list[AddOnResult], dict[str, str]]:
+    """Compile every add-on; one file per concern (intents the target refused go to CONCERN.intent.yaml)."""
+    results = []
+    objects: dict[str, list[dict[str, Any]]] = {}
+    for concern, addon in addons:
         diags = Diagnostics()
         compiled = compile_intents([LoadedIntent(addon.intent, None)], backend, diags)[0]
+        name = CONCERNS[concern][0]
         if compiled.refused or not compiled.objects:
-            name = f"{addon.intent.metadata.namespace}-{addon.intent.metadata.name}.intent.yaml"
-            files[name] = dump_yaml([addon.intent.dump()])
-            results.append(AddOnResult(addon, name, False, list(diags)))
+            name = name.replace(".yaml", ".intent.yaml")
+            objects.setdefault(name, []).append(addon.intent.dump())
+            results.append(AddOnResult(addon, name, False, list(diags), concern))
             continue
-        names = _file_names(compiled.objects, taken)
-        for name, obj in zip(names, compiled.objects):
-            files[name] = dump_yaml([obj])
-        results.append(AddOnResult(addon, names[0], True, list(diags)))
-    return results, files
+        objects.setdefault(name, []).extend(compiled.objects)
+        results.append(AddOnResult(addon, name, True, list(diags), concern))
+    return results, {name: dump_yaml(objs) for name, objs in objects.items()}
 
 
 # -- the whole run -------------------------------------------------------------------------------------------
 
 
 def _status(result: PolicyResult) -> str:
+    """Changed only when the translation changed (an announced change, or flows that differ); migration findings
+    and lint notes about the policy do not make it changed."""
     if result.status == REFUSED:
         return REFUSED
     noisy = any(d.severity is not Severity.INFO for d in result.reasons)
-    found = any(f.severity is not Severity.INFO for f in result.findings)
-    return CHANGED if noisy or found or result.pre_migration or result.flows else EXACT
+    return CHANGED if noisy or result.flows else EXACT
 
 
 def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
@@ -267,13 +335,14 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
                                        mi.source != "cilium" else [])
     translated = _edited_intents(mi, [e for e in edits if e.changes])
     results = _results(mi)
-    target_files, unattributed, objects = _translate(mi, backend, translated, results, findings)
-    addons, post_files = _compile_addons(_addons(mi, findings, edits), backend, {k: 0 for k in target_files})
+    clash_errors: list[Diagnostic] = []
+    target_files, unattributed, objects = _translate(mi, backend, translated, results, findings, clash_errors)
+    addons, post_files = _compile_addons(_addons(mi, findings, edits), backend)
     back = reimport(objects, "<target>")
     verify = VerifySummary("not run", f"the {mi.target_name} importer cannot read the translation back") \
         if back is None else compare(mi.loaded, back, mi.cluster, semantics_name(mi.source),
                                      semantics_name(mi.target_name))
-    pre_files = {}
+    pre_files, rollback_files = {}, {}
     for edit in edits:
         if edit.changes:
             name = object_file_name(edit.data)
@@ -285,8 +354,32 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     for result in results.values():
         result.status = _status(result)
     policies = sorted(results.values(), key=lambda r: (r.file, r.line or 0, r.ref))
+    if mi.source != INTENT_SOURCE:
+        replaced = {r.ref for r in policies if r.status != REFUSED}
+        for doc in mi.documents:
+            if document_ref(doc) in replaced and doc.name:
+                rollback_files.setdefault(object_file_name(doc.data), dump_yaml([clean_for_apply(doc.data)]))
     return Migration(mi, policies, findings, unattributed, target_files, pre_files, post_files, addons, edits,
-                     pre_status, verify)
+                     pre_status, verify, clash_errors, rollback_files)
+
+
+SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink")
+
+
+def clean_for_apply(data: dict[str, Any]) -> dict[str, Any]:
+    """An input object as `kubectl apply` takes it back: no status, no server-populated metadata."""
+    out = {k: v for k, v in data.items() if k != "status"}
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta = {k: v for k, v in meta.items() if k not in SERVER_FIELDS}
+        annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
+                       if k != "kubectl.kubernetes.io/last-applied-configuration"}
+        if annotations:
+            meta["annotations"] = annotations
+        else:
+            meta.pop("annotations", None)
+        out["metadata"] = meta
+    return out
 
 
 def _attach(mi: MigrationInput, results: dict[str, PolicyResult], findings: list[Finding],

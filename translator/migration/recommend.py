@@ -1,32 +1,54 @@
-"""Which engine should enforce these policies? Every option is judged by the real capability check (the same
-one `translate` runs), then ranked: available on the node pools, not retired, exact before changed before
-refused, then the platform vendor's preference (on AKS: Cilium, Cilium with ACNS (paid), Calico, Azure NPM).
+"""Which engine should enforce these policies? Decided as a platform team decides, not by exactness alone.
+
+Every option is judged by the real capability check (the same one `translate` runs). A Cilium "change" that
+`migrate`'s pre-migration edits remove (a named port that becomes its number, selector peers next to an ipBlock
+that matched pods) is exact after those edits: with `--cluster` the edits are computed, checked on the old engine
+and the whole migration verified on the cluster. Options are then ranked by what the team must weigh, in order:
+
+1. can run on the node pools (Linux/Windows) and within the engine's scale limits;
+2. still supported (a retired engine is last; one with an announced end of support comes after every supported one);
+3. can enforce the policies at all (not refused);
+4. run by the platform (managed) before self-managed (you install, upgrade and support it);
+5. exact, or exact after pre-migration edits, before announced changes that remain;
+6. no paid add-on the policies do not need (ACNS only for FQDN and L7 rules);
+7. the platform vendor's own preference (on AKS: Azure CNI powered by Cilium).
 
 Facts (engines.md §3, migration-pitfalls.md (c)): Azure NPM Linux support ends 2028-09-30, Windows support ended
-2026-09-30 with no new onboarding; Cilium on AKS is Linux-only and needs ACNS for FQDN and L7 policy (Kubernetes
->= 1.29), L7 not in cluster-wide policies; endPort needs Cilium >= 1.17 (AKS Kubernetes 1.32+); AKS-managed
-Calico supports only the Kubernetes NetworkPolicy API (Calico's own kinds need self-managed Calico); Calico is
-the engine that remains for Windows node pools.
+2026-09-30 with no new onboarding; NPM Linux handles at most 250 nodes and 20,000 pods; Cilium on AKS is Linux-only
+and needs ACNS for FQDN and L7 policy (Kubernetes >= 1.29), L7 not in cluster-wide policies; endPort needs Cilium
+>= 1.17 (AKS Kubernetes 1.32+); AKS-managed Calico supports only the Kubernetes NetworkPolicy API on new clusters
+(Calico's own kinds, or switching an existing cluster, need self-managed Calico with --network-policy none);
+Calico is the engine that remains for Windows node pools.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from translator import codes
-from translator.diagnostics import Diagnostics, Severity
+from translator.diagnostics import Diagnostic, Diagnostics, Severity
 from translator.loaded import LoadedIntent
+from translator.migration.bundle import run_migration
+from translator.migration.inputs import NP_ENGINES, MigrationInput
 from translator.pipeline import check_intent
 from translator.registry import all_backends
 from translator.target import parse_target
 
-EXACT, CHANGED, REFUSED, UNAVAILABLE = "exact", "changed", "refused", "unavailable"
-VERDICT_RANK = {EXACT: 0, CHANGED: 1, REFUSED: 2, UNAVAILABLE: 3}
+EXACT, FIXABLE, CHANGED, REFUSED, UNAVAILABLE = "exact", "exact-after-edits", "changed", "refused", "unavailable"
+VERDICT_RANK = {EXACT: 0, FIXABLE: 0, CHANGED: 1, REFUSED: 2, UNAVAILABLE: 3}
+VERDICT_WORDS = {EXACT: "exact", FIXABLE: "exact after pre-migration edits", CHANGED: "announced changes remain",
+                 REFUSED: "cannot enforce them", UNAVAILABLE: "not installed"}
 AZ_CREATE = "az aks create --resource-group RG --name CLUSTER"
 AZ_UPDATE = "az aks update --resource-group RG --name CLUSTER"
+# Features whose Cilium change a pre-migration edit removes, and how (edits.py computes the edit itself).
+PRE_MIGRATION_FIXES = {"named-port": ("named port", "the named port becomes its number"),
+                       "cidr": ("ipBlock", "selector peers next to the ipBlock for the pods it matches")}
+# Warnings about the policies themselves (true on every engine), not about what an engine changes.
+ADVICE_CODES = frozenset({codes.CILIUM_EGRESS_WITHOUT_DNS})
+RULE_PATH = re.compile(r"^spec\.(ingress|egress)\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -43,62 +65,114 @@ class EngineOption:
     update: str = ""
     conditions: tuple[str, ...] = ()
     preference: int = 0
+    managed: bool = True
+    """Run and supported by the platform; False: the team installs, upgrades and supports it."""
+    paid: bool = False
+    """A paid add-on (chosen only when the policies need it)."""
+    supported_path: bool = False
+    """The platform vendor's recommended engine."""
+    max_nodes: int | None = None
+    max_pods: int | None = None
 
 
 AKS_OPTIONS: tuple[EngineOption, ...] = (
-    EngineOption("cilium", "Cilium (Azure CNI powered by Cilium)", "cilium@aks",
+    EngineOption("cilium", "Azure CNI powered by Cilium", "cilium@aks",
                  create=f"{AZ_CREATE} --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium "
                         "--network-policy cilium",
                  update=f"{AZ_UPDATE} --network-dataplane cilium --network-policy cilium",
                  conditions=("Linux node pools only", "port ranges (endPort) need Cilium >= 1.17 (AKS Kubernetes "
-                             ">= 1.32)", "FQDN and L7 rules need ACNS", "ipBlocks never match pod or node IPs"),
-                 preference=0),
-    EngineOption("cilium-acns", "Cilium with Advanced Container Networking Services", "cilium@aks,acns=true",
+                             ">= 1.32)", "FQDN and L7 rules need ACNS", "ipBlocks never match pod or node IPs",
+                             "at most 65,535 security identities (exclude churny labels)"),
+                 preference=0, supported_path=True),
+    EngineOption("cilium-acns", "Azure CNI powered by Cilium with ACNS", "cilium@aks,acns=true",
                  create=f"{AZ_CREATE} --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium "
                         "--network-policy cilium --enable-acns --acns-advanced-networkpolicies {policies}",
                  update=f"{AZ_UPDATE} --network-dataplane cilium --network-policy cilium --enable-acns "
                         "--acns-advanced-networkpolicies {policies}",
-                 conditions=("Linux node pools only", "ACNS is a paid add-on; Kubernetes >= 1.29",
-                             "--acns-advanced-networkpolicies FQDN for DNS names, L7 for HTTP (also FQDN)",
-                             "L7 rules are not supported in cluster-wide policies", "Azure CLI >= 2.79"),
-                 preference=1),
+                 conditions=("Linux node pools only", "Advanced Container Networking Services is a paid add-on; "
+                             "Kubernetes >= 1.29", "--acns-advanced-networkpolicies FQDN for DNS names, L7 for HTTP "
+                             "(also FQDN)", "L7 rules are not supported in cluster-wide policies",
+                             "Azure CLI >= 2.79"),
+                 preference=1, paid=True, supported_path=True),
     EngineOption("calico", "Calico", "calico@aks", windows=True,
                  create=f"{AZ_CREATE} --network-plugin azure --network-policy calico",
                  update=f"{AZ_UPDATE} --network-policy none, then install Calico with the Tigera operator "
                         "(AKS cannot switch an existing cluster to its managed Calico)",
                  conditions=("Linux and Windows Server node pools",
-                             "AKS-managed Calico supports the Kubernetes NetworkPolicy API only; Calico's own kinds "
-                             "(GlobalNetworkPolicy, tiers, deny) need self-managed Calico (--network-policy none)"),
-                 preference=2),
+                             "AKS-managed Calico (new clusters only) supports the Kubernetes NetworkPolicy API only; "
+                             "Calico's own kinds (GlobalNetworkPolicy, tiers, deny) need self-managed Calico"),
+                 preference=2, managed=False),
     EngineOption("azure-npm-linux", "Azure NPM (Linux)", "azure-npm@aks", retires=date(2028, 9, 30),
                  create=f"{AZ_CREATE} --network-plugin azure --network-policy azure",
-                 conditions=("Linux node pools", "at most 250 nodes and 20,000 pods", "IPv4 only",
-                             "support ends 2028-09-30; Microsoft recommends migrating to Cilium"), preference=3),
+                 conditions=("Linux node pools", "IPv4 only", "Microsoft recommends migrating to Cilium"),
+                 preference=3, max_nodes=250, max_pods=20000),
     EngineOption("azure-npm-windows", "Azure NPM (Windows)", "azure-npm-windows@aks", linux=False, windows=True,
                  retires=date(2026, 9, 30),
                  conditions=("Windows Server 2022 node pools", "skips policies with named ports, SCTP, negative "
-                             "selectors or ipBlock except", "support ended 2026-09-30; no new onboarding"),
+                             "selectors or ipBlock except", "no new onboarding"),
                  preference=4),
 )
 
 
+@dataclass(frozen=True)
+class Change:
+    """One announced change an option makes, and whether a pre-migration edit removes it."""
+
+    policy: str
+    message: str
+    feature: str | None
+    fix: str = ""
+    """The pre-migration edit that removes it ("" when none does)."""
+    fixed: bool = False
+    """True when netpolx computed that edit (it is in `migrate`'s pre-migration/); False: it needs --cluster."""
+
+
+@dataclass
+class Context:
+    """What the team told us about the cluster."""
+
+    windows_nodes: bool = False
+    nodes: int | None = None
+    pods: int | None = None
+    new_cluster: bool = False
+    today: date = field(default_factory=date.today)
+
+
 @dataclass
 class Assessment:
-    """One option judged against the policies."""
+    """One option judged against the policies and the cluster."""
 
     option: EngineOption
     verdict: str
     refused: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    available: bool = True
+    changes: list[Change] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+    """Why the option cannot be chosen on this cluster (node pools, scale, not installed)."""
+    factors: list[str] = field(default_factory=list)
+    """What the team weighs, short: lifecycle, managed or not, cost, Microsoft's path."""
     retired: bool = False
+    retiring: bool = False
+    managed: bool = True
+    paid_unneeded: bool = False
+    verified: str = ""
+    """With --cluster, the migration's verification after the pre-migration edits."""
 
     @property
-    def rank(self) -> tuple[int, int, int, int]:
-        """Sort key: available, not retired, verdict, vendor preference."""
-        return (0 if self.available else 1, 1 if self.retired else 0, VERDICT_RANK[self.verdict],
-                self.option.preference)
+    def available(self) -> bool:
+        """Whether the option can run on this cluster."""
+        return not self.blockers
+
+    @property
+    def changed(self) -> list[str]:
+        """The change messages (JSON compatibility)."""
+        return [c.message for c in self.changes]
+
+    @property
+    def rank(self) -> tuple[int, ...]:
+        """Sort key, in the order of the module docstring."""
+        return (0 if self.available else 1, 1 if self.retired else 0, 1 if self.verdict == REFUSED else 0,
+                1 if self.retiring else 0, 0 if self.managed else 1, VERDICT_RANK[self.verdict],
+                1 if self.paid_unneeded else 0, self.option.preference)
 
     def commands(self, l7: bool) -> dict[str, str]:
         """The az commands for this option (empty when it cannot be chosen any more)."""
@@ -111,26 +185,79 @@ class Assessment:
         return out
 
 
+@dataclass
+class PreMigration:
+    """`migrate`'s pre-migration edits for a move to Cilium, keyed for matching against Cilium's changes."""
+
+    by_rule: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
+    """(policy ref `namespace/name`, direction, rule index) -> the edits' change texts."""
+    manual: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
+    computed: bool = False
+    """True when the cluster was given (edits are computed and checked on the old engine)."""
+    verified: str = ""
+    equivalent: bool | None = None
+    """The verification's answer (None: not run)."""
+
+
 def _messages(diags: Diagnostics, severity: Severity) -> list[str]:
     return list(dict.fromkeys(d.message for d in diags if d.severity is severity))
 
 
-def assess(option: EngineOption, loaded: Sequence[LoadedIntent], windows_nodes: bool, today: date) -> Assessment:
-    """Run the capability check of one option over every intent."""
+def _intent_ref(message: str) -> str:
+    head = message.split(":", 1)[0]
+    return head if "/" in head and " " not in head else ""
+
+
+def _change(diag: Diagnostic, pre: PreMigration | None) -> Change:
+    """Classify one Cilium change: does a pre-migration edit remove it?"""
+    policy = _intent_ref(diag.message)
+    fixable = PRE_MIGRATION_FIXES.get(diag.feature or "")
+    if pre is None or fixable is None:
+        return Change(policy, diag.message, diag.feature)
+    m = RULE_PATH.match(diag.location.field_path)
+    if m is None:
+        return Change(policy, diag.message, diag.feature)
+    key = (policy, m.group(1), int(m.group(2)))
+    if not pre.computed:
+        return Change(policy, diag.message, diag.feature, fixable[1], False)
+    done = [c.split(": ", 1)[1] for c in pre.by_rule.get(key, []) if fixable[0] in c]
+    if done:
+        return Change(policy, diag.message, diag.feature, "; ".join(done), True)
+    if diag.feature == "cidr" and key not in pre.manual and pre.equivalent:
+        return Change(policy, diag.message, diag.feature, "none needed: no pod of your cluster is in the range", True)
+    return Change(policy, diag.message, diag.feature)
+
+
+def _blockers(option: EngineOption, ctx: Context) -> list[str]:
+    out = []
+    if ctx.windows_nodes and not option.windows:
+        out.append("does not run on Windows node pools")
+    if not ctx.windows_nodes and not option.linux:
+        out.append("only for Windows node pools (pass --windows-nodes)")
+    if option.max_nodes and ctx.nodes and ctx.nodes > option.max_nodes:
+        out.append(f"at most {option.max_nodes} nodes (the cluster has {ctx.nodes})")
+    if option.max_pods and ctx.pods and ctx.pods > option.max_pods:
+        out.append(f"at most {option.max_pods:,} pods (the cluster has {ctx.pods:,})")
+    return out
+
+
+def assess(option: EngineOption, loaded: Sequence[LoadedIntent], ctx: Context,
+           pre: PreMigration | None = None) -> Assessment:
+    """Run the capability check of one option over every intent and weigh it."""
     target = parse_target(option.target)
-    retired = option.retires is not None and today >= option.retires
+    retired = option.retires is not None and ctx.today >= option.retires
+    retiring = option.retires is not None and not retired
     backend_cls = all_backends().get(target.name)
-    notes = []
+    factors = []
     if option.retires is not None:
-        notes.append(f"support {'ended' if retired else 'ends'} {option.retires.isoformat()}")
+        factors.append(f"support {'ended' if retired else 'ends'} {option.retires.isoformat()}")
+    if option.max_nodes:
+        factors.append(f"at most {option.max_nodes} nodes and {option.max_pods:,} pods")
+    blockers = _blockers(option, ctx)
     if backend_cls is None:
-        return Assessment(option, UNAVAILABLE, notes=[f"the {target.name} backend is not installed in this build"],
-                          available=False, retired=retired)
-    available = (windows_nodes and option.windows) or (not windows_nodes and option.linux)
-    if windows_nodes and not option.windows:
-        notes.append("not available: it does not support Windows node pools")
-    if not windows_nodes and not option.linux:
-        notes.append("only for Windows node pools (pass --windows-nodes)")
+        return Assessment(option, UNAVAILABLE, blockers=[f"the {target.name} backend is not installed in this build",
+                                                         *blockers], factors=factors, retired=retired,
+                          retiring=retiring, managed=option.managed)
     backend = backend_cls(target)
     # A translation that needs more traffic allowed (e.g. Cilium's DNS rule for FQDN peers) is a change to
     # report here, not a reason to rule the engine out.
@@ -138,9 +265,24 @@ def assess(option: EngineOption, loaded: Sequence[LoadedIntent], windows_nodes: 
     backend.check_all(list(loaded), diags)
     for li in loaded:
         check_intent(li, backend, diags)
-    refused, changed = _messages(diags, Severity.ERROR), _messages(diags, Severity.WARNING)
-    verdict = REFUSED if refused else CHANGED if changed else EXACT
-    return Assessment(option, verdict, refused, changed, notes, available, retired)
+    refused = _messages(diags, Severity.ERROR)
+    seen: set[str] = set()
+    changes = []
+    for d in diags:
+        if d.severity is Severity.WARNING and d.message not in seen and d.code not in ADVICE_CODES:
+            seen.add(d.message)
+            changes.append(_change(d, pre if target.name == "cilium" else None))
+    if refused:
+        verdict = REFUSED
+    elif not changes:
+        verdict = EXACT
+    elif all(c.fix for c in changes) and (pre is None or not pre.computed or
+                                          (all(c.fixed for c in changes) and pre.equivalent is not False)):
+        verdict = FIXABLE
+    else:
+        verdict = CHANGED
+    return Assessment(option, verdict, refused, changes, blockers, factors, retired, retiring, option.managed,
+                      verified=pre.verified if pre is not None and target.name == "cilium" else "")
 
 
 def _needs_calico_kinds(loaded: Sequence[LoadedIntent]) -> bool:
@@ -153,15 +295,40 @@ def _needs_calico_kinds(loaded: Sequence[LoadedIntent]) -> bool:
     return not all(check_intent(li, backend, diags) for li in loaded)
 
 
-def recommend(loaded: Sequence[LoadedIntent], windows_nodes: bool = False, today: date | None = None,
-              options: Sequence[EngineOption] = AKS_OPTIONS) -> list[Assessment]:
-    """Every option, best first."""
-    today = today or date.today()
-    out = [assess(o, loaded, windows_nodes, today) for o in options]
+def _weigh(out: list[Assessment], loaded: Sequence[LoadedIntent], ctx: Context) -> None:
+    """The factors that depend on the other options: managed Calico, unneeded paid add-ons."""
     calico = next((a for a in out if a.option.key == "calico"), None)
-    if calico is not None and calico.verdict != REFUSED and _needs_calico_kinds(loaded):
-        calico.notes.append("needs Calico's own policy kinds: install Calico yourself (self-managed), AKS-managed "
-                            "Calico supports the NetworkPolicy API only")
+    if calico is not None and calico.verdict != REFUSED:
+        if _needs_calico_kinds(loaded):
+            calico.factors.append("self-managed (Calico's own policy kinds need Calico installed with the Tigera "
+                                  "operator)")
+        elif ctx.new_cluster:
+            calico.managed = True
+            calico.factors.append("managed by AKS on a new cluster (--network-policy calico)")
+        else:
+            calico.factors.append("self-managed (AKS cannot switch an existing cluster to its managed Calico)")
+    free = [a for a in out if not a.option.paid and a.option.supported_path and a.verdict in (EXACT, FIXABLE,
+                                                                                               CHANGED)]
+    for a in out:
+        if a.option.paid and a.verdict != REFUSED:
+            if free:
+                a.paid_unneeded = True
+                a.factors.append("paid add-on these policies do not need")
+            else:
+                a.factors.append("paid add-on, needed for these policies' FQDN or L7 rules")
+        elif a.option.supported_path:
+            a.factors.append("Microsoft's supported path, managed by AKS")
+
+
+def recommend(loaded: Sequence[LoadedIntent], windows_nodes: bool = False, today: date | None = None,
+              options: Sequence[EngineOption] = AKS_OPTIONS, ctx: Context | None = None,
+              pre: PreMigration | None = None) -> list[Assessment]:
+    """Every option, best first."""
+    ctx = ctx or Context(windows_nodes=windows_nodes)
+    if today is not None:
+        ctx.today = today
+    out = [assess(o, loaded, ctx, pre) for o in options]
+    _weigh(out, loaded, ctx)
     return sorted(out, key=lambda a: a.rank)
 
 
@@ -172,7 +339,8 @@ def uses_l7(loaded: Sequence[LoadedIntent]) -> bool:
 
 def best(assessments: Sequence[Assessment]) -> Assessment | None:
     """The recommended option: the first available, not retired, and not refused."""
-    return next((a for a in assessments if a.available and not a.retired and a.verdict in (EXACT, CHANGED)), None)
+    return next((a for a in assessments if a.available and not a.retired and a.verdict in (EXACT, FIXABLE, CHANGED)),
+                None)
 
 
 def windows_alternative(assessments: Sequence[Assessment]) -> str | None:
@@ -184,33 +352,14 @@ def windows_alternative(assessments: Sequence[Assessment]) -> str | None:
             "reached end of support on 2026-09-30)")
 
 
-def _linux_only(assessments: Sequence[Assessment]) -> str | None:
+def linux_only(assessments: Sequence[Assessment]) -> str | None:
     """With Windows pools and no exact option: the option that would be exact on a Linux-only cluster."""
     chosen = best(assessments)
-    if chosen is not None and chosen.verdict == EXACT:
+    if chosen is not None and chosen.verdict in (EXACT, FIXABLE):
         return None
-    linux = next((a for a in assessments if a.option.linux and not a.retired and a.verdict == EXACT), None)
+    linux = next((a for a in assessments if a.option.linux and not a.retired and a.verdict in (EXACT, FIXABLE)),
+                 None)
     return linux.option.key if linux else None
-
-
-def as_dict(assessments: Sequence[Assessment], loaded: Sequence[LoadedIntent], windows_nodes: bool,
-            platform: str) -> dict[str, Any]:
-    """The recommendation as JSON."""
-    chosen = best(assessments)
-    l7 = uses_l7(loaded)
-    return {
-        "platform": platform,
-        "windows_nodes": windows_nodes,
-        "policies": len(loaded),
-        "recommended": chosen.option.key if chosen else None,
-        "windows_alternative": windows_alternative(assessments) if windows_nodes else None,
-        "linux_only": _linux_only(assessments) if windows_nodes else None,
-        "options": [{"key": a.option.key, "title": a.option.title, "target": a.option.target,
-                     "verdict": a.verdict, "available": a.available, "retired": a.retired,
-                     "retires": a.option.retires.isoformat() if a.option.retires else None,
-                     "refused": a.refused, "changed": a.changed, "notes": a.notes,
-                     "conditions": list(a.option.conditions), "az": a.commands(l7)} for a in assessments],
-    }
 
 
 def generic_options() -> tuple[EngineOption, ...]:
@@ -224,36 +373,29 @@ def generic_options() -> tuple[EngineOption, ...]:
     return tuple(out)
 
 
-def _policies(n: int) -> str:
-    return "the policy" if n == 1 else f"the {n} policies"
+EDIT_RULE = re.compile(r"^(ingress|egress) rule (\d+): ")
 
 
-def render_text(data: dict[str, Any]) -> str:
-    """The recommendation for a terminal."""
-    where = "on AKS" if data["platform"] == "aks" else "(no platform given)"
-    options = data["options"]
-    chosen = next((o for o in options if o["key"] == data["recommended"]), None)
-    lines = []
-    if chosen is None:
-        lines.append(f"No engine {where} can enforce {_policies(data['policies'])} as written; see why below.")
-    else:
-        how = "exactly" if chosen["verdict"] == EXACT else "with announced changes"
-        lines.append(f"Recommended {where}: {chosen['title']} (enforces {_policies(data['policies'])} {how})")
-        lines += [f"  {kind}: {cmd}" for kind, cmd in chosen["az"].items()]
-    if data.get("windows_alternative"):
-        lines.append(f"Windows node pools: {data['windows_alternative']}")
-    if data.get("linux_only"):
-        title = next(o["title"] for o in options if o["key"] == data["linux_only"])
-        lines.append(f"On a cluster with Linux node pools only, {title} would enforce them exactly.")
-    lines.append("")
-    for i, o in enumerate(options, 1):
-        state = o["verdict"] if o["available"] else f"{o['verdict']}, not available"
-        if o["retired"]:
-            state += ", retired"
-        lines.append(f"{i}. {o['title']} [{o['target']}]: {state}")
-        lines += [f"   - cannot: {m}" for m in o["refused"]]
-        lines += [f"   - changes: {m}" for m in o["changed"]]
-        lines += [f"   - note: {m}" for m in o["notes"]]
-        if o["conditions"]:
-            lines.append(f"   - conditions: {'; '.join(o['conditions'])}")
-    return "\n".join(lines) + "\n"
+def pre_migration(mi: MigrationInput) -> PreMigration | None:
+    """`migrate`'s pre-migration edits for a move of `mi`'s NetworkPolicies to Cilium (None when the inputs have
+    none). With a cluster they are computed, checked on the old engine, and the migration is verified."""
+    if not mi.network_policies or mi.source not in NP_ENGINES:
+        return None
+    if mi.workloads is None:
+        return PreMigration()
+    backend_cls = all_backends().get("cilium")
+    if backend_cls is None:
+        return None
+    migration = run_migration(mi, backend_cls(mi.target))
+    pre = PreMigration(computed=True)
+    for edit in migration.edits:
+        policy = edit.ref.split(" ", 1)[-1]
+        for text, into in [(c, pre.by_rule) for c in edit.changes] + [(c, pre.manual) for c in edit.manual]:
+            m = EDIT_RULE.match(text)
+            if m is not None:
+                into.setdefault((policy, m.group(1), int(m.group(2))), []).append(text)
+    v = migration.verify
+    pre.equivalent = v.equivalent
+    pre.verified = v.status if v.status == "not run" else \
+        f"{v.status} on your cluster after the edits ({v.total_differences} of {v.connections} connections differ)"
+    return pre

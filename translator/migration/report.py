@@ -9,9 +9,9 @@ from typing import Any
 
 from translator import __version__
 from translator.diagnostics import Diagnostic
-from translator.migration.bundle import Migration, PolicyResult
+from translator.migration.bundle import CHANGED, REFUSED, Migration, PolicyResult
 from translator.migration.checks import CHECKS
-from translator.migration.inputs import NPM_ENGINES
+from translator.migration.inputs import INTENT_SOURCE, NPM_ENGINES, document_ref
 
 STEPS_NPM_TO_CILIUM = ("az aks update --resource-group RG --name CLUSTER --network-dataplane cilium "
                        "--network-policy cilium")
@@ -52,21 +52,139 @@ def microsoft_table(m: Migration) -> list[dict[str, Any]]:
     return rows
 
 
-def steps(m: Migration) -> list[str]:
-    """The order to apply the bundle in."""
+def _resource(doc_api_version: str, kind: str) -> str:
+    """kubectl's `kind.group` name for an object (`networkpolicy.networking.k8s.io`)."""
+    group = doc_api_version.split("/")[0] if "/" in doc_api_version else ""
+    return f"{kind.lower()}.{group}" if group else kind.lower()
+
+
+def old_objects(m: Migration) -> list[dict[str, Any]]:
+    """The source objects the translation replaces (refused ones stay), grouped for `kubectl delete`."""
+    if m.mi.source == INTENT_SOURCE:
+        return []
+    keep = {p.ref for p in m.policies if p.status == REFUSED}
+    groups: dict[tuple[str, str], list[str]] = {}
+    for doc in m.mi.documents:
+        ref = document_ref(doc)
+        if ref in keep or not any(p.ref == ref for p in m.policies) or not doc.name:
+            continue
+        meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
+        ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+        names = groups.setdefault((_resource(doc.api_version, doc.kind), ns), [])
+        if doc.name not in names:
+            names.append(doc.name)
+    return [{"resource": r, "namespace": ns or None, "names": names,
+             "command": f"kubectl delete {r}{f' -n {ns}' if ns else ''} {' '.join(names)}"}
+            for (r, ns), names in sorted(groups.items())]
+
+
+def _windows_step(m: Migration) -> str | None:
+    if m.mi.target_name != "cilium":
+        return None
+    return ("If the cluster has Windows node pools: Azure CNI powered by Cilium runs on Linux node pools only "
+            "and Azure NPM on Windows reached end of support on 2026-09-30. Before the switch, move Windows "
+            "workloads to a cluster whose Windows pools use Calico (`netpolx translate --engine calico`) or "
+            "Azure network security groups, then remove the Windows node pools from this cluster.")
+
+
+def plan(m: Migration) -> list[dict[str, Any]]:
+    """The order to apply the bundle in: each step with the commands it runs."""
+    out: list[dict[str, Any]] = []
+    windows = _windows_step(m)
+    if windows:
+        out.append({"step": windows, "commands": []})
+    if m.pre_files:
+        out.append({"step": f"On {m.mi.source}, before switching, apply the pre-migration edits ({len(m.pre_files)} "
+                    f"policies; same traffic on the old engine: {m.pre_verify}). rollback/ holds every policy the "
+                    "plan replaces as it is today.", "commands": ["kubectl apply -f pre-migration/"]})
+    if m.mi.source in NPM_ENGINES and m.mi.target_name == "cilium":
+        out.append({"step": "Switch the data plane (disable node auto-provisioning first; a kubenet cluster moves to "
+                    "Azure CNI Overlay first, as a separate operation). All node pools are reimaged together; Cilium "
+                    "enforces policy once every node runs it.", "commands": [STEPS_NPM_TO_CILIUM]})
+    else:
+        out.append({"step": f"Switch the cluster from {m.mi.source} to {m.mi.target_name}.", "commands": []})
+    if m.target_files:
+        out.append({"step": f"Apply the translation ({len(m.target_files)} objects).",
+                    "commands": ["kubectl apply -f target/"]})
+    if m.post_files:
+        out.append({"step": f"Review and apply the post-migration add-ons ({len(m.addons)} in "
+                    f"{len(m.post_files)} files, one per concern; each object says what it allows).",
+                    "commands": ["kubectl apply -f post-migration/"]})
+    deletes = old_objects(m)
+    if deletes:
+        count = sum(len(d["names"]) for d in deletes)
+        out.append({"step": f"Delete the {count} old objects the translation replaces (only after target/ is "
+                    "applied, so no pod is left without policy):", "commands": [d["command"] for d in deletes]})
+    return out
+
+
+def rollback(m: Migration) -> list[str]:
+    """How to undo the policy changes; rollback/ holds every replaced object as it is today (the data plane switch
+    itself is not undone by the bundle)."""
+    if not m.rollback_files:
+        return []
     out = []
     if m.pre_files:
-        out.append(f"On {m.mi.source}, before switching: kubectl apply -f pre-migration/ (exact on the old engine: "
-                   f"{m.pre_verify}).")
-    if m.mi.source in NPM_ENGINES and m.mi.target_name == "cilium":
-        out.append(f"Switch the data plane: {STEPS_NPM_TO_CILIUM} (all node pools are reimaged together; Cilium "
-                   "enforces policy once every node runs it).")
-    else:
-        out.append(f"Switch the cluster from {m.mi.source} to {m.mi.target_name}.")
-    out.append("Apply the translation: kubectl apply -f target/ (and delete the old engine's objects it replaces).")
-    if m.post_files:
-        out.append("Review and apply the add-ons: kubectl apply -f post-migration/ (each says what it allows).")
+        out.append("Before the switch: `kubectl apply -f rollback/` puts back the policies the pre-migration edits "
+                   "changed.")
+    undo = " ".join(f"-f {d}/" for d, files in (("post-migration", m.post_files), ("target", m.target_files))
+                    if files)
+    out.append(f"After the switch: `kubectl apply -f rollback/` first (so no pod is left without policy), then "
+               f"`kubectl delete {undo}`. The data plane stays {m.mi.target_name}; going back to {m.mi.source} "
+               "is a cluster operation the bundle does not cover.")
     return out
+
+
+def steps(m: Migration) -> list[str]:
+    """The plan as lines (the step, then its commands)."""
+    return [step["step"] + ("" if not step["commands"] else " " + "; ".join(f"`{c}`" for c in step["commands"]))
+            for step in plan(m)]
+
+
+def coverage(m: Migration) -> list[str]:
+    """What the run could and could not check or do, and what would let it do more."""
+    out = []
+    v = m.verify
+    if v.status == "not run":
+        out.append(f"Not verified: {v.note}")
+    elif v.synthesized:
+        out.append(f"Verified on a synthesized cluster ({v.connections} connections); --cluster verifies on yours.")
+    else:
+        out.append(f"Verified on the given cluster ({v.connections} connections).")
+    if m.mi.workloads is None:
+        need = [f"{e.ref}: {x}" for e in m.edits for x in e.manual if "--cluster" in x]
+        if m.mi.target_name == "cilium" and m.mi.network_policies:
+            out.append(f"Without --cluster, netpolx could not compute {len(need)} pre-migration edits (which pods an "
+                       "ipBlock matches, which number a named port has), so pre-migration/ holds only the edits "
+                       "that are exact on every cluster.")
+        out += [f"needs --cluster: {x}" for x in need]
+    if m.mi.services is None and m.mi.source in NPM_ENGINES:
+        out.append("Without Services (--services, or Services in the cluster file), the LoadBalancer/NodePort "
+                   "check (MS5) and its add-ons could not run.")
+    return out
+
+
+def exit_reason(m: Migration) -> str:
+    """Why the exit code is what it is, in one sentence."""
+    counts = m.counts
+    code = m.exit_code
+    if counts[REFUSED]:
+        return f"Exit 1: {counts[REFUSED]} policies are refused (nothing is written for them; see Policies)."
+    if m.verify.status == "not equivalent":
+        return (f"Exit 1: verification found {m.verify.total_differences} connections whose verdict changes "
+                "(see Verification).")
+    failing, notes = m.failing(m.fail_on), m.failing_notes(m.fail_on)
+    if code:
+        what = [f"{len(failing)} findings" if failing else "", f"{len(notes)} translation notes" if notes else "",
+                f"{counts[CHANGED]} changed policies" if m.fail_on == "changed" and counts[CHANGED] else ""]
+        first = failing[0].subject + ": " + failing[0].label if failing else ""
+        return (f"Exit 1: {', '.join(w for w in what if w)} at or above --fail-on {m.fail_on} that the bundle "
+                f"does not answer{f' (first: {first})' if first else ''}.")
+    verified = "verified equivalent" if m.verify.status == "equivalent" else "not verified"
+    handled = sum(m.handled_by(f) is not None for f in m.findings)
+    return (f"Exit 0: nothing refused, {verified}, and no finding at or above --fail-on {m.fail_on} is left "
+            f"unanswered ({handled} findings are answered by pre-migration/ or post-migration/; "
+            f"{counts[CHANGED]} policies change in form, each change announced).")
 
 
 def build_report(m: Migration, files: list[str]) -> dict[str, Any]:
@@ -77,18 +195,24 @@ def build_report(m: Migration, files: list[str]) -> dict[str, Any]:
         "kind": "MigrationReport",
         "source": m.mi.source,
         "target": str(m.mi.target),
+        "headline": exit_reason(m),
         "summary": {"policies": len(m.policies), **counts, "verify": m.verify.status,
                     "pre_migration_edits": len(m.pre_files), "post_migration_addons": len(m.addons),
-                    "findings": len(m.findings), "exit_code": m.exit_code},
+                    "findings": len(m.findings), "exit_code": m.exit_code, "fail_on": m.fail_on},
+        "coverage": coverage(m),
         "steps": steps(m),
+        "plan": plan(m),
+        "delete": old_objects(m),
+        "rollback": rollback(m),
         "microsoft_checks": microsoft_table(m),
         "policies": [_policy(p) for p in m.policies],
-        "findings": [f.as_dict() for f in m.findings],
+        "findings": [{**f.as_dict(), "handled_by": m.handled_by(f)} for f in m.findings],
         "translation_notes": [_diag(d) for d in m.diagnostics],
         "verify": m.verify.as_dict(),
         "pre_migration": {"verified": m.pre_verify,
                           "edits": [{"policy": e.ref, "changes": e.changes, "manual": e.manual} for e in m.edits]},
-        "post_migration": [{"file": f"post-migration/{a.file}", "name": a.addon.intent.metadata.name,
+        "post_migration": [{"file": f"post-migration/{a.file}", "concern": a.concern,
+                            "name": a.addon.intent.metadata.name,
                             "namespace": a.addon.intent.metadata.namespace, "why": a.addon.why,
                             "allows": a.addon.allows, "for": a.addon.for_policies, "compiled": a.compiled,
                             "reasons": [_diag(d) for d in a.reasons]} for a in m.addons],
@@ -117,11 +241,17 @@ def _table(head: list[str], rows: list[list[object]]) -> list[str]:
 def render_markdown(r: dict[str, Any]) -> str:
     """report.md."""
     s = r["summary"]
-    out = [f"# Migration report: {r['source']} -> {r['target']}", "",
+    out = [f"# Migration report: {r['source']} -> {r['target']}", "", f"**{r['headline']}**", "",
            f"{s['policies']} policies: **{s['exact']} exact**, **{s['changed']} with announced changes**, "
            f"**{s['refused']} refused**. Verification: **{s['verify']}**. Exit code {s['exit_code']}.", "",
-           "## Steps", ""]
-    out += [f"{i}. {step}" for i, step in enumerate(r["steps"], 1)] + [""]
+           "## Coverage", ""]
+    out += [f"- {c}" for c in r["coverage"]] + ["", "## Plan", ""]
+    for i, step in enumerate(r["plan"], 1):
+        out.append(f"{i}. {step['step']}")
+        out += [f"   - `{c}`" for c in step["commands"]]
+    out += ["", "## Rollback", ""]
+    out += [f"- {x}" for x in r["rollback"]] or ["Nothing to roll back."]
+    out += [""]
     out += ["## Microsoft's five checks (azure-npm-to-cilium-validator)", ""]
     out += _table(["check", "what", "result", "count", "flagged"],
                   [[c["check"], c["title"], c["status"], c["count"], ", ".join(c["flagged"]) or c["note"] or ""]
@@ -132,12 +262,14 @@ def render_markdown(r: dict[str, Any]) -> str:
                     "; ".join(p["pre_migration"] + [f"manual: {x}" for x in p["manual"]]),
                     ", ".join(p["post_migration"])] for p in r["policies"]])
     out += ["## Findings", ""]
-    out += _table(["severity", "code", "check", "subject", "message", "fix", "where"],
+    out += _table(["severity", "code", "check", "subject", "message", "fix", "answered by", "where"],
                   [[f["severity"], f["code"], "/".join(f["checks"]), f["subject"], f["message"], f["fix"] or "",
-                    f"{f['file']}:{f['line']}" if f["line"] else f["file"]] for f in r["findings"]])
+                    f["handled_by"] or "", f"{f['file']}:{f['line']}" if f["line"] else f["file"]]
+                   for f in r["findings"]])
     out += _verify_markdown(r["verify"])
     out += ["## Post-migration add-ons", ""]
-    out += _table(["file", "why", "allows"], [[a["file"], a["why"], a["allows"]] for a in r["post_migration"]])
+    out += _table(["file", "why", "allows", "for"], [[a["file"], a["why"], a["allows"], ", ".join(a["for"])]
+                                                     for a in r["post_migration"]])
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -233,7 +365,10 @@ def render_html(r: dict[str, Any]) -> str:
          _trace(f)] for f in v["flows"]])
     addons = _html_table(["file", "why", "allows"], [[_e(a["file"]), _e(a["why"]), _e(a["allows"])]
                                                       for a in r["post_migration"]])
-    steps = "".join(f"<li>{_e(x)}</li>" for x in r["steps"])
+    steps = "".join(f"<li>{_e(x['step'])}" + "".join(f"<br><code>{_e(c)}</code>" for c in x["commands"]) + "</li>"
+                    for x in r["plan"])
+    cover = "".join(f"<li>{_e(c)}</li>" for c in r["coverage"])
+    back = "".join(f"<li>{_e(c)}</li>" for c in r["rollback"]) or "<li>Nothing to roll back.</li>"
     title = f"Migration report: {r['source']} &rarr; {_e(r['target'])}"
     verify_line = (f"{_badge(v['status'])} over {_e(v['connections'])} connections ({_e(v['cluster'])} cluster). "
                    f"{_e(v['note'] or '')}")
@@ -241,8 +376,10 @@ def render_html(r: dict[str, Any]) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
             f"<style>{CSS}</style></head><body><header><h1>{title}</h1><p>{_e(r['generator'])} &middot; exit code "
             f"{_e(s['exit_code'])}</p></header><main>"
-            f'<section><h2>Summary</h2><div class="cards">{cards}</div></section>'
-            f"<section><h2>Steps</h2><ol>{steps}</ol></section>"
+            f'<section><h2>Summary</h2><p><b>{_e(r["headline"])}</b></p><div class="cards">{cards}</div></section>'
+            f"<section><h2>Coverage</h2><ul>{cover}</ul></section>"
+            f"<section><h2>Plan</h2><ol>{steps}</ol></section>"
+            f"<section><h2>Rollback</h2><ul>{back}</ul></section>"
             f"<section><h2>Microsoft's five checks</h2>{ms}</section>"
             f"<section><h2>Policies</h2>{policies}</section>"
             f"<section><h2>Verification</h2><p>{verify_line}</p>{flows}</section>"
@@ -262,7 +399,7 @@ def bundle_files(m: Migration) -> dict[str, str]:
     """Every file of the bundle: relative path -> text (reports last, listing the others)."""
     files: dict[str, str] = {}
     for folder, content in (("target", m.target_files), ("pre-migration", m.pre_files),
-                            ("post-migration", m.post_files)):
+                            ("post-migration", m.post_files), ("rollback", m.rollback_files)):
         for name in sorted(content):
             files[f"{folder}/{name}"] = content[name]
     names = [*files, "report.md", "report.html", "report.json"]

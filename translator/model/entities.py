@@ -8,9 +8,10 @@ from enum import Enum
 class Entity(str, Enum):
     """A well-known set of endpoints.
 
-    In the evaluator's cluster model: `all` is every endpoint; `world` every external endpoint (an IP that is not
-    a pod's); `cluster` every pod (and, in a real cluster, the nodes too); the node- and control-plane entities
-    match no pod or external endpoint of a cluster file.
+    In the evaluator's cluster model: `all` is every endpoint; `world` every endpoint outside the cluster (neither
+    a pod nor a node); `cluster` every pod and node; `host` the node the judged pod runs on, `remote-node` every
+    other node (host-network pods count as their node); `kube-apiserver` the API servers of the cluster file;
+    `ingress`, `health`, `init` and `unmanaged` match no endpoint of a cluster file.
     """
 
     ALL = "all"

@@ -7,7 +7,7 @@ import re
 from enum import Enum
 from functools import cached_property, lru_cache
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from translator.model.base import Frozen
 from translator.model.entities import Entity
@@ -78,13 +78,15 @@ class Peer(Frozen):
 
     @field_validator("namespaceNames", "serviceAccounts")
     @classmethod
-    def _names(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    def _names(cls, v: tuple[str, ...] | None, info: ValidationInfo) -> tuple[str, ...] | None:
         if v is None:
             return v
         if not v:
             raise ValueError("must list at least one name")
         for name in v:
-            err = dns_subdomain_error(name)
+            # Namespace names are DNS-1123 labels (at most 63 characters); service account names subdomains.
+            err = dns_label_error(name, "namespace name") if info.field_name == "namespaceNames" else \
+                dns_subdomain_error(name)
             if err:
                 raise ValueError(err)
         return tuple(sorted(set(v)))
