@@ -24,11 +24,8 @@ from translator.diagnostics import Diagnostics, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, expand_dns
-<<<<<<< HEAD
 from translator.model.base import format_order
-=======
 from translator.ranges import cluster_ranges
->>>>>>> main
 from translator.source import Document, SourceRef
 from translator.target import Target
 
