@@ -490,23 +490,28 @@ def _compile_for(ctx: Context, grp: Group, d: Direction,
                  supports: Callable[[Feature], bool] | None) -> tuple[Compiled | None, dict[int, list[str]]]:
     """The group's direction compiled into rules the engine can write, or None and why not (by intent).
 
-    On an engine with native deny rules (Cilium), the deny rules that decide are kept as deny rules first: a deny
-    of a set followed by Pass becomes a non-isolating deny, and no allow has to be carved into "everything but
-    the set" (CIDR complements, which Cilium would no longer match against pods). When that needs something the
-    engine lacks (a deny of "everything but" what an earlier allow or pass took), allow rules only: a pass-list
-    then Deny becomes the plain allows."""
+    On an engine with native deny rules (Cilium), the deny rules that decide are kept as deny rules when no earlier
+    rule carves them: a deny of a set followed by Pass becomes a non-isolating deny, and no allow has to be carved
+    into "everything but the set" (CIDR complements, which Cilium would no longer match against pods). Otherwise
+    (a deny of "everything but" what an earlier allow or pass took) allow rules only: a pass-list then Deny
+    becomes the plain allows; the deny form is the fallback when the allow rules cannot be written."""
+    hoisted: Compiled | None = None
     if supports is not None and ctx.native_deny and Action.DENY in _actions(ctx, grp, d):
         try:
             hoisted = compile_group(ctx.intents, grp, d, native_deny=True)
         except NotAdditive:
             hoisted = None
-        if hoisted is not None and not any(_unsupported(ctx, p, d, rules, supports)
-                                           for p, rules in hoisted.rules.items()):
-            return hoisted, {}
+        if hoisted is not None and any(_unsupported(ctx, p, d, rules, supports) for p, rules in hoisted.rules.items()):
+            hoisted = None
+        if hoisted is not None and all(not a.carved for rules in hoisted.rules.values() for r, a in rules
+                                       if r.action is Action.DENY):
+            return hoisted, {}  # every deny as written (nothing earlier carved it): the closest form
     result = compile_group(ctx.intents, grp, d)
     if supports is None:
         return result, {}
     problems = {p: m for p, rules in result.rules.items() if (m := _unsupported(ctx, p, d, rules, supports))}
+    if problems and hoisted is not None:
+        return hoisted, {}
     return (None if problems else result), problems
 
 
