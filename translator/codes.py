@@ -174,12 +174,14 @@ CILIUM_NAMED_PORT = "NPX300"
 CILIUM_SCTP = "NPX301"
 CILIUM_EGRESS_WITHOUT_DNS = "NPX302"
 CILIUM_APISERVER_INGRESS = "NPX303"
+CILIUM_REGEX_GLOB = "NPX320"
 
 CODES.update({
     CILIUM_NAMED_PORT: "Cilium: a named port; Cilium misbehaves when one name maps to several port numbers.",
     CILIUM_SCTP: "Cilium: SCTP is only enforced when Cilium's SCTP support (beta) is enabled.",
     CILIUM_EGRESS_WITHOUT_DNS: "Cilium: egress is isolated but no policy for the same pods allows DNS.",
     CILIUM_APISERVER_INGRESS: "Cilium: the kube-apiserver entity may not match ingress on AKS and GKE.",
+    CILIUM_REGEX_GLOB: "Cilium: an HTTP method, path or host regex that looks like a shell glob (`/v1/*`).",
 })
 
 # Calico engine and ordered -> additive lowering (NPX400-NPX429): backends/calico, translator/ordered.py
