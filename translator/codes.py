@@ -14,6 +14,7 @@ IGNORED_OBJECT = "NPX008"
 MISSING_NAMESPACE = "NPX009"
 OUTPUT_CLASH = "NPX020"
 OUTPUT_REFUSED = "NPX021"
+SUMMARY = "NPX030"
 
 # Translation (exit 1 when an error)
 NOT_EXPRESSIBLE = "NPX100"
@@ -44,6 +45,7 @@ CODES: dict[str, str] = {
     MISSING_NAMESPACE: "A namespaced object has no metadata.namespace.",
     OUTPUT_CLASH: "Two sources translate to the same output object (kubectl apply would keep only one).",
     OUTPUT_REFUSED: "The output folder cannot be used: not new or empty (see --prune), not netpolx's, or a link.",
+    SUMMARY: "The count of diagnostics by severity: the last line of a text run, in the diagnostic line format.",
     NOT_EXPRESSIBLE: "The target engine cannot express a feature without changing what traffic is allowed.",
     ENGINE_TOO_OLD: "The feature needs a newer engine version.",
     UNENFORCED: "The platform accepts the object but does not enforce it (or skips the whole policy).",
