@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from translator.capabilities import Capability, check_total
-from translator.diagnostics import Diagnostics
+from translator.diagnostics import Diagnostics, Locator
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import NetworkIntent
+from translator.origins import recording
 from translator.semantics import INTENT_SEMANTICS, Semantics
 from translator.source import Document, SourceRef
 from translator.target import Target
@@ -67,7 +68,7 @@ class Backend:
         """How this use of a feature in `intent` is supported; backends refine this with context."""
         return self.capability(use.feature)
 
-    def check(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> None:
+    def check(self, intent: NetworkIntent, source: Locator | None, diags: Diagnostics) -> None:
         """Extra checks on combinations of features that one table cell cannot say (default: none)."""
 
     def check_all(self, loaded: list[LoadedIntent], diags: Diagnostics) -> None:
@@ -100,10 +101,16 @@ class Backend:
 
     def import_documents(self, docs: list[Document], diags: Diagnostics) -> list[LoadedIntent]:
         """Import every document of this engine (override to see them all at once, e.g. to resolve references)."""
-        return [LoadedIntent(intent, doc.source, self.name, path_map=self.native_path) for doc in docs
-                for intent in self.import_document(doc, diags)]
+        out = []
+        for doc in docs:
+            with recording() as marks:  # the importer marks the parts it reads with their native paths
+                intents = self.import_document(doc, diags)
+            out += [LoadedIntent(intent, doc.source, self.name, path_map=marks.path_map(intent, self.native_path))
+                    for intent in intents]
+        return out
 
     @staticmethod
     def native_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
-        """The native field an intent field was imported from (default: the object itself)."""
+        """The native field an intent field was imported from, for paths the importer marked no part of (see
+        translator/origins.py; default: the object itself)."""
         return ()

@@ -6,9 +6,10 @@ collects everything and fails once at the end, IMMEDIATE fails at the first erro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import Protocol
 
 
 class Severity(str, Enum):
@@ -59,6 +60,15 @@ class SourceLocation:
         if not self.file:
             return "netpolx"
         return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+class Locator(Protocol):
+    """Something that knows where the fields of one object are in the input: a SourceRef (paths of the object as
+    written) or a LoadedIntent (paths of the intent; for imported intents, the native fields they came from)."""
+
+    def locate(self, path: Sequence[str | int] = ()) -> SourceLocation:
+        """The location of a field path."""
+        ...
 
 
 @dataclass(frozen=True)

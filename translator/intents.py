@@ -92,7 +92,7 @@ def intents_from_documents(docs: Iterable[Document], diags: Diagnostics,
         if backend is not None:
             native.setdefault(backend.name, []).append(doc)
         elif doc.kind in IGNORED_KINDS:
-            diags.info(codes.IGNORED_OBJECT, f"skipped {doc.kind} {doc.name}: not a policy", doc.locate())
+            diags.info(codes.IGNORED_OBJECT, f"skipped {doc.kind} {doc.name}: not a policy", doc.locate("kind"))
         else:
             what = f"{doc.api_version or '<no apiVersion>'} {doc.kind or '<no kind>'}"
             diags.error(codes.UNKNOWN_KIND, f"{doc.name}: netpolx does not read {what}", doc.locate("kind"))

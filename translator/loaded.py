@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from translator.diagnostics import SourceLocation
 from translator.model import NetworkIntent
+from translator.origins import native_field
 from translator.source import SourceRef
 
 
@@ -28,7 +29,7 @@ class LoadedIntent:
             return SourceLocation("<generated>")
         if self.origin == "intent":
             return self.source.locate(path)
-        native = (*self.native_path, *(self.path_map(tuple(path)) if self.path_map else ()))
+        native = (*self.native_path, *(native_field(self.source, self.path_map, tuple(path)) if self.path_map else ()))
         return self.source.locate(native)
 
     @property

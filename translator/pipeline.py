@@ -55,7 +55,7 @@ def check_intent(loaded: LoadedIntent, backend: Backend, diags: Diagnostics) -> 
             message += f": {cap.note}"
         diags.report(severity, cap.code, message, loaded.locate(use.path), feature=use.feature.value,
                      engine=backend.name)
-    backend.check(intent, loaded.source, diags)
+    backend.check(intent, loaded, diags)  # locates intent paths in the input (native fields for imports)
     return diags.error_count == before
 
 

@@ -20,12 +20,12 @@ from backends.calico.semantics import SEMANTICS
 from translator import codes
 from translator.capabilities import Capability, native, no
 from translator.codes import CALICO_LAYOUT, CALICO_TIER
-from translator.diagnostics import Diagnostics, SourceLocation
+from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, expand_dns
 from translator.ranges import cluster_ranges
-from translator.source import Document, SourceRef
+from translator.source import Document
 from translator.target import Target
 
 KINDS = (*POLICY_KINDS, *SET_KINDS, TIER_KIND)
@@ -85,7 +85,7 @@ class CalicoBackend(Backend):
             return self.capabilities[Feature.FQDN_WILDCARD]
         return native("destination.domains (Calico Enterprise)")
 
-    def check(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> None:
+    def check(self, intent: NetworkIntent, source: Locator | None, diags: Diagnostics) -> None:
         """Rule shapes no table cell can judge: negations, ports across protocols, HTTP regexes."""
         for path, message in problems(expand_dns(intent)):
             where = source.locate(path) if source is not None else SourceLocation("<generated>")
@@ -98,7 +98,7 @@ class CalicoBackend(Backend):
         for li, intent in zip(loaded, intents):
             parts = self._plan.parts[intent.ref]
             if any(p.kind != "all" for p in parts):
-                diags.info(CALICO_LAYOUT, f"{intent.ref}: {self._describe(intent, parts)}", li.locate(),
+                diags.info(CALICO_LAYOUT, f"{intent.ref}: {self._describe(intent, parts)}", li.locate(("spec",)),
                            engine=self.name)
             tier = intent.spec.tier
             if tier is not None and tier.name != "default":

@@ -40,6 +40,7 @@ from translator.codes import (
 from translator.diagnostics import Diagnostics
 from translator.loaded import LoadedIntent
 from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent
+from translator.origins import mark, recording
 from translator.source import Document
 from translator.validation import report_validation_error
 
@@ -207,7 +208,7 @@ def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document,
     out = []
     for i, rule in enumerate((obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress) or ()):
         path = ("spec", direction.value, i)
-        converted = read_rule(rule, direction, ctx, path)
+        converted = mark(read_rule(rule, direction, ctx, path), path)
         if converted is None:
             diags.info(CALICO_NO_MATCH, f"{what}: {direction.value} rule {i} can never match (its selector matches "
                        "no pod and no network set) and was left out", doc.locate(*path))
@@ -314,24 +315,28 @@ def build_intent(d: Draft, diags: Diagnostics) -> NetworkIntent | None:
     if d.order is not None:
         spec["order"] = d.order
     try:
-        return NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": d.meta,
-                                             "spec": spec})
+        intent = NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": d.meta,
+                                               "spec": spec})
     except ValidationError as exc:
         report_validation_error(exc, d.doc, f"{d.doc.kind} {d.doc.name}", diags)
         return None
+    mark(intent.spec, ("spec",))
+    mark(intent.spec.subject, ("spec", "selector"))
+    for name, native in (("scope", ("kind",)), ("isolate", ("spec", "types")), ("tier", ("spec", "tier")),
+                         ("order", ("spec", "order"))):
+        mark(intent.spec, native, name)
+    return intent
 
 
 def import_calico(docs: list[Document], diags: Diagnostics, origin: str = "calico") -> list[LoadedIntent]:
     """Every Calico policy of `docs` as intents, resolving network sets and tiers given alongside."""
-    sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
-    tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
-    drafts = [d for doc in docs if doc.kind in POLICY_KINDS
-              if (d := read_policy(doc, sets, tiers, diags)) is not None]
-    settle_orders(drafts, diags)
-    out = []
-    for d in drafts:
-        intent = build_intent(d, diags)
-        if intent is not None:
-            out.append(LoadedIntent(intent, d.doc.source, origin))
-    return out
+    with recording() as marks:  # each intent part marked with the native field it came from
+        sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
+        tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
+        drafts = [d for doc in docs if doc.kind in POLICY_KINDS
+                  if (d := read_policy(doc, sets, tiers, diags)) is not None]
+        settle_orders(drafts, diags)
+        built = [(d, build_intent(d, diags)) for d in drafts]
+    return [LoadedIntent(intent, d.doc.source, origin, path_map=marks.path_map(intent))
+            for d, intent in built if intent is not None]
 

@@ -13,6 +13,7 @@ from backends.calico.entity import NOTHING, Context, ImportProblem, Path, entity
 from backends.calico.native import CalicoRule, EntityRule, HTTPMatch, ICMPFields
 from backends.calico.selector import All, And
 from translator.model import Action, Direction, HTTPRule, ICMPMatch, Peer, PortSpec, Protocol, Rule
+from translator.origins import mark
 
 ACTIONS = {"Allow": Action.ALLOW, "Deny": Action.DENY, "Pass": Action.PASS, "Log": Action.LOG}
 PROTOCOLS = {"tcp": Protocol.TCP, "udp": Protocol.UDP, "sctp": Protocol.SCTP, "icmp": Protocol.ICMP,
@@ -165,10 +166,28 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
             raise ImportProblem((*path, "http"), "HTTP matches in egress rules are not enforced by Calico")
         fields["http"] = http(rule.http)
         fields["ports"] = port_specs or (PortSpec(protocol=Protocol.TCP),)
+    _mark_parts(rule, fields, path, side)
     try:
         return Rule.model_validate(fields)
     except ValidationError as exc:
         raise ImportProblem(path, exc.errors()[0]["msg"].removeprefix("Value error, "), unsupported=False) from exc
+
+
+def _mark_parts(rule: CalicoRule, fields: dict[str, object], path: Path, side: str) -> None:
+    """Mark the rule's peers and ports with the native fields they came from (for diagnostics)."""
+    for key in ("peers", "notPeers"):
+        for peer in fields.get(key) or ():  # type: ignore[attr-defined]
+            mark(peer, (*path, side))
+    for key, listed, single in (("ports", "ports", ("icmp", "protocol")),
+                                ("notPorts", "notPorts", ("notICMP", "notProtocol"))):
+        numbered = getattr(rule.destination, listed) or ()
+        for j, spec in enumerate(fields.get(key) or ()):  # type: ignore[attr-defined]
+            if j < len(numbered) and spec.port is not None:
+                mark(spec, (*path, "destination", listed, j))
+            else:
+                mark(spec, (*path, next((f for f in single if getattr(rule, f) is not None), "destination")))
+    for h in fields.get("http") or ():  # type: ignore[attr-defined]
+        mark(h, (*path, "http"))
 
 
 def _check_ip_version(rule: CalicoRule, peers: tuple[Peer, ...] | None, specs: tuple[PortSpec, ...] | None,

@@ -22,7 +22,7 @@ from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
 from translator import codes
 from translator.capabilities import Capability, Support, lowered, native, no
-from translator.diagnostics import Diagnostics, SourceLocation
+from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import (
@@ -195,7 +195,7 @@ class CiliumBackend(Backend):
 
     # -- checks ------------------------------------------------------------------------------------------------
 
-    def check(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> None:
+    def check(self, intent: NetworkIntent, source: Locator | None, diags: Diagnostics) -> None:
         """Selectors Cilium cannot write, bad engine settings, and the per-intent pitfalls."""
         def locate(path: tuple[str | int, ...]) -> SourceLocation:
             return source.locate(path) if source is not None else SourceLocation("<generated>")

@@ -60,6 +60,7 @@ from translator.model import (
     Requirement,
     Rule,
 )
+from translator.origins import mark
 from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.source import Document
 
@@ -195,7 +196,8 @@ class Reader:
                 raise Refused(where, field_name, f"an empty {field_name} list: Cilium versions disagree on whether "
                               "it selects nothing or everything")
             has_l3 = True
-            peers.extend(p for i, v in enumerate(values) if (p := reader(v, (*where, i))) is not None)
+            peers.extend(p for i, v in enumerate(values)
+                         if (p := mark(reader(v, (*where, i)), (*where, i))) is not None)
         return peers, has_l3
 
     def _endpoints(self, sel: n.Selector, path: Path) -> Peer | None:
@@ -273,17 +275,18 @@ class Reader:
         if isinstance(port, str) and port.strip().isdigit():
             port = int(port)
         if port in (0, "", None):
-            return PortSpec(protocol=proto)
+            return mark(PortSpec(protocol=proto), path)
         end = pp.endPort if isinstance(port, int) and pp.endPort and pp.endPort > port else None
         try:
-            return PortSpec(protocol=proto, port=port.lower() if isinstance(port, str) else port, endPort=end)
+            return mark(PortSpec(protocol=proto, port=port.lower() if isinstance(port, str) else port, endPort=end),
+                        path)
         except ValidationError as exc:
             raise Invalid((*path, "port"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     def ports(self, specs: list[n.PortProtocol] | None, path: Path) -> list[PortSpec]:
         """Every PortProtocol of a PortRule; none listed = every port of TCP, UDP and SCTP."""
         if not specs:
-            return [PortSpec(protocol=Protocol.ANY)]
+            return [mark(PortSpec(protocol=Protocol.ANY), path)]
         return [self.port_spec(pp, (*path, "ports", i)) for i, pp in enumerate(specs)]
 
     def http(self, rules: list[n.HTTPRule], path: Path) -> tuple[HTTPRule, ...]:
@@ -305,7 +308,7 @@ class Reader:
                 headers.append({"name": m.name, "value": m.value})
             data = {"method": h.method or None, "path": h.path or None, "host": h.host or None, "headers": headers}
             try:
-                out.append(HTTPRule.model_validate({k: v for k, v in data.items() if v}))
+                out.append(mark(HTTPRule.model_validate({k: v for k, v in data.items() if v}), where))
             except ValidationError as exc:
                 raise Refused(where, "http", exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
         return tuple(out)
@@ -359,7 +362,7 @@ class Reader:
                     proto, number = icmp_type(family, f.type)
                 except ValueError as exc:
                     raise Invalid(where, str(exc)) from exc
-                out.append(PortSpec.model_validate({"protocol": proto, "icmp": {"type": number}}))
+                out.append(mark(PortSpec.model_validate({"protocol": proto, "icmp": {"type": number}}), where))
         for proto in (Protocol.ICMP, Protocol.ICMPV6):
             types = {p.icmp.type for p in out if p.protocol is proto and p.icmp is not None}
             if len(types) == 256:
@@ -383,8 +386,8 @@ class Reader:
                 continue  # `{}`: isolates, allows nothing
             not_peers = self.cluster_exclusion(peers, where)
             for ports, http in groups:
-                out.append(Rule(action=action, peers=tuple(peers) or None, notPeers=not_peers, ports=ports,
-                                http=http))
+                out.append(mark(Rule(action=action, peers=tuple(peers) or None, notPeers=not_peers, ports=ports,
+                                     http=http), where))
         return out
 
     def cluster_exclusion(self, peers: list[Peer], path: Path) -> tuple[Peer, ...] | None:
@@ -444,7 +447,11 @@ def read_rule(reader: Reader, rule: n.Rule, meta: dict[str, Any], path: Path) ->
                     "names' addresses only if another policy for these pods has one", (*path, "egress"), True)
     if rule.description:
         meta = {**meta, "annotations": {**meta.get("annotations", {}), DESCRIPTION_ANNOTATION: rule.description}}
-    return NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec})
+    intent = NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec})
+    mark(intent.spec, path)
+    mark(intent.spec.subject, (*path, "endpointSelector"))
+    mark(intent.spec, ("kind",), "scope")
+    return intent
 
 
 def _validate(doc: Document, diags: Diagnostics) -> n.CiliumPolicy | None:

@@ -169,4 +169,6 @@ def native_path(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
             return ("spec", d, i, "ports", *rest)
         case ("spec", "ingress" | "egress" as d, *rest):
             return ("spec", d, *rest)
+        case ("spec", *_):
+            return ("spec",)
     return ()

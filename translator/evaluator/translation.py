@@ -106,7 +106,7 @@ def _owners(loc: SourceLocation, starts: dict[str, list[tuple[int, int]]], sourc
 
 def _report(diffs: list[Difference], owner: LoadedIntent | None, announced: bool, engine: str,
             diags: Diagnostics) -> None:
-    where = owner.locate() if owner is not None else None
+    where = owner.locate(("spec",)) if owner is not None else None
     prefix = f"{owner.intent.ref}: " if owner is not None else ""
     severity = Severity.INFO if announced else Severity.ERROR
     tail = " (a divergence announced above)" if announced else ""
