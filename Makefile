@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint golden schema readme bench clean
+.PHONY: demo test lint golden schema readme bench clean krew
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ test: $(STAMP)
 
 golden: $(STAMP)
 	$(BIN)/python -m pytest tests/test_golden.py tests/test_migration.py tests/test_explain.py tests/test_lint.py \
-		--update-golden
+		tests/test_wild_corpus.py --update-golden
 
 schema: $(STAMP)
 	$(BIN)/netpolx schema > schemas/intent.schema.json
@@ -50,3 +50,6 @@ clean:
 
 readme: $(STAMP)
 	$(BIN)/python tools/update_readme.py
+
+krew: $(STAMP)
+	$(BIN)/python tools/krew_manifest.py

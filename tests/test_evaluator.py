@@ -369,12 +369,29 @@ def test_fqdn_knobs() -> None:
     dns = intent("dns", {"subject": {"pods": {"matchLabels": {"app": "web"}}},
                          "egress": [{"peers": [{"pods": {"matchLabels": {"app": "db"}}}],
                                      "ports": [{"protocol": "UDP", "port": 53}]}]})
+    proxy = intent("proxy", {"subject": {}, "egress": [{"peers": [{"pods": {"matchLabels": {"app": "db"}}}],
+                                                       "ports": [{"protocol": "UDP", "port": 53}], "dns": ["*"]}]})
     needs_dns = replace(INTENT_SEMANTICS, name="needs-dns", fqdn_needs_dns_rule=True)
     assert engine_allows(INTENT_SEMANTICS, BASIC, [out], "x/a", "internet")
     assert not engine_allows(needs_dns, BASIC, [out], "x/a", "internet")
-    assert engine_allows(needs_dns, BASIC, [out, dns], "x/a", "internet")
+    # the proxy is per pod: a DNS rule (dns) in any intent selecting the pod engages it; a plain port-53 allow
+    # in another intent does not
+    assert not engine_allows(needs_dns, BASIC, [out, dns], "x/a", "internet")
+    assert engine_allows(needs_dns, BASIC, [out, proxy], "x/a", "internet")
     no_fqdn = replace(INTENT_SEMANTICS, name="no-fqdn", supports_fqdn=False)
-    assert not engine_allows(no_fqdn, BASIC, [out, dns], "x/a", "internet")
+    assert not engine_allows(no_fqdn, BASIC, [out, proxy], "x/a", "internet")
+
+
+def test_fqdn_peers_match_only_names_the_dns_rules_let_the_pod_look_up() -> None:
+    out = intent("out", {"subject": {}, "egress": [{"peers": [{"fqdn": "dns.google"}]}]})
+    needs_dns = replace(INTENT_SEMANTICS, name="needs-dns", fqdn_needs_dns_rule=True)
+    for names, allowed in ((["*.google"], True), (["dns.google"], True), (["*.example.com"], False)):
+        proxy = intent("proxy", {"subject": {}, "egress": [{"ports": [{"protocol": "UDP", "port": 53}],
+                                                             "dns": names}]})
+        assert engine_allows(needs_dns, BASIC, [out, proxy], "x/a", "internet") is allowed, names
+    other_ns = intent("proxy", {"subject": {}, "egress": [{"ports": [{"protocol": "UDP", "port": 53}],
+                                                            "dns": ["*"]}]}, namespace="y")
+    assert not engine_allows(needs_dns, BASIC, [out, other_ns], "x/a", "internet")  # selects other pods
 
 
 def test_fqdn_needs_dns_trace_says_why() -> None:

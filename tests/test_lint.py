@@ -116,7 +116,7 @@ def test_seed_reports_or_of_peers_and_missing_dns_with_line_and_fix(monkeypatch:
     assert or_line.startswith("samples/seed/03-backend.yaml:20: warning NPX600: shop/backend: ")
     assert dns_line.startswith("samples/seed/00-default-deny.yaml:15: warning NPX604: shop/default-deny: ")
     for line in (or_line, dns_line):
-        assert "; fix: " in line and "(netpolx lint --fix applies this)" in line
+        assert "; fix: " in line and "(netpolx lint --fix-unsafe applies this; it changes what traffic" in line
     assert "every pod in namespace shop is allowed, not only pods app=frontend" in or_line
     src = (ROOT / "samples/seed/03-backend.yaml").read_text().splitlines()
     assert src[19].strip() == "- podSelector:"
@@ -141,7 +141,7 @@ def test_fix_golden_and_finding_gone(case: str, tmp_path: Path, update_golden: b
     target = tmp_path / f"{case}.yaml"
     shutil.copy(SAMPLES / f"{case}.yaml", target)
     monkeypatch.chdir(tmp_path)
-    result = run_cli("lint", "-f", target.name, "--fix")
+    result = run_cli("lint", "-f", target.name, "--fix-unsafe")
     assert f"info NPX630: fixed {code}" in result.stderr
     fixed = target.read_text(encoding="utf-8")
     _compare(EXPECTED / f"{case}.fixed.yaml", fixed, update_golden)
@@ -163,7 +163,7 @@ def test_fixes_mean_what_was_meant(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
     for case in FIXABLE:
         shutil.copy(SAMPLES / f"{case}.yaml", tmp_path / f"{case}.yaml")
-        run_cli("lint", "-f", f"{case}.yaml", "--fix")
+        run_cli("lint", "-f", f"{case}.yaml", "--fix-unsafe")
     ors = _intents((tmp_path / "NPX600-or-of-peers.yaml").read_text())
     peers = ors["payments/api-from-monitoring"].spec.ingress[0].peers
     assert len(peers) == 1 and peers[0].namespaceNames == ("monitoring",)

@@ -71,6 +71,8 @@ class Capability:
     since: tuple[int, ...] | None = None
     before: Support = Support.TOO_OLD
     severity: Severity | None = None
+    code_override: str | None = None
+    """A more precise code than the support's (e.g. NPX106 for a refusal that --allow-widening may accept)."""
 
     @property
     def diagnostic_severity(self) -> Severity | None:
@@ -80,7 +82,7 @@ class Capability:
     @property
     def code(self) -> str:
         """The diagnostic code a use of the feature gets."""
-        return CODE[self.support]
+        return self.code_override or CODE[self.support]
 
     def cell(self) -> str:
         """Text for the matrix."""

@@ -72,6 +72,8 @@ class Feature(str, Enum):
     L7_HTTP_EGRESS = "l7-http-egress"
     # Conveniences
     DNS_ALLOW = "dns-allow"
+    DNS_PROXY = "dns-proxy"
+    DNS_NAMES = "dns-names"
 
     @property
     def description(self) -> str:
@@ -123,6 +125,8 @@ DESCRIPTIONS: dict[Feature, str] = {
     Feature.L7_HTTP_HOST_HEADERS: "L7 HTTP host and headers",
     Feature.L7_HTTP_EGRESS: "L7 HTTP on egress",
     Feature.DNS_ALLOW: "allowDNS switch",
+    Feature.DNS_PROXY: "DNS queries inspected, every name allowed (dns: ['*'])",
+    Feature.DNS_NAMES: "DNS names the pods may look up (dns: [names])",
 }
 
 
@@ -188,6 +192,8 @@ def _rule_uses(rule: Rule, path: tuple[str | int, ...], direction: Direction) ->
         yield Use(Feature.NEGATED_PORT, (*path, "notPorts"), direction)
         for j, port in enumerate(rule.notPorts):
             yield from _port_uses(port, (*path, "notPorts", j), direction)
+    if rule.dns is not None:
+        yield Use(Feature.DNS_PROXY if rule.dns == ("*",) else Feature.DNS_NAMES, (*path, "dns"), direction)
     if rule.http is not None:
         yield Use(Feature.L7_HTTP, (*path, "http"), direction)
         if direction is Direction.EGRESS:

@@ -331,3 +331,78 @@ def _commit(staging: Path, root: Path, prev: Previous) -> None:
         raise OutputError(f"cannot replace {root}: {exc}") from exc
     with contextlib.suppress(OSError):
         shutil.rmtree(staging)  # now the previous content, which the manifest said was netpolx's
+
+
+# -- editing files in place (lint --fix) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A checked plan to replace one file's text: the real path (links followed), its bytes as read, the new
+    bytes (line endings as the file had them) and its mode and owner to keep."""
+
+    name: str
+    real: Path
+    before: bytes
+    after: bytes
+    st: os.stat_result
+
+
+def _universal(raw: bytes) -> str:
+    """What Python's text mode reads (the text lint computed its edits on)."""
+    return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def plan_rewrite(name: str, read_text: str, new_text: str) -> Rewrite:
+    """Check that `name` can be rewritten as `new_text` keeping what it is: a link's target is edited (never
+    replaced by a file), read-only files and files with other hard links are refused, CRLF stays CRLF (mixed
+    line endings are refused), and the file must still hold `read_text`."""
+    real = Path(os.path.realpath(name))
+    try:
+        st = os.stat(real)
+        with open(real, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise OutputError(f"{name}: cannot read it again: {exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(f"{name}: not a regular file")
+    if not st.st_mode & 0o222 or not os.access(real, os.W_OK):
+        raise OutputError(f"{name}: the file is read-only; not changed (make it writable to fix it)")
+    if st.st_nlink > 1:
+        raise OutputError(f"{name}: the file has other hard links, which a rewrite would separate; not changed")
+    try:
+        unchanged = read_text in (raw.decode("utf-8"), _universal(raw))  # read as bytes, or in text mode
+    except UnicodeDecodeError as exc:
+        raise OutputError(f"{name}: changed since netpolx read it (no longer UTF-8); not changed") from exc
+    if not unchanged:
+        raise OutputError(f"{name}: changed since netpolx read it; not changed (run lint again)")
+    crlf = raw.count(b"\r\n")
+    if crlf and (crlf != raw.count(b"\n") or crlf != raw.count(b"\r")):
+        raise OutputError(f"{name}: mixed line endings (CRLF and LF); not changed")
+    lf = new_text.replace("\r\n", "\n")
+    after = (lf.replace("\n", "\r\n") if crlf else lf).encode("utf-8")
+    return Rewrite(name, real, raw, after, st)
+
+
+def apply_rewrite(rw: Rewrite) -> None:
+    """Replace the file atomically through an exclusive temporary file next to it, keeping mode and owner;
+    fails (changing nothing) if the file changed since `plan_rewrite` read it."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{rw.real.name}.netpolx-", dir=rw.real.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(rw.after)
+            os.fchmod(fh.fileno(), stat.S_IMODE(rw.st.st_mode))
+            own = os.fstat(fh.fileno())
+            if (own.st_uid, own.st_gid) != (rw.st.st_uid, rw.st.st_gid):
+                try:
+                    os.fchown(fh.fileno(), rw.st.st_uid, rw.st.st_gid)
+                except OSError as exc:
+                    raise OutputError(f"{rw.name}: cannot keep its owner ({exc}); not changed") from exc
+        with open(rw.real, "rb") as fh:
+            if fh.read() != rw.before:
+                raise OutputError(f"{rw.name}: changed while netpolx was fixing it; not changed")
+        os.replace(tmp, rw.real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from backends.base import Backend
-from backends.cilium import aks, pitfalls
+from backends.cilium import aks, dnsproxy, pitfalls
 from backends.cilium.capabilities import CAPABILITIES
 from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
 from backends.cilium.generate import generate
@@ -38,6 +38,7 @@ from translator.model import (
 )
 from translator.ranges import cluster_ranges as translator_ranges
 from translator.source import Document, SourceRef
+from translator.target import Target
 
 ENDPORT_SINCE = (1, 17)
 F = Feature
@@ -68,6 +69,10 @@ class CiliumBackend(Backend):
     semantics = SEMANTICS
     versions = ("1.14", "1.15", "1.16", "1.17", "1.18", "1.19")
     platforms = frozenset({"aks"})
+
+    def __init__(self, target: Target | None = None) -> None:
+        super().__init__(target)
+        self._served: set[str] = set()
 
     @property
     def on_aks(self) -> bool:
@@ -207,12 +212,14 @@ class CiliumBackend(Backend):
                             engine=self.name)
         for message in setting_errors(self.target):
             diags.error(codes.INVALID_VALUE, message, engine=self.name)
-        pitfalls.check(intent, locate, diags, self.on_aks)
+        pitfalls.check(intent, locate, diags, self.on_aks, needs_dns=intent.ref not in self._served)
         pitfalls.cidr_assumptions(intent, cluster_ranges(self.target), locate, diags)
 
     def check_all(self, loaded: list[LoadedIntent], diags: Diagnostics) -> None:
-        """Pitfalls that need every intent: egress isolation without any DNS allow for the same pods."""
+        """What needs every intent: egress isolation without any DNS allow for the same pods, and which FQDN
+        peers another intent's DNS rules serve (dnsproxy.py)."""
         pitfalls.egress_without_dns(loaded, diags)
+        self._served = dnsproxy.served(loaded)
 
     def caveats(self, diags: Diagnostics) -> None:
         """Cilium behaviours that surprise, and on AKS the platform's facts."""
@@ -226,7 +233,7 @@ class CiliumBackend(Backend):
 
     def lower(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> NetworkIntent:
         """Drop log rules, fold CIDR notPeers, expand ranges below 1.17 and typeless ICMP, add the FQDN DNS rule."""
-        return lower(intent, endport=self.target.at_least(ENDPORT_SINCE))
+        return lower(intent, endport=self.target.at_least(ENDPORT_SINCE), add_dns=intent.ref not in self._served)
 
     def generate(self, intent: NetworkIntent) -> list[dict[str, Any]]:
         """One CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy."""

@@ -16,7 +16,7 @@ from translator.features import Feature
 
 ACNS = ("on AKS, Cilium {what} needs Advanced Container Networking Services (ACNS, a paid add-on){extra}; "
         "pass --acns when it is enabled")
-FQDN_FEATURES = frozenset({Feature.FQDN_EXACT, Feature.FQDN_WILDCARD})
+FQDN_FEATURES = frozenset({Feature.FQDN_EXACT, Feature.FQDN_WILDCARD, Feature.DNS_PROXY, Feature.DNS_NAMES})
 L7_FEATURES = frozenset({Feature.L7_HTTP, Feature.L7_HTTP_HOST_HEADERS, Feature.L7_HTTP_EGRESS})
 
 CILIUM_BY_KUBERNETES = (("1.31", "1.16.16"), ("1.32", "1.17.9"), ("1.33", "1.17.9"), ("1.34", "1.18.6"),

@@ -73,4 +73,6 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.L7_HTTP_HOST_HEADERS: native("rules.http host regex, headers (presence), headerMatches (exact value)"),
     F.L7_HTTP_EGRESS: native("rules.http on egress"),
     F.DNS_ALLOW: lowered("written out as an egress rule to kube-dns on UDP/TCP 53"),
+    F.DNS_PROXY: native("toPorts rules.dns matchPattern '*'"),
+    F.DNS_NAMES: native("toPorts rules.dns matchName / matchPattern"),
 }

@@ -81,6 +81,11 @@ def http_rule(h: HTTPRule) -> dict[str, Any]:
     return out
 
 
+def dns_rules(names: tuple[str, ...]) -> list[dict[str, str]]:
+    """The `rules.dns` entries for an intent rule's DNS names: `matchPattern` with `*`, else `matchName`."""
+    return [{"matchPattern" if "*" in name else "matchName": name} for name in names]
+
+
 def port_parts(rule: Rule, dns_l7: bool) -> list[dict[str, Any]]:
     """The L4 halves of the Cilium rules for one intent rule: `toPorts` and/or `icmps`, or one empty part."""
     if not rule.ports:
@@ -91,6 +96,8 @@ def port_parts(rule: Rule, dns_l7: bool) -> list[dict[str, Any]]:
         l7: dict[str, Any] | None = None
         if rule.http is not None:
             l7 = {"http": [http_rule(h) for h in rule.http]}
+        elif rule.dns is not None:
+            l7 = {"dns": dns_rules(rule.dns)}
         elif dns_l7:
             l7 = DNS_L7_RULES
         port_rules = [{"ports": chunk, **({"rules": l7} if l7 is not None else {})}

@@ -176,12 +176,13 @@ def add_fqdn_dns_rule(intent: NetworkIntent) -> NetworkIntent:
     return intent.model_copy(update={"spec": spec})
 
 
-def lower(intent: NetworkIntent, endport: bool) -> NetworkIntent:
-    """Every exact rewrite, in order; `endport` says whether the target has `endPort` (Cilium >= 1.17)."""
+def lower(intent: NetworkIntent, endport: bool, add_dns: bool = True) -> NetworkIntent:
+    """Every exact rewrite, in order; `endport` says whether the target has `endPort` (Cilium >= 1.17);
+    `add_dns`: add the DNS rule FQDN peers need (not when another intent's DNS rule serves them)."""
     intent = map_rules(intent, drop_log_rules)
     intent = map_rules(intent, fold_not_peers)
     intent = map_rules(intent, fold_not_ports)
     if not endport:
         intent = map_rules(intent, expand_ranges)
     intent = map_rules(intent, expand_icmp_types)
-    return add_fqdn_dns_rule(intent)
+    return add_fqdn_dns_rule(intent) if add_dns else intent

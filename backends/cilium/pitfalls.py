@@ -66,11 +66,13 @@ def apiserver_ingress(intent: NetworkIntent, locate: Locate, diags: Diagnostics)
 
 
 def fqdn_dns(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
-    """P14: FQDN peers without a DNS rule: one is added (a change, announced here)."""
+    """P14: FQDN peers without a DNS rule, here or in another intent selecting the same pods: one is added (a
+    change, announced here)."""
     if needs_dns_rule(expand_dns(intent)):
         diags.error(codes.WIDENED, f"{intent.ref}: DNS-name peers need Cilium's DNS proxy to see the pods' "
-                    "queries, so Cilium needs an egress rule that the intent does not have: allow UDP and TCP 53 to "
-                    "pods k8s-app=kube-dns in kube-system, with rules.dns matchPattern '*'. Add `allowDNS: true` to "
+                    "queries, and no policy of the input that selects these pods has a DNS rule (dns) allowing "
+                    "their names, so Cilium needs an egress rule that the intent does not have: allow UDP and TCP 53 "
+                    "to pods k8s-app=kube-dns in kube-system, with rules.dns matchPattern '*'. Add `allowDNS: true` to "
                     "the intent, or pass --allow-widening to have it added", locate(("spec", "egress")),
                     feature="fqdn-exact")
 
@@ -146,10 +148,11 @@ def egress_without_dns(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
                       li.locate(path), feature="default-deny")
 
 
-def check(intent: NetworkIntent, locate: Locate, diags: Diagnostics, aks: bool) -> None:
-    """Every per-intent pitfall."""
+def check(intent: NetworkIntent, locate: Locate, diags: Diagnostics, aks: bool, needs_dns: bool = True) -> None:
+    """Every per-intent pitfall (`needs_dns`: no other intent's DNS rule serves this one's FQDN peers)."""
     named_ports(intent, locate, diags)
     if not aks:  # on AKS SCTP is refused outright
         sctp(intent, locate, diags)
     apiserver_ingress(intent, locate, diags)
-    fqdn_dns(intent, locate, diags)
+    if needs_dns:
+        fqdn_dns(intent, locate, diags)

@@ -12,12 +12,14 @@ Every implicit Cilium meaning is made explicit:
 * in a CNP a peer selector without namespace key is pinned to the policy namespace (`{}` = this namespace), as
   Cilium does; in a CCNP it covers all namespaces;
 * an omitted or ANY protocol is ANY (TCP, UDP and SCTP); port `0` is every port;
-* a rule without peers and ports (`{}`) allows nothing; L4-only rules allow any peer.
+* a rule without peers and ports (`{}`) allows nothing; L4-only rules allow any peer;
+* `rules.dns` on port 53 becomes the rule's `dns` names (`matchPattern: '*'` = every name), so the DNS proxy
+  that FQDN peers of every policy for these pods depend on is never dropped.
 
 Anything the intent model cannot hold is an error naming the field (NPX110), never dropped: Kafka and other L7
-protocols, DNS rules that filter names, `fromRequires`/`toRequires`, `authentication`, `toGroups`,
-`from/toNodes`, `cidrGroupRef`, `nodeSelector`, TLS interception, header matches with secrets or mismatch
-actions, ClusterMesh cluster labels, and selectors that can match non-pod identities. Fields with no traffic
+protocols, `fromRequires`/`toRequires`, `authentication`, `toGroups`, `from/toNodes`, `cidrGroupRef`,
+`nodeSelector`, TLS interception, header matches with secrets or mismatch actions, ClusterMesh cluster labels,
+and selectors that can match non-pod identities. Fields with no traffic
 effect (`labels`, `log`) are ignored with a note; `description` is kept in an annotation.
 """
 
@@ -67,6 +69,7 @@ from translator.source import Document
 DEFAULT_NAMESPACE = "default"
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP, "ANY": Protocol.ANY}
 Path = tuple[str | int, ...]
+PortGroup = tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None, tuple[str, ...] | None]
 
 
 class Refused(Exception):
@@ -313,22 +316,35 @@ class Reader:
                 raise Refused(where, "http", exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
         return tuple(out)
 
-    def l7(self, rules: n.L7Rules, path: Path) -> tuple[HTTPRule, ...] | None:
-        """The HTTP rules of a PortRule (None = plain L4); only the allow-all DNS rule is accepted for DNS."""
-        _refuse_present(rules, ("kafka", "l7proto", "l7"), path, "(an L7 protocol other than HTTP) has no "
+    def l7(self, rules: n.L7Rules, specs: list[PortSpec],
+           path: Path) -> tuple[tuple[HTTPRule, ...] | None, tuple[str, ...] | None]:
+        """(HTTP rules, DNS names) of a PortRule; (None, None) = plain L4."""
+        _refuse_present(rules, ("kafka", "l7proto", "l7"), path, "(an L7 protocol other than HTTP and DNS) has no "
                         "equivalent in the intent model")
-        if rules.dns and not any(d.matchPattern == "*" for d in rules.dns):
-            raise Refused((*path, "dns"), "rules.dns", "a DNS rule that filters the names pods may resolve "
-                          "has no equivalent (only matchPattern '*', which lets Cilium learn FQDN IPs)")
+        if rules.dns is not None and not rules.dns:
+            raise Refused((*path, "dns"), "rules.dns", "an empty rules.dns list has no equivalent (list the names, "
+                          "or matchPattern '*' for every name)")
+        dns = self.dns_names(rules.dns, specs, (*path, "dns")) if rules.dns else None
         if rules.http:
-            return self.http(rules.http, (*path, "http"))
-        return None
+            return self.http(rules.http, (*path, "http")), dns
+        return None, dns
 
-    def port_groups(self, rule: Any, direction: Direction, deny: bool,
-                    path: Path) -> list[tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None]]:
-        """(ports, http) per intent rule: plain ports together, each PortRule with HTTP rules on its own."""
+    def dns_names(self, rules: list[n.FQDNSelector], specs: list[PortSpec], path: Path) -> tuple[str, ...]:
+        """The names of a `rules.dns` list (`matchPattern: '*'` = every name)."""
+        if any(s.port is None or s.endPort is not None or s.protocol is Protocol.SCTP for s in specs):
+            raise Refused(path, "rules.dns", "DNS rules on every port, a port range or SCTP have no equivalent "
+                          "(intents inspect DNS on the servers' UDP/TCP ports)")
+        names = []
+        for i, sel in enumerate(rules):
+            peer = self._fqdns(sel, (*path, i))
+            if peer is not None and peer.fqdn is not None:
+                names.append(peer.fqdn)
+        return tuple(dict.fromkeys(names))
+
+    def port_groups(self, rule: Any, direction: Direction, deny: bool, path: Path) -> list[PortGroup]:
+        """(ports, http, dns) per intent rule: plain ports together, each PortRule with L7 rules on its own."""
         plain: list[PortSpec] = []
-        with_http: list[tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None]] = []
+        with_l7: list[PortGroup] = []
         if rule.toPorts and rule.icmps:
             raise Invalid((*path, "icmps"), "Cilium rejects a rule with both icmps and toPorts, so the whole policy "
                           "would not be enforced")
@@ -340,15 +356,16 @@ class Reader:
                                 "(TLS interception / Envoy listeners) has no equivalent in the intent model")
             if not deny and pr.rules is not None and pr.rules.dns and direction is Direction.INGRESS:
                 raise Invalid((*where, "rules", "dns"), "Cilium rejects DNS rules on ingress")
-            http = self.l7(pr.rules, (*where, "rules")) if not deny and pr.rules is not None else None
-            if http is not None:
-                with_http.append((tuple(specs), http))
+            http, dns = self.l7(pr.rules, specs, (*where, "rules")) if not deny and pr.rules is not None \
+                else (None, None)
+            if http is not None or dns is not None:
+                with_l7.append((tuple(specs), http, dns))
             else:
                 plain.extend(specs)
         plain.extend(self.icmps(rule.icmps or [], (*path, "icmps")))
         if not rule.toPorts and not rule.icmps:
-            return [(None, None)]
-        return ([(tuple(dict.fromkeys(plain)), None)] if plain else []) + with_http
+            return [(None, None, None)]
+        return ([(tuple(dict.fromkeys(plain)), None, None)] if plain else []) + with_l7
 
     def icmps(self, rules: list[n.ICMPRule], path: Path) -> list[PortSpec]:
         """ICMP / ICMPv6 types; a family listed with every type 0-255 is that whole protocol (as the generator
@@ -382,12 +399,12 @@ class Reader:
             if has_l3 and not peers:
                 continue  # every peer selects nothing: the rule allows (denies) nothing
             groups = self.port_groups(rule, direction, action is Action.DENY, where)
-            if not has_l3 and groups == [(None, None)]:
+            if not has_l3 and groups == [(None, None, None)]:
                 continue  # `{}`: isolates, allows nothing
             not_peers = self.cluster_exclusion(peers, where)
-            for ports, http in groups:
+            for ports, http, dns in groups:
                 out.append(mark(Rule(action=action, peers=tuple(peers) or None, notPeers=not_peers, ports=ports,
-                                     http=http), where))
+                                     http=http, dns=dns), where))
         return out
 
     def cluster_exclusion(self, peers: list[Peer], path: Path) -> tuple[Peer, ...] | None:

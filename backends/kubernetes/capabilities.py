@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from translator import codes
 from translator.capabilities import Capability, Support, lowered, native, no
 from translator.features import Feature
 
@@ -52,4 +53,9 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.L7_HTTP_HOST_HEADERS: no("NetworkPolicy is L3/L4 only"),
     F.L7_HTTP_EGRESS: no("NetworkPolicy is L3/L4 only"),
     F.DNS_ALLOW: lowered("written out as an egress rule to kube-dns on UDP/TCP 53"),
+    F.DNS_PROXY: lowered("every name may be looked up, and NetworkPolicy allows the rule's port 53 traffic without "
+                         "looking into it: the same"),
+    F.DNS_NAMES: Capability(Support.NOT_EXPRESSIBLE, "NetworkPolicy cannot filter DNS queries by name: without the "
+                            "names the pods could resolve every name, more than the source allows (--allow-widening "
+                            "drops them)", code_override=codes.WIDENED),
 }

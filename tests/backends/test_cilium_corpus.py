@@ -61,7 +61,7 @@ REFUSED: dict[tuple[str, int], tuple[str, str]] = {
                                                                                 "endpointSelector"),
     ("examples/policies/kubernetes/clusterwide/health.yaml", 0): (codes.IMPORT_UNSUPPORTED, "endpointSelector"),
     ("examples/policies/l4/init.yaml", 0): (codes.IMPORT_UNSUPPORTED, "endpointSelector"),
-    # ClusterMesh cluster names, node selectors, label requirements, Services by labels, DNS filtering
+    # ClusterMesh cluster names, node selectors, label requirements, Services by labels
     ("examples/policies/kubernetes/clustermesh/cross-cluster-any-namespace-policy.yaml", 0): (
         codes.IMPORT_UNSUPPORTED, "io.cilium.k8s.policy.cluster"),
     ("examples/policies/kubernetes/clustermesh/cross-cluster-policy.yaml", 0): (codes.IMPORT_UNSUPPORTED,
@@ -70,7 +70,6 @@ REFUSED: dict[tuple[str, int], tuple[str, str]] = {
     ("examples/policies/l3/requires/requires.yaml", 0): (codes.IMPORT_UNSUPPORTED, "fromRequires"),
     ("examples/policies/l3/service/service.yaml", 0): (codes.IMPORT_UNSUPPORTED, "k8sServiceSelector"),
     ("test/k8s/manifests/external-policy-labeled.yaml", 0): (codes.IMPORT_UNSUPPORTED, "k8sServiceSelector"),
-    ("examples/policies/l7/dns/dns.yaml", 0): (codes.IMPORT_UNSUPPORTED, "rules.dns"),
     # not valid input: a field of old Cilium releases, and a template placeholder in a CIDR
     ("examples/policies/auth/auth.yaml", 0): (codes.INVALID_FIELD, "'auth'"),
     ("test/k8s/manifests/cnp-ingress-from-cidr-to-ports.yaml", 0): (codes.INVALID_VALUE, "NODE_WITHOUT_CILIUM_IP"),

@@ -151,8 +151,9 @@ def test_cidrs_that_may_hold_pods_keep_ciliums_meaning() -> None:
     ("{endpointSelector: {}, egress: [{toGroups: [{aws: {securityGroupsIds: [sg]}}]}]}", "toGroups"),
     ("{endpointSelector: {}, egress: [{toCIDRSet: [{cidrGroupRef: g}]}]}", "cidrGroupRef"),
     ("{endpointSelector: {}, ingress: [{fromNodes: [{matchLabels: {a: b}}]}]}", "fromNodes"),
-    ("{endpointSelector: {}, egress: [{toPorts: [{ports: [{port: '53'}], rules: {dns: [{matchName: a.io}]}}]}]}",
+    ("{endpointSelector: {}, egress: [{toPorts: [{ports: [{port: '0'}], rules: {dns: [{matchName: a.io}]}}]}]}",
      "rules.dns"),
+    ("{endpointSelector: {}, egress: [{toPorts: [{ports: [{port: '53'}], rules: {dns: []}}]}]}", "rules.dns"),
     ("{endpointSelector: {}, ingress: [{toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: "
      "[{headerMatches: [{name: a, secret: {name: s}}]}]}}]}]}", "secret"),
     ("{endpointSelector: {}, ingress: [{toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: "

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "graph": ("graph",),
     "render": ("render", "krm"),
     "hook": ("validate", "hook"),
+    "completion": ("completion",),
 }
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -20,15 +20,15 @@ from translator.cli.common import (
 )
 from translator.cli.settings import current_config, read_documents
 from translator.config import Config
-from translator.diagnostics import Diagnostics
+from translator.diagnostics import Diagnostics, SourceLocation
 from translator.intents import intents_from_documents
 from translator.lint import RULES, LintInput
 from translator.lint import lint as run_lint
 from translator.lint.finding import Finding
 from translator.lint.rules import resolve
-from translator.lint.run import FixPlan, plan_fixes, read_file
+from translator.lint.run import FixPlan, plan_fixes
+from translator.output import OutputError, apply_rewrite, plan_rewrite
 from translator.reporters import FORMATS
-from translator.source import write_atomic
 
 if TYPE_CHECKING:
     from translator.cluster import Cluster
@@ -63,8 +63,13 @@ def _rules_table() -> str:
 @input_options(required=False)
 @click.option("--cluster", default=None, metavar="PATH",
               help="Cluster file (pods, namespaces): enables the rules that need pods, and makes others precise.")
-@click.option("--fix", is_flag=True, help="Write the fixes that are unambiguous back into the files (atomically; "
-              "comments kept where the edit allows, else the finding says so).")
+@click.option("--fix", is_flag=True, help="Write the fixes that are unambiguous and do not change what traffic is "
+              "allowed back into the files (atomically; comments, line endings, mode and owner kept; a link's "
+              "target is edited; read-only files and files changed since they were read are refused).")
+@click.option("--fix-unsafe", is_flag=True, help="Also write the fixes that change what traffic is allowed (adding "
+              "the DNS allow, renaming the `name` namespace label, merging OR-ed peers); each is printed as a diff.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing (with "
+              "--fix: only the safe ones; alone or with --fix-unsafe: all).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: .netpolx.yaml's lint.fail-on, else warning).")
 @click.option("--select", default=None, metavar="CODES", help="Only these rules (codes or names, comma separated).")
@@ -72,8 +77,9 @@ def _rules_table() -> str:
 @click.option("--list-rules", is_flag=True, help="Print the rules (code, severity, name, what, fix) and exit.")
 @click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Format of the findings on stderr.")
-def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: bool, fail_on: str,
-         select: str | None, ignore: str | None, list_rules: bool, diagnostics_format: str) -> None:
+def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: bool, fix_unsafe: bool,
+         show_diff: bool, fail_on: str, select: str | None, ignore: str | None, list_rules: bool,
+         diagnostics_format: str) -> None:
     """Find authoring mistakes: OR-of-peers meant as AND, default-deny egress without DNS, `name` namespace labels,
     missing policyTypes, ipBlocks that also match pods, shadowed and redundant rules, duplicate policies, and (with
     --cluster) policies that select nothing or isolate workloads nobody wrote policies for.
@@ -86,6 +92,8 @@ def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: 
     Example:
       netpolx lint -f samples/seed/
       netpolx lint -f policies/ --cluster cluster.yaml --fix
+      netpolx lint -f policies/ --diff            # preview every fix, write nothing
+      netpolx lint -f policies/ --fix-unsafe      # also the fixes that change what traffic is allowed
     """
     if list_rules:
         sys.stdout.write(_rules_table())
@@ -103,10 +111,14 @@ def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: 
     model = load_cluster_option(cluster or config.cluster_path(), diags, diagnostics_format)
     inp = _load(filenames, recursive, model, diags, diagnostics_format)
     findings = per_path(run_lint(inp, selected, skipped), config)
-    if fix:
-        plan = plan_fixes(findings, read_file)
-        _write(plan, diags, diagnostics_format)
-        if plan.texts:
+    if fix or fix_unsafe or show_diff:
+        texts = {d.source.file.name: d.source.file.text for d in inp.documents}
+        plan = plan_fixes(findings, texts.__getitem__, unsafe=fix_unsafe or (show_diff and not fix))
+        if show_diff:
+            _preview(plan, texts, diags)
+        else:
+            _write(plan, texts, diags, diagnostics_format)
+        if plan.texts and not show_diff:
             fresh = make_diagnostics()
             findings = per_path(run_lint(_load(filenames, recursive, model, fresh, diagnostics_format), selected,
                                          skipped), config)
@@ -137,16 +149,37 @@ def _load(filenames: tuple[str, ...], recursive: bool, model: Cluster | None, di
     return LintInput(docs, loaded, model)
 
 
-def _write(plan: FixPlan, diags: Diagnostics, fmt: str) -> None:
+def _diff(name: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 f"a/{name}", f"b/{name}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _preview(plan: FixPlan, texts: dict[str, str], diags: Diagnostics) -> None:
+    for name, text in sorted(plan.texts.items()):
+        sys.stdout.write(_diff(name, texts[name], text))
+    _report(plan, diags, "would fix")
+
+
+def _write(plan: FixPlan, texts: dict[str, str], diags: Diagnostics, fmt: str) -> None:
+    """Write every fixed file, or none: each is checked first (still as read, writable, one link, consistent
+    line endings), then replaced atomically keeping mode, owner and line endings; a link's target is edited."""
     try:
-        for name, text in sorted(plan.texts.items()):
-            write_atomic(Path(name), text)
-    except OSError as exc:
-        diags.error(codes.UNREADABLE, f"cannot write the fixes: {exc}")
+        rewrites = [plan_rewrite(name, texts[name], text) for name, text in sorted(plan.texts.items())]
+        for rw in rewrites:
+            apply_rewrite(rw)
+            sys.stdout.write(_diff(rw.name, texts[rw.name], plan.texts[rw.name]))
+    except OutputError as exc:
+        diags.error(codes.OUTPUT_REFUSED, f"lint --fix: {exc}", SourceLocation(str(exc).split(":", 1)[0]))
         finish(diags, fmt)
+    _report(plan, diags, "fixed")
+
+
+def _report(plan: FixPlan, diags: Diagnostics, verb: str) -> None:
     for f in plan.fixed:
         assert f.fix is not None
         note = f"; {f.fix.note}" if f.fix.note else ""
-        diags.info(codes.LINT_FIXED, f"fixed {f.rule.code} ({f.rule.name}){note}", f.location)
+        changes = f"; this changes what traffic is allowed: {f.rule.fix_changes}" if f.rule.fix_changes else ""
+        diags.info(codes.LINT_FIXED, f"{verb} {f.rule.code} ({f.rule.name}){note}{changes}", f.location)
     for f, why in plan.skipped:
         diags.info(codes.LINT_NOT_FIXED, f"not fixed {f.rule.code} ({f.rule.name}): {why}", f.location)

@@ -10,9 +10,10 @@ Engines differ only through the knobs of translator.semantics.Semantics; no engi
 
 * `cidr_matches_pods=False`: CIDR peers match external endpoints only, never pods;
 * `supports_fqdn=False`: FQDN peers match nothing;
-* `fqdn_needs_dns_rule=True`: an FQDN peer only matches for a source pod that may resolve names, approximated
-  as "some egress allow rule of an intent selecting the pod matches port 53 (UDP or TCP) towards a pod" (Cilium
-  learns the IPs of a name only through its DNS proxy, which a DNS rule on port 53 enables);
+* `fqdn_needs_dns_rule=True`: an FQDN peer only matches names the source pod looks up through the engine's DNS
+  proxy: names that an egress DNS rule (`dns`) of some intent selecting the pod allows. The proxy is per pod, not
+  per policy (Cilium engages it for a pod when any policy selecting the pod has a DNS rule). An intent with FQDN
+  peers counts its own port-53 allow rules as `dns: ['*']`, since the backend writes them so;
 * `supports_l7=False`: HTTP rules act on their L4 part only (as they do everywhere here: the L4 part decides
   reach; the trace shows the HTTP constraints);
 * `vanilla_order`: intents imported from Kubernetes NetworkPolicies (origin `kubernetes`) become ordered with
@@ -35,12 +36,12 @@ from translator.model import (
     Direction,
     Entity,
     NetworkIntent,
+    PeerKind,
     Rule,
     expand_dns,
 )
 from translator.semantics import Semantics
 
-DNS_PROBES = (Probe(53, "UDP"), Probe(53, "TCP"))
 NODE_ENTITIES = (Entity.HOST, Entity.REMOTE_NODE)
 
 
@@ -125,6 +126,21 @@ class TierGroup:
     isolates: bool
 
 
+def dns_patterns(intent: NetworkIntent) -> list[str]:
+    """The DNS names an intent's egress DNS rules allow; an intent with FQDN peers counts its own port-53 allow
+    rules toward pods, entities, IP blocks or any peer as allowing every name (the backend gives them the DNS
+    proxy rule)."""
+    egress = [r for r in intent.rules(Direction.EGRESS) if r.action is Action.ALLOW]
+    out = [name for r in egress if r.dns is not None for name in r.dns]
+    has_fqdn = any(p.kind is PeerKind.FQDN for r in egress for p in r.peers or ())
+    if has_fqdn and any(r.dns is None and r.http is None and r.ports
+                        and all(p.port == 53 and p.endPort in (None, 53) for p in r.ports)
+                        and all(p.kind in (PeerKind.ENDPOINTS, PeerKind.CIDR, PeerKind.ENTITY) for p in r.peers or ())
+                        for r in egress):
+        out.append("*")
+    return list(dict.fromkeys(out))
+
+
 def compile_intent(position: int, loaded: LoadedIntent, semantics: Semantics, sel: Selection,
                    uid_start: int) -> CompiledIntent:
     """Precompute an intent's subject and rule peers under `semantics`."""
@@ -192,7 +208,8 @@ class Engine:
         self._probe_signature: dict[Probe, int] = {}
         self._classes: dict[Direction, tuple[list[int], list[int]]] = {}
         self._decisions: dict[tuple[Direction, int, int], int] = {}
-        self.dns_ok = self._dns_ok() if any(ci.semantics.fqdn_needs_dns_rule for ci in self.intents) else 0
+        self.dns_names = self._dns_names() if any(ci.semantics.fqdn_needs_dns_rule for ci in self.intents) else {}
+        """Per pod, the external endpoints whose names it may look up through a DNS rule (absent: none)."""
         self.node_relative = bool(self.sel.nodes) and any(
             cr.node_peers or cr.node_not_peers for ci in self.intents for rules in ci.rules.values() for cr in rules)
         """Whether some rule names `host` / `remote-node`, so decisions depend on the pod's node."""
@@ -235,16 +252,27 @@ class Engine:
             out.append(TierGroup(name, order, ordered, unordered, any(c.intent.isolates(direction) for c in members)))
         return tuple(out)
 
-    def _dns_ok(self) -> int:
-        """Pods that some egress allow rule of an intent selecting them lets reach a pod on port 53."""
-        out = 0
+    def _dns_names(self) -> dict[int, int]:
+        """Per pod, the externals named by the DNS rules of the intents selecting it (see the module docstring)."""
+        out: dict[int, int] = {}
         for ci in self.intents:
-            for cr in ci.rules[Direction.EGRESS]:
-                if cr.action is Action.ALLOW and any(self.sel.ports(cr.rule.ports, cr.rule.notPorts, p) & cr.peers
-                                                     & self.sel.pods for p in DNS_PROBES):
-                    out |= ci.subject
-                    break
+            patterns = dns_patterns(ci.intent)
+            if not patterns:
+                continue
+            names = 0
+            for pattern in patterns:
+                names |= self.sel.fqdn(pattern)
+            bits = ci.subject
+            while bits:
+                low = bits & -bits
+                e = low.bit_length() - 1
+                out[e] = out.get(e, 0) | names
+                bits ^= low
         return out
+
+    def dns_ok(self, endpoint: int, names: int) -> int:
+        """Of the externals `names`, those whose names `endpoint` may look up."""
+        return names & self.dns_names.get(endpoint, 0)
 
     # -- ports -----------------------------------------------------------------------------------------------
 
@@ -285,7 +313,7 @@ class Engine:
                 ids.append(-1)
                 continue
             if direction is Direction.EGRESS:
-                variant: object = bool((self.dns_ok >> e) & 1)
+                variant: object = self.dns_names.get(e, 0)
             else:
                 if positions not in named:
                     named[positions] = any(cr.named_ports for p in positions for cr in self.intents[p].rules[direction])
@@ -340,7 +368,8 @@ class Engine:
         peers = self.peers(cr, endpoint) if cr.node_peers or cr.node_not_peers else cr.peers
         if direction is Direction.INGRESS:
             return (peers | cr.fqdn) if (ports >> endpoint) & 1 else 0
-        peers = peers | cr.fqdn if cr.fqdn and (self.dns_ok >> endpoint) & 1 else peers
+        if cr.fqdn:
+            peers |= self.dns_ok(endpoint, cr.fqdn)
         return peers & ports
 
     def decide(self, groups: Sequence[TierGroup], direction: Direction, endpoint: int, probe: Probe,
@@ -407,10 +436,11 @@ class Engine:
             port_ok, peers = bool((ports >> endpoint) & 1), named | cr.fqdn
         else:
             port_ok = bool(ports & peer_bits)
-            peers = named | cr.fqdn if (self.dns_ok >> endpoint) & 1 else named
+            peers = named | self.dns_ok(endpoint, cr.fqdn)
         note = cr.note
-        if direction is Direction.EGRESS and cr.fqdn & peer_bits and not (self.dns_ok >> endpoint) & 1:
-            note = (note + "; " if note else "") + "the FQDN peer needs a DNS rule (egress to a pod on port 53)"
+        if direction is Direction.EGRESS and cr.fqdn & peer_bits and not self.dns_ok(endpoint, cr.fqdn & peer_bits):
+            note = (note + "; " if note else "") + ("the FQDN peer needs a DNS rule (dns) allowing the name in a "
+                                                    "policy that selects this pod")
         rec.rule(RuleStep(ci.ref, cr.where, cr.index, cr.action.value, bool(peers & peer_bits), port_ok, note))
 
     @staticmethod

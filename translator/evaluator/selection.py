@@ -271,6 +271,10 @@ class Selection:
             found = self._cidr_cache[key] = (inside & (self.pods | self.nodes), inside & self.externals)
         return found
 
+    def fqdn(self, pattern: str) -> int:
+        """The external endpoints whose DNS name `pattern` matches."""
+        return self._fqdn(pattern)
+
     def _fqdn(self, pattern: str) -> int:
         found = self._fqdn_cache.get(pattern)
         if found is None:

@@ -420,53 +420,50 @@ def _fqdn_externals(facts: Facts, allocator: _Allocator) -> list[External]:
 
 
 class _Allocator:
-    """Hands out unused IPs region by region; regions are the pieces the CIDRs (and, when some are used, the
-    in-cluster ranges) cut the address space into. Pods take IPs only in pod regions, nodes only in node
-    regions, externals only where something outside the cluster may live."""
+    """Hands out unused IPs region by region; regions are the pieces the policies' CIDRs cut the address space into
+    (addresses of one region are alike to every policy). In each region pods take IPs only inside the ranges that
+    may hold pods, nodes inside the node ranges, externals outside declared ranges (translator/ranges.py)."""
 
     PREFERRED = {4: int(ipaddress.ip_address("10.244.0.1")), 6: int(ipaddress.ip_address("fd00:10:244::1"))}
 
     def __init__(self, networks: Sequence[Network], ranges: ClusterRanges = DEFAULT_RANGES) -> None:
         self.regions: list[tuple[int, int, int]] = []  # (version, first, last)
-        bounds = list(ranges.all) if networks else []
         for version, bits in ((4, 32), (6, 128)):
             nets = [n for n in networks if n.version == version]
             if version == 6 and not nets:
                 continue
-            cut_by = nets + [r for r in bounds if r.version == version]
-            cuts = sorted({0, 1 << bits} | {int(n.network_address) for n in cut_by}
-                          | {int(n.broadcast_address) + 1 for n in cut_by})
+            cuts = sorted({0, 1 << bits} | {int(n.network_address) for n in nets}
+                          | {int(n.broadcast_address) + 1 for n in nets})
             self.regions.extend((version, lo, hi - 1) for lo, hi in itertools.pairwise(cuts))
         self.used: set[tuple[int, int]] = set()
-
-        def inside(region: tuple[int, int, int], nets: Sequence[Network]) -> bool:
-            version, lo, hi = region
-            return any(n.version == version and int(n.network_address) <= lo and hi <= int(n.broadcast_address)
-                       for n in nets)
-
-        if not bounds:  # no IP block anywhere: where things live does not matter
-            self.pod_regions = self.node_regions = self.external_regions = list(range(len(self.regions)))
-            return
-        self.pod_regions = [i for i, r in enumerate(self.regions) if inside(r, ranges.pods)]
-        self.node_regions = [i for i, r in enumerate(self.regions) if inside(r, ranges.nodes)]
-        self.external_regions = [i for i, r in enumerate(self.regions)
-                                 if not (ranges.exclusive and inside(r, ranges.all))]
-        if not self.pod_regions:  # ranges of an IP version the policies do not use
+        self.spans: dict[str, list[list[tuple[int, int]]]] = {
+            "pod": [_clip(r, ranges.pods) for r in self.regions],
+            "node": [_clip(r, ranges.nodes) for r in self.regions],
+            "external": [_outside(r, ranges.all) if ranges.exclusive else [r[1:]] for r in self.regions],
+        }
+        self.pod_regions = [i for i, spans in enumerate(self.spans["pod"]) if spans]
+        self.node_regions = [i for i, spans in enumerate(self.spans["node"]) if spans]
+        self.external_regions = [i for i, spans in enumerate(self.spans["external"]) if spans]
+        if not self.pod_regions:  # the ranges are of an IP version the policies do not use
+            self.spans["pod"] = self.spans["node"] = [[r[1:]] for r in self.regions]
             self.pod_regions = self.node_regions = list(range(len(self.regions)))
 
-    def take(self, region: int) -> str | None:
-        """An unused IP in region `region` (modulo the count), or None when it is full."""
-        version, lo, hi = self.regions[region % len(self.regions)]
-        start = self.PREFERRED[version] if lo <= self.PREFERRED[version] <= hi else lo
-        for candidate in itertools.chain(range(start, min(hi, start + 4096) + 1), range(lo, min(start, lo + 4096))):
-            if (version, candidate) not in self.used and (candidate != 0 or lo == hi):
-                self.used.add((version, candidate))
-                return str(ipaddress.ip_address(candidate) if version == 4 else ipaddress.IPv6Address(candidate))
+    def take(self, region: int, kind: str = "external") -> str | None:
+        """An unused IP of `kind` in region `region` (modulo the count), or None when there is none."""
+        region %= len(self.regions)
+        version = self.regions[region][0]
+        for lo, hi in self.spans[kind][region]:
+            start = self.PREFERRED[version] if lo <= self.PREFERRED[version] <= hi else lo
+            for candidate in itertools.chain(range(start, min(hi, start + 4096) + 1),
+                                             range(lo, min(start, lo + 4096))):
+                if (version, candidate) not in self.used and (candidate != 0 or lo == hi):
+                    self.used.add((version, candidate))
+                    return str(ipaddress.ip_address(candidate) if version == 4 else ipaddress.IPv6Address(candidate))
         return None
 
     def take_pod(self, i: int) -> str | None:
         """An IP in the i-th pod region (round-robin)."""
-        return self.take(self.pod_regions[i % len(self.pod_regions)])
+        return self.take(self.pod_regions[i % len(self.pod_regions)], "pod")
 
     def take_external(self, i: int) -> str | None:
         """An IP in the i-th region where external endpoints may live (round-robin)."""
@@ -493,9 +490,28 @@ class _Allocator:
         """One node per node region (at most MAX_REGION_REPLICAS, at least one)."""
         out = []
         for i, region in enumerate(self.node_regions[:MAX_REGION_REPLICAS] or [0]):
-            ip = self.take(region)
-            out.append(Node(name=f"node-{i}", ip=ip))
+            out.append(Node(name=f"node-{i}", ip=self.take(region, "node")))
         return out
+
+
+def _clip(region: tuple[int, int, int], nets: Sequence[Network]) -> list[tuple[int, int]]:
+    """The parts of a region inside `nets`."""
+    version, lo, hi = region
+    out = [(max(lo, int(n.network_address)), min(hi, int(n.broadcast_address))) for n in nets if n.version == version]
+    return [(a, b) for a, b in out if a <= b]
+
+
+def _outside(region: tuple[int, int, int], nets: Sequence[Network]) -> list[tuple[int, int]]:
+    """The parts of a region outside `nets`."""
+    version, lo, hi = region
+    spans = [(lo, hi)]
+    for n in nets:
+        if n.version != version:
+            continue
+        a, b = int(n.network_address), int(n.broadcast_address)
+        spans = [piece for s_lo, s_hi in spans
+                 for piece in ((s_lo, min(s_hi, a - 1)), (max(s_lo, b + 1), s_hi)) if piece[0] <= piece[1]]
+    return spans
 
 
 __all__ = ["Facts", "LabelSpace", "probes_for", "probes_of", "synthesize_cluster"]

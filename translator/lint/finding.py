@@ -50,7 +50,11 @@ class Finding:
 
     def diagnostic(self) -> Diagnostic:
         """The finding as a diagnostic (one line: what is wrong; fix: ...)."""
-        auto = " (netpolx lint --fix applies this)" if self.fix is not None else ""
+        auto = ""
+        if self.fix is not None:
+            changes = self.rule.fix_changes
+            auto = " (netpolx lint --fix applies this)" if not changes else \
+                f" (netpolx lint --fix-unsafe applies this; it changes what traffic is allowed: {changes})"
         text = f"{self.message}; fix: {self.hint}{auto}"
         return Diagnostic(self.rule.code, self.rule.severity, text, self.location, feature=self.rule.name)
 

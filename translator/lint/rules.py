@@ -38,6 +38,8 @@ class LintRule:
     """How to fix it, in one sentence (each finding gives the concrete fix)."""
     fixable: bool = False
     """Whether `--fix` can write the fix (only where it is unambiguous)."""
+    fix_changes: str = ""
+    """How the fix changes what traffic is allowed ("" when it does not): such fixes need `--fix-unsafe`."""
     needs_cluster: bool = False
     """Whether the rule only runs with `--cluster`."""
 
@@ -49,6 +51,7 @@ RULES: tuple[LintRule, ...] = (
         "every pod of the selected namespaces is allowed, not only the selected pods.",
         "Put both selectors in one item (AND) when the pods were meant to be in those namespaces.",
         fixable=True,
+        fix_changes="narrows: only the selected pods of the selected namespaces stay allowed",
     ),
     LintRule(
         codes.LINT_EGRESS_ONLY_NO_POLICY_TYPES, "egress-only-without-policy-types", Severity.WARNING, Level.NATIVE,
@@ -63,6 +66,7 @@ RULES: tuple[LintRule, ...] = (
         "do not carry by default, so it selects nothing.",
         "Select namespaces by kubernetes.io/metadata.name, which Kubernetes sets on every namespace.",
         fixable=True,
+        fix_changes="widens: the selector starts matching the namespaces it names",
     ),
     LintRule(
         codes.LINT_IPBLOCK_MATCHES_CLUSTER, "ipblock-matches-cluster", Severity.INFO, Level.NATIVE,
@@ -77,6 +81,7 @@ RULES: tuple[LintRule, ...] = (
         "or node-local DNS): name resolution times out.",
         "Allow egress to k8s-app=kube-dns in kube-system on UDP and TCP 53 (allowDNS: true in an intent).",
         fixable=True,
+        fix_changes="widens: egress to kube-dns on UDP and TCP 53 becomes allowed",
     ),
     LintRule(
         codes.LINT_DNS_ONE_PROTOCOL, "dns-one-protocol", Severity.INFO, Level.INTENT,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.intents import intents_from_documents
@@ -53,9 +52,11 @@ class FixPlan:
     skipped: list[tuple[Finding, str]] = field(default_factory=list)
 
 
-def plan_fixes(findings: Sequence[Finding], read: Callable[[str], str]) -> FixPlan:
+def plan_fixes(findings: Sequence[Finding], read: Callable[[str], str], unsafe: bool = False) -> FixPlan:
     """Apply each fixable finding's edits per file (non-overlapping ones first come, first served), and keep a
-    file's fixes only if the fixed text still loads without errors."""
+    file's fixes only if the fixed text still loads without errors. Fixes that change what traffic is allowed
+    (the rule's `fix_changes`) are planned only when `unsafe`. `read` gives the text the findings were computed on
+    (not a second read of the file)."""
     plan = FixPlan()
     by_file: dict[str, list[Finding]] = {}
     for f in findings:
@@ -65,7 +66,11 @@ def plan_fixes(findings: Sequence[Finding], read: Callable[[str], str]) -> FixPl
         if len(files) != 1 or "<stdin>" in files:
             plan.skipped.append((f, "input from stdin cannot be fixed in place"))
             continue
-        by_file.setdefault(files.pop(), []).append(f)
+        if f.rule.fix_changes and not unsafe:
+            plan.skipped.append((f, f"the fix changes what traffic is allowed ({f.rule.fix_changes}); "
+                                 "run with --fix-unsafe to apply it (--diff previews it)"))
+            continue
+        by_file.setdefault(next(iter(files)), []).append(f)
     for name, fixes in by_file.items():
         _plan_file(plan, name, read(name), fixes)
     return plan
@@ -95,8 +100,3 @@ def _load_problem(name: str, text: str) -> str | None:
     intents_from_documents(documents_from_text(text, name, diags), diags)
     errors = diags.errors
     return errors[0].message if errors else None
-
-
-def read_file(name: str) -> str:
-    """A file's text (what the fix edits were computed on)."""
-    return Path(name).read_text(encoding="utf-8")

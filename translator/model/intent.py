@@ -119,6 +119,8 @@ class NetworkIntent(Frozen):
             raise ValueError("a namespaced intent needs metadata.namespace (or spec.scope: Cluster)")
         if not cluster and self.spec.subject.namespaces is not None:
             raise ValueError("spec.subject.namespaces is only allowed with spec.scope: Cluster")
+        if any(r.dns is not None for r in self.spec.ingress or ()):
+            raise ValueError("dns names are only allowed in egress rules (they filter the pods' own queries)")
         return self
 
     @property

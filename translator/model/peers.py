@@ -106,8 +106,9 @@ class Peer(Frozen):
     def _fqdn(cls, v: str | None) -> str | None:
         if v is None:
             return v
-        if len(v) > 255 or not _FQDN.match(v):
-            raise ValueError(f"invalid DNS name {v!r}")
+        err = dns_name_error(v)
+        if err:
+            raise ValueError(err)
         return v.lower().rstrip(".")
 
     @model_validator(mode="after")
@@ -177,6 +178,23 @@ class Peer(Frozen):
         if self.serviceAccounts is not None:
             parts.append(f"as service accounts {', '.join(self.serviceAccounts)}")
         return " ".join(parts)
+
+
+def dns_name_error(name: str) -> str | None:
+    """Why `name` is not a DNS name or pattern (`*` within labels), or None."""
+    if len(name) > 255 or not _FQDN.match(name):
+        return f"invalid DNS name {name!r}"
+    return None
+
+
+def dns_name_covers(pattern: str, name: str) -> bool:
+    """Whether every name that `name` (a name or pattern) matches is matched by `pattern` (a sufficient test)."""
+    if pattern == name or pattern == "*":
+        return True
+    if "*" in name:
+        return False
+    regex = "".join("[^.]*" if ch == "*" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, name) is not None
 
 
 def _net_key(text: str) -> tuple[int, int, int]:
