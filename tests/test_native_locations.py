@@ -127,3 +127,17 @@ def test_imported_intent_paths_map_to_native_fields(tmp_path: Path) -> None:
         ("spec", "ingress", 0, "action"): (10, "spec.ingress[0].action"),
         ("metadata", "name"): (4, "metadata.name"),
     }
+
+
+def test_a_rewritten_intent_keeps_the_native_fields_of_the_parts_it_kept(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path = tmp_path / "calico.yaml"
+    path.write_text(CALICO, encoding="utf-8")
+    (li,) = load_intents([str(path)], Diagnostics())
+    rules = li.intent.spec.ingress
+    assert rules is not None
+    swapped = li.intent.model_copy(update={"spec": li.intent.spec.model_copy(update={"ingress": rules[::-1]})})
+    moved = replace(li, intent=swapped)
+    assert moved.locate(("spec", "ingress", 0, "ports", 0)).field_path == "spec.ingress[1].destination.ports[0]"
+    assert moved.locate(("spec", "ingress", 1)).field_path == "spec.ingress[0]"

@@ -44,11 +44,12 @@ TOUR: list[tuple[str, str, str, int]] = [
     ("", "Why one connection is allowed or denied:",
      "netpolx reach -f samples/seed/ --cluster samples/graph/seed-cluster.yaml --explain "
      "shop/frontend-5c8d7b9f6-qwz7t shop/backend-6b7c9d8f5-zrt5v 8080/TCP", 30),
-    ("Verify", "Do two policy sets allow exactly the same traffic? First translate, then compare (each side under "
-     "its own engine's semantics, over a synthesized cluster that covers every selector, CIDR and port):",
+    ("Verify", "Do two policy sets allow exactly the same traffic? First translate, then prove it (each side under "
+     "its own engine's semantics, on every possible cluster: any labels, any address, every port):",
      f"netpolx translate --engine calico -f samples/intents/seed.yaml --output-dir {OUT}/seed-calico --prune", 0),
     ("", "", f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico", 20),
-    ("", "A one-character change to a port is caught, with both traces:",
+    ("", "A one-character change to a port is caught: the regions that differ, then a smallest witness with both "
+     "traces:",
      f"netpolx verify -f samples/intents/seed.yaml --against {OUT}/seed-calico-edited", 24),
     ("", "`translate --verify` does both in one step. Under Cilium an ipBlock never matches pods, so the seed's "
      "`0.0.0.0/0` ingress changes; the change was announced, so it is reported but not an error:",

@@ -26,6 +26,7 @@ WIDENED = "NPX106"
 IMPORT_UNSUPPORTED = "NPX110"
 IMPORT_NOTE = "NPX111"
 VERIFY_MISMATCH = "NPX120"
+VERIFY_COVERAGE = "NPX121"
 
 # Engine caveats and platform facts
 RETIREMENT = "NPX200"
@@ -53,6 +54,7 @@ CODES: dict[str, str] = {
     IMPORT_UNSUPPORTED: "A native field has no equivalent in the intent model; import refused.",
     IMPORT_NOTE: "A native field was imported with a caveat.",
     VERIFY_MISMATCH: "Verification found connections whose verdict changed.",
+    VERIFY_COVERAGE: "What a verification proved, assumed and left out.",
     RETIREMENT: "The engine is retiring.",
     ENGINE_CAVEAT: "A known engine behaviour that can surprise.",
 }

@@ -29,7 +29,8 @@ class LoadedIntent:
             return SourceLocation("<generated>")
         if self.origin == "intent":
             return self.source.locate(path)
-        native = (*self.native_path, *(native_field(self.source, self.path_map, tuple(path)) if self.path_map else ()))
+        mapped = native_field(self.source, self.path_map, tuple(path), self.intent) if self.path_map else ()
+        native = (*self.native_path, *mapped)
         return self.source.locate(native)
 
     @property

@@ -64,6 +64,8 @@ class CompiledRule:
     node_peers: tuple[Entity, ...] = ()
     """`host` / `remote-node` peers: which nodes they match depends on the pod that asks (added by `match`)."""
     node_not_peers: tuple[Entity, ...] = ()
+    excluded: int = 0
+    """What the other notPeers exclude (also from the `host` / `remote-node` peers added by `match`)."""
     """`host` / `remote-node` notPeers (removed by `match`)."""
 
     @property
@@ -164,7 +166,7 @@ def compile_intent(position: int, loaded: LoadedIntent, semantics: Semantics, se
 
 def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, semantics: Semantics, sel: Selection,
                   loaded: LoadedIntent, path: tuple[str | int, ...]) -> CompiledRule:
-    peers, fqdn = (sel.all, 0) if not rule.peers else (0, 0)
+    peers, fqdn, all_excluded = (sel.all, 0, 0) if not rule.peers else (0, 0, 0)
     for peer in rule.peers or ():
         matched, by_name = sel.peer(peer, intent, semantics)
         peers |= matched & ~by_name if semantics.fqdn_needs_dns_rule else matched
@@ -173,6 +175,7 @@ def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, seman
         excluded = sel.peer(peer, intent, semantics)[0]
         peers &= ~excluded
         fqdn &= ~excluded
+        all_excluded |= excluded
     node_peers = tuple(p.entity for p in rule.peers or () if p.entity in NODE_ENTITIES)
     node_not_peers = tuple(p.entity for p in rule.notPeers or () if p.entity in NODE_ENTITIES)
     note = ""
@@ -181,7 +184,8 @@ def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, seman
         note = (f"HTTP {shapes} (the L4 part decides reach)" if semantics.supports_l7
                 else f"HTTP {shapes} not enforced by {semantics.name}; L4 only")
     return CompiledRule(uid, index, rule, peers, fqdn, loaded, path, note,
-                        node_peers=node_peers, node_not_peers=node_not_peers)  # type: ignore[arg-type]
+                        node_peers=node_peers, node_not_peers=node_not_peers,  # type: ignore[arg-type]
+                        excluded=all_excluded)
 
 
 class Engine:
@@ -357,7 +361,7 @@ class Engine:
         `remote-node`), FQDN matches not included."""
         peers = cr.peers
         for entity in cr.node_peers:
-            peers |= self.sel.node_entity(entity, endpoint)
+            peers |= self.sel.node_entity(entity, endpoint) & ~cr.excluded
         for entity in cr.node_not_peers:
             peers &= ~self.sel.node_entity(entity, endpoint)
         return peers

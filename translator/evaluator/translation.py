@@ -1,8 +1,9 @@
 """`translate --verify`: read the generated objects back and check they allow exactly what the input allowed.
 
-Every connection whose verdict changed is an error (NPX120) naming the intents involved, unless a diagnostic
-already announced a divergence for one of them (NPX104 "changed", or a warning or error from the target
-engine): then the connection is reported as info, since the user was told.
+The check is the complete proof (translator.proof): every region of connections whose verdict changed is one
+error (NPX120) naming the intents involved and a concrete example, unless a diagnostic already announced a
+divergence for one of them (NPX104 "changed", or a warning or error from the target engine): then the region is
+reported as info, since the user was told. An info line (NPX121) states what the proof covered.
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ from translator.evaluator.verify import Difference, VerifyResult, verify
 from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.model import Direction
+from translator.proof import Proof, Region, Witness, prove
 from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.source import Document, documents_from_text, dump_yaml
 
 GENERATED = "<generated>"
-FLOWS_PER_INTENT = 20
 
 
 def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[str, Any]], engine: str,
                        diags: Diagnostics, documents: Sequence[Document] | None = None,
-                       ranges: ClusterRanges = DEFAULT_RANGES) -> VerifyResult | None:
-    """Check `objects` (compiled for `engine`) against `source`; report changed verdicts into `diags`.
+                       ranges: ClusterRanges = DEFAULT_RANGES) -> Proof | None:
+    """Prove `objects` (compiled for `engine`) equivalent to `source` on every possible cluster; report each
+    region of difference as one line (with a concrete example) into `diags`, and the proof's coverage.
     `documents`, when given, are the output as written (read back from the files or the printed text) and are
-    checked instead of `objects`. The synthesized cluster holds pods and nodes only in `ranges` (the target's
+    checked instead of `objects`. Pods and nodes are assumed to have addresses only in `ranges` (the target's
     settings)."""
     read = Diagnostics()
     docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
@@ -39,16 +41,26 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
                     f"({first.message}); nothing was verified", engine=engine)
         return None
-    result = verify(source, generated, None, None, engine, ranges=ranges)
+    proof = prove(source, generated, None, engine, ranges=ranges)
     announced = _announced(source, diags, engine)
-    by_intent: dict[int | None, list[Difference]] = {}
-    for diff in result.differences:
-        involved = _involved(result, diff, source)
+    by_intent: dict[int | None, list[tuple[Region, Witness]]] = {}
+    for region in proof.regions:
+        witness = proof.witness_in(region)
+        result = verify(source, generated, witness.point.cluster, None, engine)
+        involved = set().union(*(_involved(result, d, source) for d in result.differences)) \
+            if result.differences else set()
         key = next((p for p in sorted(involved) if p in announced), min(involved) if involved else None)
-        by_intent.setdefault(key, []).append(diff)
-    for position, diffs in by_intent.items():
-        _report(diffs, source[position] if position is not None else None, position in announced, engine, diags)
-    return result
+        by_intent.setdefault(key, []).append((region, witness))
+    for position, found in by_intent.items():
+        _report(found, source[position] if position is not None else None, position in announced, engine, diags)
+    if proof.region_count > len(proof.regions):
+        severity = Severity.INFO if by_intent and all(p in announced for p in by_intent) else Severity.ERROR
+        diags.report(severity, codes.VERIFY_MISMATCH, f"--verify: ... and {proof.region_count - len(proof.regions)} "
+                     "more regions whose verdict changed (netpolx verify lists them)", engine=engine)
+    verdict = "equivalent" if proof.equivalent else "not equivalent"
+    diags.info(codes.VERIFY_COVERAGE, f"--verify: {engine} output {verdict} to the input. {proof.coverage}",
+               engine=engine)
+    return proof
 
 
 def _involved(result: VerifyResult, diff: Difference, source: Sequence[LoadedIntent]) -> set[int]:
@@ -104,20 +116,19 @@ def _owners(loc: SourceLocation, starts: dict[str, list[tuple[int, int]]], sourc
     return {i for ln, i in rows if ln == line}
 
 
-def _report(diffs: list[Difference], owner: LoadedIntent | None, announced: bool, engine: str,
+def _report(found: list[tuple[Region, Witness]], owner: LoadedIntent | None, announced: bool, engine: str,
             diags: Diagnostics) -> None:
     where = owner.locate(("spec",)) if owner is not None else None
     prefix = f"{owner.intent.ref}: " if owner is not None else ""
     severity = Severity.INFO if announced else Severity.ERROR
     tail = " (a divergence announced above)" if announced else ""
-    for diff in diffs[:FLOWS_PER_INTENT]:
-        message = (f"{prefix}--verify: {diff.src} -> {diff.dst} {diff.port}/{diff.protocol} is "
-                   f"{_word(diff.source_allowed)} by the input but {_word(diff.target_allowed)} by the {engine} "
-                   f"output{tail}")
+    for region, witness in found:
+        p = witness.point.probe
+        message = (f"{prefix}--verify: {region.text}: {_word(region.source_allowed)} by the input, "
+                   f"{_word(not region.source_allowed)} by the {engine} output{tail}; e.g. {witness.src} -> "
+                   f"{witness.dst} {p.port}/{p.protocol} is {_word(witness.source_trace.allowed)} by the input but "
+                   f"{_word(witness.target_trace.allowed)} by the {engine} output")
         diags.report(severity, codes.VERIFY_MISMATCH, message, where, engine=engine)
-    if len(diffs) > FLOWS_PER_INTENT:
-        diags.report(severity, codes.VERIFY_MISMATCH, f"{prefix}--verify: ... and {len(diffs) - FLOWS_PER_INTENT} "
-                     f"more connections whose verdict changed{tail}", where, engine=engine)
 
 
 def _word(allowed: bool) -> str:

@@ -48,8 +48,11 @@ class Linted:
         return self.intent.ref
 
     def locate(self, path: tuple[str | int, ...]) -> SourceLocation:
-        """file:line of a field (a NetworkPolicy's fields have the same paths as its intent's rules)."""
-        return self.doc.locate(*path) if self.doc is not None else self.loaded.locate(path)
+        """file:line of a field (a NetworkPolicy's fields have the same paths as its intent's rules; imported Cilium
+        and Calico intents know the native field of each of their parts)."""
+        if self.doc is not None and (is_network_policy(self.doc) or not self.loaded.imported):
+            return self.doc.locate(*path)
+        return self.loaded.locate(path)
 
     def locate_rule(self, direction: Direction, index: int) -> SourceLocation:
         """file:line of a rule (the allowDNS switch for the rule it adds)."""

@@ -1,0 +1,252 @@
+"""Multi-valued decision diagrams: boolean functions over finite-domain variables, reduced and shared.
+
+A variable has a domain of classes 0..n-1 (a class stands for a set of concrete values that no policy tells
+apart, see space.py). A node tests one variable and has one child per class; nodes are hash-consed and reduced
+(a node whose children are all equal is its child), so two functions are equal exactly when their node ids are
+equal, whatever the order in which they were built. Node 0 is false, node 1 is true.
+
+Variables are ordered by their index; every path from the root tests variables in increasing order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+FALSE = 0
+TRUE = 1
+
+Cube = dict[int, frozenset[int]]
+"""A product of per-variable class sets (variables not present: any class)."""
+
+
+class MDD:
+    """The node store and the operations of one family of diagrams (one variable order)."""
+
+    def __init__(self, domains: Sequence[int]) -> None:
+        self.domains = list(domains)
+        self.leaf_var = len(self.domains)
+        self.var: list[int] = [self.leaf_var, self.leaf_var]
+        self.kids: list[tuple[int, ...]] = [(), ()]
+        self._unique: dict[tuple[int, tuple[int, ...]], int] = {}
+        self._and: dict[tuple[int, int], int] = {}
+        self._or: dict[tuple[int, int], int] = {}
+        self._xor: dict[tuple[int, int], int] = {}
+        self._not: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.var)
+
+    # -- construction ----------------------------------------------------------------------------------------
+
+    def node(self, v: int, kids: tuple[int, ...]) -> int:
+        """The reduced, shared node testing `v` with these children."""
+        first = kids[0]
+        for k in kids:
+            if k != first:
+                break
+        else:
+            return first
+        key = (v, kids)
+        found = self._unique.get(key)
+        if found is None:
+            found = self._unique[key] = len(self.var)
+            self.var.append(v)
+            self.kids.append(kids)
+        return found
+
+    def literal(self, v: int, classes: Iterable[int]) -> int:
+        """True exactly when variable `v` takes one of `classes`."""
+        chosen = set(classes)
+        return self.node(v, tuple(TRUE if c in chosen else FALSE for c in range(self.domains[v])))
+
+    def cube(self, cube: Cube) -> int:
+        """The product of per-variable class sets."""
+        out = TRUE
+        for v in sorted(cube, reverse=True):
+            chosen = cube[v]
+            out = self.node(v, tuple(out if c in chosen else FALSE for c in range(self.domains[v])))
+        return out
+
+    # -- boolean operations ----------------------------------------------------------------------------------
+
+    def conj(self, a: int, b: int) -> int:
+        """a AND b."""
+        if a == FALSE or b == FALSE:
+            return FALSE
+        if a in (TRUE, b):
+            return b
+        if b == TRUE:
+            return a
+        key = (a, b) if a < b else (b, a)
+        found = self._and.get(key)
+        if found is None:
+            found = self._and[key] = self._apply(self.conj, a, b)
+        return found
+
+    def disj(self, a: int, b: int) -> int:
+        """a OR b."""
+        if a == TRUE or b == TRUE:
+            return TRUE
+        if a in (FALSE, b):
+            return b
+        if b == FALSE:
+            return a
+        key = (a, b) if a < b else (b, a)
+        found = self._or.get(key)
+        if found is None:
+            found = self._or[key] = self._apply(self.disj, a, b)
+        return found
+
+    def xor(self, a: int, b: int) -> int:
+        """a XOR b."""
+        if a == b:
+            return FALSE
+        if a == FALSE:
+            return b
+        if b == FALSE:
+            return a
+        if a == TRUE:
+            return self.neg(b)
+        if b == TRUE:
+            return self.neg(a)
+        key = (a, b) if a < b else (b, a)
+        found = self._xor.get(key)
+        if found is None:
+            found = self._xor[key] = self._apply(self.xor, a, b)
+        return found
+
+    def neg(self, a: int) -> int:
+        """NOT a."""
+        if a <= TRUE:
+            return 1 - a
+        found = self._not.get(a)
+        if found is None:
+            found = self._not[a] = self.node(self.var[a], tuple(self.neg(k) for k in self.kids[a]))
+        return found
+
+    def diff(self, a: int, b: int) -> int:
+        """a AND NOT b."""
+        return self.conj(a, self.neg(b))
+
+    def _apply(self, op: Callable[[int, int], int], a: int, b: int) -> int:
+        va, vb = self.var[a], self.var[b]
+        if va == vb:
+            return self.node(va, tuple(op(x, y) for x, y in zip(self.kids[a], self.kids[b])))
+        if va < vb:
+            return self.node(va, tuple(op(x, b) for x in self.kids[a]))
+        return self.node(vb, tuple(op(a, y) for y in self.kids[b]))
+
+    def any_of(self, nodes: Iterable[int]) -> int:
+        """The disjunction of `nodes` (balanced, so intermediate results stay small)."""
+        items = [n for n in nodes if n != FALSE]
+        while len(items) > 1:
+            items = [self.disj(items[i], items[i + 1]) if i + 1 < len(items) else items[i]
+                     for i in range(0, len(items), 2)]
+        return items[0] if items else FALSE
+
+    def restrict(self, a: int, assignment: dict[int, int]) -> int:
+        """`a` with the given variables fixed to one class each."""
+        memo: dict[int, int] = {}
+
+        def go(n: int) -> int:
+            if n <= TRUE:
+                return n
+            found = memo.get(n)
+            if found is None:
+                v = self.var[n]
+                c = assignment.get(v)
+                found = go(self.kids[n][c]) if c is not None else self.node(v, tuple(go(k) for k in self.kids[n]))
+                memo[n] = found
+            return found
+        return go(a)
+
+    def exists(self, a: int, variables: set[int]) -> int:
+        """`a` with `variables` quantified away existentially."""
+        memo: dict[int, int] = {}
+
+        def go(n: int) -> int:
+            if n <= TRUE:
+                return n
+            found = memo.get(n)
+            if found is None:
+                v = self.var[n]
+                kids = [go(k) for k in self.kids[n]]
+                found = self.any_of(kids) if v in variables else self.node(v, tuple(kids))
+                memo[n] = found
+            return found
+        return go(a)
+
+    # -- reading -----------------------------------------------------------------------------------------------
+
+    def cheapest(self, a: int, cost: Callable[[int, int], float]) -> dict[int, int] | None:
+        """A satisfying assignment of the variables on one path, minimizing the summed `cost(var, class)` of
+        the tested variables (untested variables are left out: any class will do); None when `a` is false."""
+        if a == FALSE:
+            return None
+        memo: dict[int, tuple[float, int]] = {}
+
+        def best(n: int) -> float:
+            if n == TRUE:
+                return 0.0
+            if n == FALSE:
+                return float("inf")
+            found = memo.get(n)
+            if found is None:
+                v = self.var[n]
+                found = min(((cost(v, c) + best(k), c) for c, k in enumerate(self.kids[n]) if k != FALSE),
+                            key=lambda t: t[0])
+                memo[n] = found
+            return found[0]
+
+        best(a)
+        out: dict[int, int] = {}
+        n = a
+        while n > TRUE:
+            c = memo[n][1]
+            out[self.var[n]] = c
+            n = self.kids[n][c]
+        return out
+
+    def cubes(self, a: int) -> Iterator[Cube]:
+        """Disjoint cubes whose union is `a`: one per path, classes that lead to the same child merged."""
+        def go(n: int, prefix: Cube) -> Iterator[Cube]:
+            if n == TRUE:
+                yield dict(prefix)
+                return
+            if n == FALSE:
+                return
+            v = self.var[n]
+            groups: dict[int, list[int]] = {}
+            for c, k in enumerate(self.kids[n]):
+                if k != FALSE:
+                    groups.setdefault(k, []).append(c)
+            for k, classes in groups.items():
+                prefix[v] = frozenset(classes)
+                yield from go(k, prefix)
+            prefix.pop(v, None)
+        yield from go(a, {})
+
+    def count_paths(self, a: int) -> int:
+        """How many cubes `cubes(a)` yields."""
+        memo: dict[int, int] = {TRUE: 1, FALSE: 0}
+
+        def go(n: int) -> int:
+            found = memo.get(n)
+            if found is None:
+                found = memo[n] = sum(go(k) for k in set(self.kids[n]))
+            return found
+        return go(a)
+
+    def support(self, a: int) -> set[int]:
+        """The variables `a` depends on."""
+        seen: set[int] = set()
+        out: set[int] = set()
+        stack = [a]
+        while stack:
+            n = stack.pop()
+            if n <= TRUE or n in seen:
+                continue
+            seen.add(n)
+            out.add(self.var[n])
+            stack.extend(self.kids[n])
+        return out
