@@ -50,6 +50,7 @@ clean:
 
 readme: $(STAMP)
 	$(BIN)/python tools/update_readme.py
+	$(BIN)/python -c "from translator.rulehelp import codes_markdown; print(codes_markdown(), end='')" > docs/codes.md
 
 krew: $(STAMP)
 	$(BIN)/python tools/krew_manifest.py

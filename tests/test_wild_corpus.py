@@ -87,3 +87,22 @@ def test_diagnostics_on_native_input_name_the_native_field(outcomes: tuple) -> N
     assert cov.total > 1000, "too few diagnostics to measure; did the corpus change?"
     assert cov.share >= MIN_COVERAGE, (f"{cov.located}/{cov.total} = {cov.share:.1%} of diagnostics on native "
                                        "input name the native field; misses:\n" + "\n".join(cov.misses[:40]))
+
+
+def test_location_check_accepts_native_fields_only() -> None:
+    from translator.source import SourceFile
+
+    text = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: a\nspec:\n  egress:\n" \
+           "  - toEntities: [world]\n"
+    source = SourceFile("a.yaml", text)
+    source.document_count = 1
+
+    def diag(line: int | None, path: str | None) -> dict:
+        return {"line": line, "path": path}
+
+    assert located(diag(7, "spec.egress[0].toEntities[0]"), source)
+    assert located(diag(6, "spec.egressDeny"), source)  # a field to add, at its parent's (value) line
+    assert located(diag(1, "apiVersion"), source)
+    assert not located(diag(7, "spec.egress[0].peers[0]"), source)  # an intent path
+    assert not located(diag(1, "spec.egress[0].toEntities[0]"), source)  # the wrong line
+    assert not located(diag(1, None), source)

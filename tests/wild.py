@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.shared import CORPUS
 from translator.cli import main
-from translator.source import SourceFile
+from translator.source import SourceFile, child_node
 
 WILD = CORPUS / "wild"
 FOLDERS = {"k8s": "kubernetes", "cilium": "cilium", "calico": "calico"}
@@ -237,21 +237,31 @@ class Coverage:
 
 
 def located(diag: dict[str, Any], source: SourceFile) -> bool:
-    """Whether a diagnostic names a native field path, and a line past 1 unless that field is on line 1."""
+    """Whether a diagnostic names a field of the native object (every step of its path is there, but for a last one
+    that names a field to add) and that field's line (which is past line 1 unless the field is on line 1)."""
     path = diag.get("path")
     line = diag.get("line")
     if not path or line is None:
         return False
-    return line > 1 or _field_line(source, path) == 1
+    return line in _field_lines(source, _steps(path))
 
 
-def _field_line(source: SourceFile, path: str) -> int | None:
-    steps = _steps(path)
+def _field_lines(source: SourceFile, steps: list[str | int]) -> set[int]:
+    """The lines, in any document of the file, of the field at `steps` (or of its parent, when only the last step
+    is missing)."""
+    out = set()
     for index in range(max(source.document_count or 1, 1)):
-        line, _ = source.locate(index, steps)
-        if line is not None:
-            return line
-    return None
+        node, offset = source.node(index)
+        missing = 0
+        for step in steps:
+            child = child_node(node, step) if node is not None else None
+            if child is None:
+                missing += 1
+                break
+            node = child
+        if node is not None and missing <= 1 and (missing == 0 or step == steps[-1]):
+            out.add(node.start_mark.line + offset + 1)
+    return out
 
 
 def _steps(path: str) -> list[str | int]:

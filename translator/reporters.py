@@ -1,14 +1,18 @@
-"""Rendering diagnostics: text (`FILE:LINE: SEVERITY CODE: message`), JSON and SARIF 2.1.0."""
+"""Rendering diagnostics: text (`FILE:LINE: SEVERITY CODE: message`), JSON, SARIF 2.1.0 and GitHub workflow
+annotations."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from urllib.parse import quote
 
-from translator import __version__, codes
+from translator import __version__
 from translator.diagnostics import Diagnostic, Severity
+from translator.github import annotations
+from translator.rulehelp import sarif_rule
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github")
 SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
@@ -19,23 +23,27 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
         return json.dumps([d.as_dict() for d in items], indent=2) + "\n"
     if fmt == "sarif":
         return json.dumps(sarif(items), indent=2) + "\n"
+    if fmt == "github":
+        return annotations(items)
     return "".join(d.format() + "\n" for d in items)
 
 
 def sarif(items: list[Diagnostic]) -> dict:
     """A SARIF 2.1.0 log with one run."""
     used = sorted({d.code for d in items})
-    rules = [{"id": c, "shortDescription": {"text": codes.CODES.get(c, c)}} for c in used]
+    rules = [sarif_rule(c) for c in used]
+    index = {c: i for i, c in enumerate(used)}
     results = []
     for d in items:
         region = {"startLine": d.location.line} if d.location.line else {}
         if d.location.line and d.location.column:
             region["startColumn"] = d.location.column
-        physical: dict[str, object] = {"artifactLocation": {"uri": d.location.file}}
+        physical: dict[str, object] = {"artifactLocation": {"uri": quote(d.location.file)}}
         if region:
             physical["region"] = region
         result: dict[str, object] = {
             "ruleId": d.code,
+            "ruleIndex": index[d.code],
             "level": SARIF_LEVEL[d.severity],
             "message": {"text": d.message},
             "locations": [{"physicalLocation": physical}] if d.location.file else [],

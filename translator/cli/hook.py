@@ -18,18 +18,23 @@ HOOK_COMMANDS = ("lint", "check", "validate", "translate", "explain")
 
 @click.command()
 @input_options()
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Lowest severity that makes the exit code 1 (e.g. warning: also an assumed namespace).")
 @diagnostics_options
-def validate(filenames: tuple[str, ...], recursive: bool, diagnostics_format: str, error_level: str) -> None:
+def validate(filenames: tuple[str, ...], recursive: bool, fail_on: str, diagnostics_format: str,
+             error_level: str) -> None:
     """Validate policies: NetworkIntents against the intent JSON Schema and the model's checks, native policies by
-    importing them. Prints only diagnostics. Exit 0 valid, 1 a policy the intent model cannot hold, 2 bad input.
+    importing them. Prints only diagnostics. Exit 0 valid, 1 a policy the intent model cannot hold (or anything at
+    or above --fail-on), 2 bad input.
 
     \b
     Example:
       netpolx validate -f intents/ -R
+      netpolx validate -f policies/ --fail-on warning --diagnostics-format github
     """
     diags = make_diagnostics(error_level)
     read_policies(filenames, diags, recursive)
-    finish(diags, diagnostics_format)
+    finish(diags, diagnostics_format, fail_on)
 
 
 def holds_policy(path: str) -> bool:
