@@ -77,8 +77,10 @@ TOUR: list[tuple[str, str, str, int]] = [
      f"--output-dir {OUT}/npm", 30),
     ("Explain", "What each policy does, in plain words (also `-o markdown`, `-o json`, `--engine`):",
      "netpolx explain -f samples/seed/", 40),
-    ("Lint", "Authoring mistakes, with fixes (`--fix` writes them where unambiguous):",
+    ("Lint", "Authoring mistakes, with fixes:",
      "netpolx lint -f samples/seed/", 20),
+    ("", "`--diff` previews the fixes and writes nothing; fixes that change what traffic is allowed are written only "
+     "with `--fix-unsafe` (see *Lint fixes*):", "netpolx lint -f samples/seed/00-default-deny.yaml --diff", 30),
     ("Graph", "Allowed flows as a graph (`-o dot`, `-o mermaid`, or `-o html`: one self-contained page):",
      "netpolx graph -f samples/seed/ --cluster samples/graph/seed-cluster.yaml -o mermaid", 30),
 ]

@@ -18,6 +18,7 @@ that pods name but the file does not list are added. Bad input becomes diagnosti
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +27,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error, label_key_error, label_value_error
+from translator.model.labels import (
+    NAMESPACE_NAME_LABEL,
+    dns_label_error,
+    dns_subdomain_error,
+    label_key_error,
+    label_value_error,
+)
 from translator.model.ports import port_name_error
 from translator.source import SourceFile, SourceRef, parse_text, read_text
 
+_DNS_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*")
 PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
 ICMP_PROTOCOLS = ("ICMP", "ICMPv6")
 PROBE_PROTOCOLS = PORT_PROTOCOLS + ICMP_PROTOCOLS
@@ -132,6 +140,21 @@ class Namespace(_Model):
         return v
 
 
+def _check_subdomain(v: str | None) -> str | None:
+    """Pod, node and service account names: what the API server accepts (names land in reports and graphs)."""
+    err = v is not None and dns_subdomain_error(v)
+    if err:
+        raise ValueError(err)
+    return v
+
+
+def _check_external_name(v: str) -> str:
+    """An external endpoint's name: printable, one line (it lands in reports, graphs and tables)."""
+    if not v or len(v) > 253 or any(not ch.isprintable() for ch in v):
+        raise ValueError(f"external name {v!r}: must be 1 to 253 printable characters on one line")
+    return v
+
+
 def _check_ip(v: str | None) -> str | None:
     if v is None:
         return v
@@ -161,6 +184,7 @@ class Pod(_Model):
     _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
     _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
     _namespace = field_validator("namespace")(classmethod(lambda cls, v: Namespace._name(v)))
+    _names = field_validator("name", "serviceAccount")(classmethod(lambda cls, v: _check_subdomain(v)))
 
     @property
     def id(self) -> str:
@@ -181,11 +205,17 @@ class External(_Model):
     fqdn: str | None = None
 
     _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+    _name = field_validator("name")(classmethod(lambda cls, v: _check_external_name(v)))
 
     @field_validator("fqdn")
     @classmethod
     def _fqdn(cls, v: str | None) -> str | None:
-        return None if v is None else v.lower().rstrip(".")
+        if v is None:
+            return None
+        name = v.lower().rstrip(".")
+        if not _DNS_NAME.fullmatch(name) or len(name) > 253:
+            raise ValueError(f"fqdn {v!r}: not a DNS name")
+        return name
 
     @property
     def id(self) -> str:
@@ -204,6 +234,7 @@ class Node(_Model):
 
     _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
     _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
+    _name = field_validator("name")(classmethod(lambda cls, v: _check_subdomain(v)))
 
     @property
     def id(self) -> str:

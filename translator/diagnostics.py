@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Protocol
 
+from translator import escape
+
 
 class Severity(str, Enum):
     """How bad a diagnostic is."""
@@ -85,7 +87,8 @@ class Diagnostic:
     def format(self) -> str:
         """`FILE:LINE: SEVERITY CODE: message (at field.path)`."""
         where = f" (at {self.location.field_path})" if self.location.path else ""
-        return f"{self.location}: {self.severity.value} {self.code}: {self.message}{where}"
+        # One line whatever the input holds: a newline in a name or file name cannot forge another diagnostic.
+        return escape.text(f"{self.location}: {self.severity.value} {self.code}: {self.message}{where}")
 
     def as_dict(self) -> dict[str, object]:
         """The contract's JSON form."""

@@ -3,6 +3,7 @@ as edges labelled with their probes (dashed when only some pod pairs may connect
 
 from __future__ import annotations
 
+from translator import escape
 from translator.graph.model import EXTERNAL_GROUP, Graph, Node
 
 DENY_COLOR = "#c0392b"
@@ -11,8 +12,8 @@ EXTERNAL_COLOR = "#7f8c8d"
 
 
 def quote(text: str) -> str:
-    """A DOT double-quoted string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT double-quoted string (names cannot end the string or add statements)."""
+    return escape.dot(text)
 
 
 def _node(node: Node) -> str:

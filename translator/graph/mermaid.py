@@ -3,18 +3,19 @@ flows as labelled arrows (dotted when only some pod pairs may connect)."""
 
 from __future__ import annotations
 
+from translator import escape
 from translator.graph.model import EXTERNAL_GROUP, Graph
 
 
 def _text(text: str) -> str:
-    """Mermaid label text inside double quotes."""
-    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    """Mermaid label text inside double quotes (names and FQDNs cannot add lines, quotes or markup)."""
+    return escape.mermaid(text)
 
 
 def render_mermaid(graph: Graph) -> str:
     """The graph as a Mermaid flowchart."""
     ids = {n.id: f"n{i}" for i, n in enumerate(graph.nodes)}
-    lines = ["flowchart LR", f"  %% {graph.title}"]
+    lines = ["flowchart LR", f"  %% {escape.mermaid_comment(graph.title)}"]
     denied, external = [], []
     for i, (group, nodes) in enumerate(graph.groups.items()):
         title = "outside the cluster" if group == EXTERNAL_GROUP else f"namespace {group}"

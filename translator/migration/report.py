@@ -7,7 +7,7 @@ import html
 import json
 from typing import Any
 
-from translator import __version__
+from translator import __version__, escape
 from translator.diagnostics import Diagnostic
 from translator.migration.bundle import CHANGED, REFUSED, Migration, PolicyResult
 from translator.migration.checks import CHECKS
@@ -229,7 +229,7 @@ def render_json(report: dict[str, Any]) -> str:
 
 
 def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+    return escape.markdown_with_code(text if text is not None else "", table=True)
 
 
 def _table(head: list[str], rows: list[list[object]]) -> list[str]:
@@ -239,18 +239,20 @@ def _table(head: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def render_markdown(r: dict[str, Any]) -> str:
-    """report.md."""
+    """report.md. Every string from the input (file, policy and pod names, messages quoting them) is escaped for
+    Markdown, so the rendered report shows it as text (no HTML, links or extra lines)."""
+    md, mdc = escape.markdown, escape.markdown_with_code
     s = r["summary"]
-    out = [f"# Migration report: {r['source']} -> {r['target']}", "", f"**{r['headline']}**", "",
+    out = [f"# Migration report: {md(r['source'])} -> {md(r['target'])}", "", f"**{mdc(r['headline'])}**", "",
            f"{s['policies']} policies: **{s['exact']} exact**, **{s['changed']} with announced changes**, "
-           f"**{s['refused']} refused**. Verification: **{s['verify']}**. Exit code {s['exit_code']}.", "",
+           f"**{s['refused']} refused**. Verification: **{md(s['verify'])}**. Exit code {s['exit_code']}.", "",
            "## Coverage", ""]
-    out += [f"- {c}" for c in r["coverage"]] + ["", "## Plan", ""]
+    out += [f"- {mdc(c)}" for c in r["coverage"]] + ["", "## Plan", ""]
     for i, step in enumerate(r["plan"], 1):
-        out.append(f"{i}. {step['step']}")
-        out += [f"   - `{c}`" for c in step["commands"]]
+        out.append(f"{i}. {mdc(step['step'])}")
+        out += [f"   - {escape.md_code(c)}" for c in step["commands"]]
     out += ["", "## Rollback", ""]
-    out += [f"- {x}" for x in r["rollback"]] or ["Nothing to roll back."]
+    out += [f"- {mdc(x)}" for x in r["rollback"]] or ["Nothing to roll back."]
     out += [""]
     out += ["## Microsoft's five checks (azure-npm-to-cilium-validator)", ""]
     out += _table(["check", "what", "result", "count", "flagged"],
@@ -288,8 +290,8 @@ def _reason_lines(p: dict[str, Any]) -> list[str]:
 
 def _verify_markdown(v: dict[str, Any]) -> list[str]:
     out = ["## Verification", "",
-           f"**{v['status']}** over {v['connections']} connections ({v['cluster']} cluster)."
-           + (f" {v['note']}" if v["note"] else ""), ""]
+           f"**{escape.markdown(v['status'])}** over {v['connections']} connections ({v['cluster']} cluster)."
+           + (f" {escape.markdown_with_code(v['note'])}" if v["note"] else ""), ""]
     if v["flows"]:
         out += _table(["from", "to", "port", "before", "after", "policies"],
                       [[f["from"], f["to"], f"{f['port']}/{f['protocol']}", f["before"], f["after"],
@@ -369,7 +371,7 @@ def render_html(r: dict[str, Any]) -> str:
                     for x in r["plan"])
     cover = "".join(f"<li>{_e(c)}</li>" for c in r["coverage"])
     back = "".join(f"<li>{_e(c)}</li>" for c in r["rollback"]) or "<li>Nothing to roll back.</li>"
-    title = f"Migration report: {r['source']} &rarr; {_e(r['target'])}"
+    title = f"Migration report: {_e(r['source'])} &rarr; {_e(r['target'])}"
     verify_line = (f"{_badge(v['status'])} over {_e(v['connections'])} connections ({_e(v['cluster'])} cluster). "
                    f"{_e(v['note'] or '')}")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
