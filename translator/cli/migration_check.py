@@ -91,7 +91,7 @@ def run(filenames: tuple[str, ...], recursive: bool, source_engine: str, target_
     settings = output_settings()
     if diagnostics_format == "text" and not settings.quiet and not settings.file and not settings.stdout_json:
         click.echo(coverage(mi, source.name, target.name), err=True)
-    emit(diags, diagnostics_format)
+    emit(diags, diagnostics_format)  # last: the text output ends with the count line
     code = exit_code(diags, fail_on)
     if code:
         raise CommandExit(code)
