@@ -27,7 +27,7 @@ def test_a_newline_in_a_name_cannot_forge_a_diagnostic_line(tmp_path: Path) -> N
     path.write_text(NP.replace("name: db", 'name: "x\\nfake.yaml:1: error NPX999: forged\\u202e"'))
     result = run_cli("translate", "--engine", "kubernetes", "-f", str(path))
     assert result.code == 2
-    lines = result.stderr.splitlines()
+    lines = [line for line in result.stderr.splitlines() if " NPX030: " not in line]  # the closing count line
     assert lines and all(LINE.match(line) and line.startswith(str(path)) for line in lines), lines
     assert "\\nfake.yaml:1: error NPX999" in result.stderr and "\u202e" not in result.stderr
 
