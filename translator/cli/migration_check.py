@@ -88,12 +88,9 @@ def run(filenames: tuple[str, ...], recursive: bool, source_engine: str, target_
     for finding in run_checks(mi):
         diags.add(finding.diagnostic(target.name))
     diags = without_duplicates(diags)
-    settings = output_settings()
-    if diagnostics_format == "text" and not (settings.quiet or settings.file or settings.stdout_json):
-        # Before the diagnostics, so that the count line stays last (and --quiet/-o json/--diagnostics-file stay
-        # exactly what they promise).
+    if diagnostics_format == "text" and not output_settings().quiet:
         click.echo(coverage(mi, source.name, target.name), err=True)
-    emit(diags, diagnostics_format)
+    emit(diags, diagnostics_format)  # last: the text output ends with the count line
     code = exit_code(diags, fail_on)
     if code:
         raise CommandExit(code)
