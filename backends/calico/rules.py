@@ -119,13 +119,14 @@ def _implied(text: str, ctx: Context, path: Path) -> bool:
 def _fqdn_peers(er: EntityRule, path: Path) -> tuple[Peer, ...]:
     others = [name for name, value in er if value is not None and name not in ("domains", "ports", "notPorts")]
     if others:
-        raise ImportProblem((*path, "destination", others[0]), "destination.domains together with other "
-                            "destination matches cannot be expressed as intent peers")
+        raise ImportProblem((*path, "destination", others[0]), "destination.domains (Calico Enterprise) together "
+                            "with other destination matches cannot be expressed as intent peers")
     out = []
     for i, name in enumerate(er.domains or ()):
         if "*" in name:
-            raise ImportProblem((*path, "destination", "domains", i), f"domain {name!r}: Calico's '*' matches one or "
-                                "more DNS labels, intents' '*' only one; no exact equivalent")
+            raise ImportProblem((*path, "destination", "domains", i), f"domain {name!r} (Calico Enterprise "
+                                "destination.domains): its '*' matches one or more DNS labels, intents' '*' only "
+                                "one; no exact equivalent")
         try:
             out.append(Peer(fqdn=name))
         except ValidationError as exc:
