@@ -61,14 +61,14 @@ def run_proof(source_text: str, target_text: str) -> tuple[float, float, bool, i
 
 
 def mutated(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The policies with one ingress port moved by one (a one-character edit)."""
+    """The policies with the port of one ingress rule from an IP block changed to 7, a port no policy names
+    (sources outside the cluster have no egress policy, so the edit cannot be hidden by another one)."""
     out = yaml.safe_load(yaml.dump(policies, Dumper=SafeDumper))
     for policy in out:
         for rule in policy["spec"].get("ingress", []):
-            for port in rule.get("ports", []):
-                if isinstance(port.get("port"), int):
-                    port["port"] += 1
-                    return out
+            if any("ipBlock" in peer for peer in rule.get("from", [])):
+                rule["ports"] = [{"protocol": "TCP", "port": 7}]
+                return out
     return out
 
 
