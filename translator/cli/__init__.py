@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import click
 
 from translator import __version__
-from translator.cli.common import CommandExit
+from translator.cli.common import CommandExit, output_params
 from translator.diagnostics import DiagnosticsError
 
 # Command modules and the click commands they define; each command group lives in its own module.
@@ -49,7 +49,9 @@ def _register() -> None:
                 continue  # command not built yet
             raise
         for name in names:
-            cli.add_command(getattr(module, name))
+            command = getattr(module, name)
+            command.params.extend(output_params())
+            cli.add_command(command)
 
 
 _register()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -12,7 +15,8 @@ from translator import codes
 from translator.cli.settings import current_config, settings_options
 from translator.diagnostics import Diagnostics, ErrorLevel, Severity
 from translator.registry import UnknownEngineError, all_backends, get_backend
-from translator.reporters import FORMATS, render
+from translator.reporters import FORMATS, GROUP_AT, counts, format_for, grouped_lines, render, summary_line
+from translator.source import write_atomic
 from translator.target import Target, TargetError, parse_target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,11 +107,80 @@ def resolve_target(text: str | None, platform: str | None, acns: bool, diags: Di
         raise AssertionError("unreachable") from exc
 
 
+@dataclass
+class OutputSettings:
+    """How a command prints its diagnostics (set by the options every command gets, read by `emit`)."""
+
+    quiet: bool = False
+    file: str | None = None
+    file_format: str | None = None
+    group: bool = True
+    stdout_json: bool = False
+
+
+OUTPUT_KEY = "netpolx.output"
+
+
+def output_settings() -> OutputSettings:
+    """The current command's settings (defaults outside a click command)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return OutputSettings()
+    return ctx.find_root().meta.setdefault(OUTPUT_KEY, OutputSettings())
+
+
+def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        setattr(ctx.find_root().meta.setdefault(OUTPUT_KEY, OutputSettings()), attr, value)
+        return value
+    return callback
+
+
+def output_params() -> list[click.Parameter]:
+    """--quiet, --diagnostics-file, --diagnostics-file-format and --no-group (new objects for each command)."""
+    return [
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_store("quiet"),
+                     help="Print only errors on stderr (and the count line when there are any)."),
+        click.Option(["--diagnostics-file"], metavar="PATH", expose_value=False, callback=_store("file"),
+                     help="Write every diagnostic to PATH (SARIF for *.sarif, JSON for *.json, else text); stderr "
+                     "then gets only the count line."),
+        click.Option(["--diagnostics-file-format"], type=click.Choice(FORMATS), expose_value=False,
+                     callback=_store("file_format"), help="Format of --diagnostics-file (default: by its suffix)."),
+        click.Option(["--no-group"], "group", flag_value=False, default=True, expose_value=False,
+                     callback=_store("group"),
+                     help=f"Print every diagnostic on stderr (default: a finding repeated for {GROUP_AT} or more "
+                     "policies is one line)."),
+    ]
+
+
+def json_output_option(f: F) -> F:
+    """`-o text|json` for commands whose result is their diagnostics (check, lint): json prints them on stdout as
+    {"diagnostics": [...], "summary": {...}}."""
+    return click.option("-o", "--output", "stdout_format", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, expose_value=False,
+                        callback=lambda ctx, p, v: _store("stdout_json")(ctx, p, v == "json"),
+                        help="json: the diagnostics on stdout as one JSON document (stderr: the count line).")(f)
+
+
 def emit(diags: Diagnostics, fmt: str) -> None:
-    """Print the diagnostics to stderr."""
-    text = render(diags, fmt)
-    if text and (fmt != "text" or len(diags)):
-        sys.stderr.write(text)
+    """Print the diagnostics: to stderr in `fmt` (text: repeated codes grouped, then a count line by severity),
+    or as the --quiet, --diagnostics-file and -o json options say."""
+    settings = output_settings()
+    items = list(diags)
+    if settings.file:
+        write_atomic(Path(settings.file), render(items, format_for(settings.file, settings.file_format)))
+    if settings.stdout_json:
+        sys.stdout.write(json.dumps({"diagnostics": [d.as_dict() for d in items], "summary": counts(items)},
+                                    indent=2) + "\n")
+    if not settings.file and not settings.stdout_json:
+        shown = [d for d in items if not settings.quiet or d.severity is Severity.ERROR]
+        if fmt == "text":
+            lines = grouped_lines(shown) if settings.group else [d.format() for d in shown]
+            sys.stderr.write("".join(line + "\n" for line in lines))
+        else:
+            sys.stderr.write(render(shown, fmt))
+    if fmt == "text" and items and (not settings.quiet or any(d.severity is Severity.ERROR for d in items)):
+        sys.stderr.write(summary_line(items, settings.file or "") + "\n")
 
 
 def exit_code(diags: Diagnostics, fail_on: str = "error") -> int:

@@ -7,16 +7,21 @@ from collections.abc import Callable
 
 import click
 
-from translator.cli.common import engine_option, input_options, make_diagnostics, resolve_target, stop_on_unread_inputs
+from translator.cli.common import (
+    emit,
+    engine_option,
+    input_options,
+    make_diagnostics,
+    resolve_target,
+    stop_on_unread_inputs,
+)
 from translator.cli.settings import read_documents
-from translator.diagnostics import Diagnostics
 from translator.explain import FORMATS, EngineView, render
 from translator.explain import explain as build
 from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
 from translator.registry import UnknownEngineError, get_backend
 from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
-from translator.reporters import render as render_diagnostics
 from translator.semantics import INTENT_SEMANTICS
 from translator.target import Target
 
@@ -71,10 +76,6 @@ def explain(filenames: tuple[str, ...], recursive: bool, engine: str | None, pla
     kinds = {id(d.source): d.kind for d in docs}
     explanations = build(loaded, view_for(target),
                          lambda li: kinds.get(id(li.source), li.origin) if li.source is not None else li.origin)
-    _emit(diags, diagnostics_format)
+    emit(diags, diagnostics_format)
     sys.stdout.write(render(explanations, output))
 
-
-def _emit(diags: Diagnostics, fmt: str) -> None:
-    if len(diags):
-        sys.stderr.write(render_diagnostics(diags, fmt))

@@ -15,6 +15,7 @@ from translator.cli.common import (
     emit,
     finish,
     input_options,
+    json_output_option,
     make_diagnostics,
     stop_on_input_errors,
 )
@@ -77,6 +78,7 @@ def _rules_table() -> str:
 @click.option("--list-rules", is_flag=True, help="Print the rules (code, severity, name, what, fix) and exit.")
 @click.option("--diagnostics-format", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Format of the findings on stderr.")
+@json_output_option
 def lint(filenames: tuple[str, ...], recursive: bool, cluster: str | None, fix: bool, fix_unsafe: bool,
          show_diff: bool, fail_on: str, select: str | None, ignore: str | None, list_rules: bool,
          diagnostics_format: str) -> None:

@@ -17,6 +17,7 @@ from translator.cli.common import (
     exit_code,
     finish,
     input_options,
+    json_output_option,
     make_diagnostics,
     resolve_target,
     stop_on_input_errors,
@@ -152,6 +153,7 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
               help="Lowest severity that makes the exit code 1.")
 @widening_option
 @diagnostics_options
+@json_output_option
 def check(filenames: tuple[str, ...], recursive: bool, engine: str | None, platform: str | None, acns: bool,
           source_engine: str | None, target_engine: str | None, services: tuple[str, ...], cluster: str | None,
           fail_on: str, allow_widening: bool, diagnostics_format: str, error_level: str) -> None:
