@@ -44,6 +44,7 @@ class Feature(str, Enum):
     PEER_ALL_NAMESPACES = "peer-all-namespaces"
     PEER_NEGATIVE_NAMESPACE_SELECTOR = "peer-negative-namespace-selector"
     PEER_SERVICE_ACCOUNT = "peer-service-account"
+    PEER_NODES = "peer-nodes"
     CIDR = "cidr"
     CIDR_EXCEPT = "cidr-except"
     IPV6 = "ipv6"
@@ -100,6 +101,7 @@ DESCRIPTIONS: dict[Feature, str] = {
     Feature.PEER_ALL_NAMESPACES: "peer pods in all namespaces",
     Feature.PEER_NEGATIVE_NAMESPACE_SELECTOR: "NotIn / DoesNotExist in a namespace selector",
     Feature.PEER_SERVICE_ACCOUNT: "peer pods by service account",
+    Feature.PEER_NODES: "nodes selected by their labels",
     Feature.CIDR: "IP blocks",
     Feature.CIDR_EXCEPT: "IP blocks with except",
     Feature.IPV6: "IPv6 blocks",
@@ -233,6 +235,8 @@ def _peer_uses(peer: Peer, path: tuple[str | int, ...], direction: Direction) ->
     elif kind is PeerKind.FQDN:
         feature = Feature.FQDN_WILDCARD if peer.is_wildcard_fqdn else Feature.FQDN_EXACT
         yield Use(feature, (*path, "fqdn"), direction)
+    elif kind is PeerKind.NODES:
+        yield Use(Feature.PEER_NODES, (*path, "nodes"), direction)
     elif kind is PeerKind.ENTITY:
         assert peer.entity is not None
         yield Use(ENTITY_FEATURES.get(peer.entity, Feature.ENTITY_OTHER), (*path, "entity"), direction)

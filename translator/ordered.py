@@ -127,6 +127,19 @@ def _subject_refused(intent: NetworkIntent, backend: Backend) -> bool:
                and backend.support_for(use, intent).support not in _EXACT for use in features_used(intent))
 
 
+def catch_all(rule: Rule) -> bool:
+    """Whether the rule matches every connection (no peers, ports or exclusions)."""
+    return rule.peers is None and not rule.notPeers and rule.ports is None and not rule.notPorts and not rule.http
+
+
+def effectively_isolates(intent: NetworkIntent, d: Direction) -> bool:
+    """Whether the intent can put its pods into default deny in `d`: it isolates the direction and its rules do not
+    end in a catch-all Pass (which hands every undecided connection to the next tier)."""
+    if not intent.isolates(d):
+        return False
+    return not any(r.action is Action.PASS and catch_all(r) for r in intent.rules(d))
+
+
 # -- disjointness ----------------------------------------------------------------------------------------------
 
 
@@ -214,11 +227,13 @@ def _minus(boxes: list[Allowed], blocker: Item, intent: NetworkIntent) -> list[A
     return out
 
 
-def run(intents: list[NetworkIntent], positions: list[int], d: Direction) -> tuple[list[Allowed], bool]:
+def run(intents: list[NetworkIntent], positions: list[int], d: Direction,
+        without_denies: bool = False) -> tuple[list[Allowed], bool]:
     """The allowed boxes of the group's program and whether the result allows everything.
 
     Only deny and pass items are subtracted from later items: traffic an earlier allow took is allowed anyway,
-    so leaving it in later boxes (or in what passes or falls through to the next tier) changes no union."""
+    so leaving it in later boxes (or in what passes or falls through to the next tier) changes no union.
+    `without_denies`: the program with its deny items left out (see `denied`)."""
     intent = intents[positions[0]]
     reach = [Allowed(ANY, None)]
     allowed: list[Allowed] = []
@@ -228,6 +243,8 @@ def run(intents: list[NetworkIntent], positions: list[int], d: Direction) -> tup
         earlier: list[Item] = []
         passed: list[Allowed] = []
         for item in items:
+            if without_denies and item.action is Action.DENY:
+                continue
             eff = [Allowed(x, item.ref if item.action is Action.ALLOW else r.origin, set(r.carved))
                    for r in reach for b in item.boxes for x in intersect(r.box, b, intent)]
             for blocker in earlier:
@@ -246,6 +263,40 @@ def run(intents: list[NetworkIntent], positions: list[int], d: Direction) -> tup
         reach = passed + fallthrough
     everything = any(r.box == ANY for r in reach)
     return allowed + [Allowed(r.box, None, r.carved) for r in reach], everything
+
+
+def denied(intents: list[NetworkIntent], positions: list[int], d: Direction) -> list[Allowed]:
+    """The connections a deny item of the group's program decides (it is their first match), as boxes whose
+    origin is the deny rule.
+
+    With these as native deny rules (which beat every allow, as in Cilium), the program is exactly the same as
+    the program without its deny items (`run(..., without_denies=True)`) minus the denied boxes: a connection a
+    deny decides is denied either way, and one no deny decides takes the same path through both programs. Unlike
+    `run`, every earlier item (allows too) is subtracted, so that a deny never takes what an allow decided."""
+    intent = intents[positions[0]]
+    reach = [Allowed(ANY, None)]
+    out: list[Allowed] = []
+    for items, isolating in program(intents, positions, d):
+        if not reach:
+            break
+        earlier: list[Item] = []
+        passed: list[Allowed] = []
+        for item in items:
+            eff = [Allowed(x, item.ref, set()) for r in reach for b in item.boxes for x in intersect(r.box, b, intent)]
+            for blocker in earlier:
+                eff = _minus(eff, blocker, intent)
+            if item.action is Action.DENY:
+                out += eff
+            elif item.action is Action.PASS:
+                passed += eff
+            earlier.append(item)
+        fallthrough: list[Allowed] = []
+        if not isolating:
+            fallthrough = reach
+            for blocker in earlier:
+                fallthrough = _minus(fallthrough, blocker, intent)
+        reach = passed + fallthrough
+    return out
 
 
 # -- output --------------------------------------------------------------------------------------------------
@@ -269,21 +320,37 @@ def rules_of(boxes: list[Allowed]) -> list[tuple[Rule, Allowed]]:
 
 @dataclass
 class Compiled:
-    """What one direction of one group compiled to."""
+    """What one direction of one group compiled to: allow rules (and, for an engine with native deny, deny rules)
+    by intent position, and whether the direction is isolated."""
 
     rules: dict[int, list[tuple[Rule, Allowed]]]
     isolated: bool
 
+    def count(self, action: Action) -> int:
+        """How many rules of `action`."""
+        return sum(1 for rules in self.rules.values() for r, _ in rules if r.action is action)
 
-def compile_group(intents: list[NetworkIntent], group: Group, d: Direction) -> Compiled:
-    """The allow rules (by intent position) and isolation of one direction of a group."""
+
+def compile_group(intents: list[NetworkIntent], group: Group, d: Direction, native_deny: bool = False) -> Compiled:
+    """The allow rules (by intent position) and isolation of one direction of a group; with `native_deny`, the
+    decisive deny rules stay deny rules (see `denied`) and the rest is compiled without them."""
     active = group.active(intents, d)
-    allowed, everything = run(intents, active, d)
-    by_intent: dict[int, list[Allowed]] = {}
+    allowed, everything = run(intents, active, d, without_denies=native_deny)
+    by_intent: dict[int, list[tuple[Rule, Allowed]]] = {}
+    owned: dict[int, list[Allowed]] = {}
     for a in ([] if everything else allowed):
         owner = a.origin.position if a.origin is not None else active[0]
-        by_intent.setdefault(owner, []).append(a)
-    return Compiled({p: rules_of(boxes) for p, boxes in by_intent.items()}, not everything)
+        owned.setdefault(owner, []).append(a)
+    for p, boxes in owned.items():
+        by_intent.setdefault(p, []).extend(rules_of(boxes))
+    if native_deny:
+        blocked: dict[int, list[Allowed]] = {}
+        for a in denied(intents, active, d):
+            blocked.setdefault(a.origin.position if a.origin else active[0], []).append(a)
+        for p, boxes in blocked.items():
+            by_intent.setdefault(p, []).extend((r.model_copy(update={"action": Action.DENY}), a)
+                                               for r, a in rules_of(boxes))
+    return Compiled(by_intent, not everything)
 
 
 # -- the whole set -------------------------------------------------------------------------------------------
@@ -399,23 +466,53 @@ def _refuse_overlap(ctx: Context, groups: list[Group], k: int, others: list[int]
 
 
 def _unsupported(ctx: Context, position: int, d: Direction, rules: list[tuple[Rule, Allowed]],
-                 supports: Callable[[Feature], bool]) -> bool:
+                 supports: Callable[[Feature], bool]) -> list[str]:
+    """Why the compiled rules of one intent cannot be written for the engine (nothing when they can)."""
     intent = ctx.intents[position]
     probe = intent.model_copy(update={"spec": intent.spec.model_copy(
         update={d.value: tuple(r for r, _ in rules), "order": None, "tier": None})})
-    bad = False
+    problems: list[str] = []
     for use in features_used(probe):
         if use.direction is not d or len(use.path) < 3 or supports(use.feature):
             continue
-        info = rules[int(use.path[2])][1]
+        rule, info = rules[int(use.path[2])]
         if info.origin is not None and use.feature in _rule_features(ctx, info.origin):
             continue  # already in the written rule: the engine's own check reports it
-        origin = f"allow rule {ctx.where(info.origin)}" if info.origin else "the traffic no rule decides"
+        origin = f"{rule.action.value} rule {ctx.where(info.origin)}" if info.origin \
+            else "the traffic no rule decides"
         carved = ", ".join(ctx.where(c) for c in sorted(info.carved, key=lambda c: (c.position, c.index)))
-        ctx.refuse(position, f"{origin} minus {carved or 'the earlier rules'} leaves {use.feature.description} "
-                   f"({use.feature.value}), which {ctx.engine} cannot express", ("spec", d.value))
-        bad = True
-    return bad
+        problems.append(f"{origin} minus {carved or 'the earlier rules'} leaves {use.feature.description} "
+                        f"({use.feature.value}), which {ctx.engine} cannot express")
+    return problems
+
+
+def _compile_for(ctx: Context, grp: Group, d: Direction,
+                 supports: Callable[[Feature], bool] | None) -> tuple[Compiled | None, dict[int, list[str]]]:
+    """The group's direction compiled into rules the engine can write, or None and why not (by intent).
+
+    On an engine with native deny rules (Cilium), the deny rules that decide are kept as deny rules when no earlier
+    rule carves them: a deny of a set followed by Pass becomes a non-isolating deny, and no allow has to be carved
+    into "everything but the set" (CIDR complements, which Cilium would no longer match against pods). Otherwise
+    (a deny of "everything but" what an earlier allow or pass took) allow rules only: a pass-list then Deny
+    becomes the plain allows; the deny form is the fallback when the allow rules cannot be written."""
+    hoisted: Compiled | None = None
+    if supports is not None and ctx.native_deny and Action.DENY in _actions(ctx, grp, d):
+        try:
+            hoisted = compile_group(ctx.intents, grp, d, native_deny=True)
+        except NotAdditive:
+            hoisted = None
+        if hoisted is not None and any(_unsupported(ctx, p, d, rules, supports) for p, rules in hoisted.rules.items()):
+            hoisted = None
+        if hoisted is not None and all(not a.carved for rules in hoisted.rules.values() for r, a in rules
+                                       if r.action is Action.DENY):
+            return hoisted, {}  # every deny as written (nothing earlier carved it): the closest form
+    result = compile_group(ctx.intents, grp, d)
+    if supports is None:
+        return result, {}
+    problems = {p: m for p, rules in result.rules.items() if (m := _unsupported(ctx, p, d, rules, supports))}
+    if problems and hoisted is not None:
+        return hoisted, {}
+    return (None if problems else result), problems
 
 
 def _rule_features(ctx: Context, ref: RuleRef) -> set[Feature]:
@@ -456,14 +553,16 @@ def lower(loaded: list[LoadedIntent], diags: Diagnostics, supports: Callable[[Fe
                 _keep(ctx, grp, d, specs)
                 continue
             try:
-                result = compile_group(intents, grp, d)
+                result, problems = _compile_for(ctx, grp, d, supports)
             except NotAdditive as exc:
                 for p in grp.positions:
                     ctx.refuse(p, f"{d.value}: {exc}", ("spec", d.value))
                 refused.add(g)
                 break
-            if any(_unsupported(ctx, p, d, rules, supports) for p, rules in result.rules.items()
-                   if supports is not None):
+            if result is None:
+                for p, messages in problems.items():
+                    for message in messages:
+                        ctx.refuse(p, message, ("spec", d.value))
                 refused.add(g)
                 break
             _store(ctx, grp, d, result, specs)
@@ -488,9 +587,12 @@ def _store(ctx: Context, grp: Group, d: Direction, result: Compiled, specs: dict
         specs[p][f"isolate-{d.value}"] = result.isolated and p in active
     for p in active:
         li = ctx.loaded[p]
-        n = len(result.rules.get(p, []))
+        n = sum(1 for r, _ in result.rules.get(p, []) if r.action is Action.ALLOW)
+        denies = sum(1 for r, _ in result.rules.get(p, []) if r.action is Action.DENY)
+        extra = f" and {denies} deny rule(s) that beat every allow" if denies else ""
         ctx.diags.info(codes.ORDERED_LOWERED, f"{li.intent.ref}: {d.value} first-match rules compiled for "
-                       f"{ctx.engine} into {n} equivalent allow rule(s){', isolated' if result.isolated else ''}",
+                       f"{ctx.engine} into {n} equivalent allow rule(s){extra}"
+                       f"{', isolated' if result.isolated else ', not isolated'}",
                        li.locate(("spec", d.value)), engine=ctx.engine)
 
 

@@ -24,6 +24,7 @@ from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, expand_dns
+from translator.model.base import format_order
 from translator.ranges import cluster_ranges
 from translator.source import Document
 from translator.target import Target
@@ -102,7 +103,7 @@ class CalicoBackend(Backend):
                            engine=self.name)
             tier = intent.spec.tier
             if tier is not None and tier.name != "default":
-                order = f" with order {tier.effective_order:g}"
+                order = f" with order {format_order(tier.effective_order)}"
                 diags.info(CALICO_TIER, f"{intent.ref}: Calico tier {tier.name!r} must exist{order}",
                            li.locate(("spec", "tier")), engine=self.name)
 
@@ -117,8 +118,8 @@ class CalicoBackend(Backend):
                 steps.append("its pass rules after the allow rules")
             steps += [f"a catch-all Pass at the end of {d.value}, which it does not isolate" for d in parts[0].tail]
             return "written for Calico's first-match order with " + "; ".join(steps or ["its rules as written"])
-        names = ", ".join(f"{intent.metadata.name}{p.suffix}" + (f" (order {p.order:g})" if p.order is not None
-                                                                 else "") for p in parts)
+        names = ", ".join(f"{intent.metadata.name}{p.suffix}"
+                          + (f" (order {format_order(p.order)})" if p.order is not None else "") for p in parts)
         return f"written as Calico policies {names}: deny, allow and pass rules of unordered intents after the " \
                "tier's ordered policies, then catch-all Deny (isolated) and Pass (not isolated) policies"
 

@@ -43,6 +43,8 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.ENTITY_WORLD: lowered("GlobalNetworkPolicy: notSelector projectcalico.org/orchestrator == 'k8s'"),
     F.ENTITY_CLUSTER: no("namespaceSelector all() matches pods only, not the nodes the cluster entity includes"),
     F.ENTITY_NODE: no("nodes are HostEndpoints, which intents cannot select by name"),
+    F.PEER_NODES: no("nodes are HostEndpoints, whose labels are not the nodes' own; a node's IP without a host "
+                     "endpoint matches no selector"),
     F.ENTITY_KUBE_APISERVER: no("the API server cannot be selected portably"),
     F.ENTITY_OTHER: no("no equivalent"),
     F.SERVICE_PEER: native("source.services (ingress)"),

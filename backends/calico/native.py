@@ -4,6 +4,8 @@ tier.go). Unknown fields are rejected so that a typo is an error rather than a s
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field, field_validator
 
 from translator.native import ObjectMetadata, Strict
@@ -74,6 +76,12 @@ class CalicoRule(_Strict):
     destination: EntityRule = Field(default_factory=EntityRule)
     http: HTTPMatch | None = None
     metadata: RuleMetadata | None = None
+
+    @field_validator("source", "destination", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        """Calico reads `source:` / `destination:` written without a value (null) as `{}`."""
+        return {} if value is None else value
 
 
 class PolicySpec(_Strict):

@@ -199,7 +199,10 @@ def _service_account_selector(text: str | None) -> set[str] | None:
 
 
 def strip_tier_prefix(name: str, tier: str) -> str:
-    """Calico (before 3.32) names policies of tier T `T.<name>`; the intent keeps `<name>`."""
+    """Calico (before 3.32) names policies of tier T `T.<name>`; the intent keeps `<name>` (the generator puts the
+    prefix back). In the default tier no prefix is required or added, so `default.dmz` keeps its whole name."""
+    if tier == c.DEFAULT_TIER:
+        return name
     return name[len(tier) + 1:] if name.startswith(tier + ".") and len(name) > len(tier) + 1 else name
 
 

@@ -219,7 +219,7 @@ class CiliumBackend(Backend):
         """What needs every intent: egress isolation without any DNS allow for the same pods, and which FQDN
         peers another intent's DNS rules serve (dnsproxy.py)."""
         pitfalls.egress_without_dns(loaded, diags)
-        self._served = dnsproxy.served(loaded)
+        self._served = dnsproxy.served(loaded, diags)
 
     def caveats(self, diags: Diagnostics) -> None:
         """Cilium behaviours that surprise, and on AKS the platform's facts."""

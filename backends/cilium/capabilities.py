@@ -55,6 +55,8 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.ENTITY_ALL: native("entity all"),
     F.ENTITY_WORLD: native("entity world"),
     F.ENTITY_CLUSTER: native("entity cluster"),
+    F.PEER_NODES: native("toNodes / fromNodes (node labels other than {} need Cilium's "
+                         "enable-node-selector-labels)"),
     F.ENTITY_NODE: native("entities host / remote-node"),
     F.ENTITY_KUBE_APISERVER: native("entity kube-apiserver (may not work for ingress on AKS and GKE)"),
     F.ENTITY_OTHER: native("entities ingress / health / init / unmanaged"),

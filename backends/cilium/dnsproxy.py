@@ -13,6 +13,8 @@ other policies exactly as before, so adding nothing keeps its meaning.
 from __future__ import annotations
 
 from backends.cilium.lower import has_fqdn, is_fqdn_dns_rule, needs_dns_rule
+from translator import codes
+from translator.diagnostics import Diagnostics
 from translator.lint.coverage import subject_covers
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, PeerKind, dns_name_covers, expand_dns
@@ -34,18 +36,22 @@ def fqdn_names(intent: NetworkIntent) -> list[str]:
             for p in r.peers or () if p.kind is PeerKind.FQDN and p.fqdn is not None]
 
 
-def served(loaded: list[LoadedIntent]) -> set[str]:
-    """Refs of the intents with FQDN peers that need no DNS rule added (see the module docstring)."""
+def served(loaded: list[LoadedIntent], diags: Diagnostics | None = None) -> set[str]:
+    """Refs of the intents with FQDN peers that need no DNS rule added (see the module docstring). Intents
+    imported from Cilium that no DNS rule of the input serves are kept as written, with a warning."""
     intents = [expand_dns(li.intent) for li in loaded]
     providers = [(i, names) for i in intents if (names := dns_names(i))]
     out: set[str] = set()
     for li, intent in zip(loaded, intents, strict=True):
         if not needs_dns_rule(intent):
             continue
-        if li.origin == "cilium":
-            out.add(intent.ref)
-            continue
         seen = [n for p, names in providers if p is not intent and subject_covers(p, intent) for n in names]
-        if all(any(dns_name_covers(pattern, name) for pattern in seen) for name in fqdn_names(intent)):
+        covered = all(any(dns_name_covers(pattern, name) for pattern in seen) for name in fqdn_names(intent))
+        if covered or li.origin == "cilium":
             out.add(intent.ref)
+        if not covered and li.origin == "cilium" and diags is not None:
+            diags.warning(codes.IMPORT_NOTE, f"{intent.ref}: no policy of the input that selects these pods has a "
+                          "DNS rule (rules.dns) allowing the toFQDNs names, so Cilium learns their addresses only if "
+                          "a policy outside the input does; written as in the input",
+                          li.locate(("spec", "egress")), engine="cilium")
     return out

@@ -23,6 +23,7 @@ from translator.model import (
     Action,
     Direction,
     HTTPRule,
+    LabelSelector,
     NetworkIntent,
     Peer,
     PeerKind,
@@ -109,6 +110,17 @@ def port_parts(rule: Rule, dns_l7: bool) -> list[dict[str, Any]]:
     return parts
 
 
+def node_selector(sel: LabelSelector) -> dict[str, Any]:
+    """A toNodes / fromNodes selector: node labels as they are."""
+    out: dict[str, Any] = {}
+    if sel.matchLabels:
+        out["matchLabels"] = dict(sorted(sel.matchLabels.items()))
+    if sel.matchExpressions:
+        out["matchExpressions"] = [{"key": r.key, "operator": r.operator.value,
+                                    **({"values": list(r.values)} if r.values else {})} for r in sel.matchExpressions]
+    return out
+
+
 def _peer_value(peer: Peer, cluster: bool, namespace: str | None) -> Any:
     kind = peer.kind
     if kind is PeerKind.ENDPOINTS:
@@ -117,6 +129,8 @@ def _peer_value(peer: Peer, cluster: bool, namespace: str | None) -> Any:
         return {"cidr": peer.cidr, **({"except": list(peer.except_)} if peer.except_ else {})}
     if kind is PeerKind.ENTITY:
         return peer.entity.value  # type: ignore[union-attr]
+    if kind is PeerKind.NODES:
+        return node_selector(peer.nodes)  # type: ignore[arg-type]
     if kind is PeerKind.FQDN:
         assert peer.fqdn is not None
         return {"matchPattern" if "*" in peer.fqdn else "matchName": peer.fqdn}
@@ -131,6 +145,7 @@ L3_FIELD = {
     PeerKind.ENTITY: "Entities",
     PeerKind.FQDN: "FQDNs",
     PeerKind.SERVICE: "Services",
+    PeerKind.NODES: "Nodes",
 }
 
 

@@ -115,7 +115,7 @@ class _Ingress(_Strict):
     fromCIDRSet: list[CIDRRule] | None = None
     fromEntities: list[str] | None = None
     fromRequires: Any = None
-    fromNodes: Any = None
+    fromNodes: list[Selector] | None = None
     fromGroups: Any = None
     icmps: list[ICMPRule] | None = None
 
@@ -136,7 +136,7 @@ class _Egress(_Strict):
     toEntities: list[str] | None = None
     toServices: list[Service] | None = None
     toRequires: Any = None
-    toNodes: Any = None
+    toNodes: list[Selector] | None = None
     toGroups: Any = None
     icmps: list[ICMPRule] | None = None
 

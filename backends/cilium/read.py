@@ -69,6 +69,9 @@ from translator.source import Document
 DEFAULT_NAMESPACE = "default"
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP, "ANY": Protocol.ANY}
 Path = tuple[str | int, ...]
+NON_POD_ENTITIES = (Entity.WORLD, Entity.HOST, Entity.REMOTE_NODE, Entity.KUBE_APISERVER, Entity.INGRESS,
+                    Entity.HEALTH, Entity.INIT, Entity.UNMANAGED)
+"""Cilium's reserved identities: the endpoints without a namespace label (CIDR identities are world)."""
 PortGroup = tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None, tuple[str, ...] | None]
 
 
@@ -119,6 +122,9 @@ class Reader:
             raise Invalid(path, "a rule needs endpointSelector (or nodeSelector)")
         where = (*path, "endpointSelector")
         parsed = self._parse(rule.endpointSelector, where)
+        if parsed.nothing:
+            raise Refused(where, "endpointSelector", "an endpointSelector on the pod's node name selects no endpoint "
+                          "in Cilium; such a policy has no effect and no equivalent")
         if parsed.reserved:
             raise Refused(where, "endpointSelector", "an endpointSelector on reserved identities "
                           f"({', '.join(parsed.reserved)}) has no equivalent: intents select pods")
@@ -141,15 +147,22 @@ class Reader:
 
     def _parse(self, sel: n.Selector, path: Path) -> Any:
         try:
-            return parse(sel.raw())
+            parsed = parse(sel.raw())
+            for note in parsed.notes:
+                self.note(note, path, warning=parsed.nothing)
+            return parsed
         except SelectorError as exc:
             raise Refused(path, exc.field, str(exc)) from exc
         except ValueError as exc:
             raise Invalid(path, str(exc)) from exc
 
-    def endpoint_peer(self, sel: n.Selector, path: Path) -> Peer | None:
-        """The peer of one from/toEndpoints selector; None when it selects nothing."""
+    def endpoint_peer(self, sel: n.Selector, path: Path) -> Peer | list[Peer] | None:
+        """The peer of one from/toEndpoints selector; None when it selects nothing. A selector whose namespace
+        terms are all negative and whose pod terms are all negative also matches every identity that is not a pod
+        (they carry no namespace label): those come as entity peers after the pods."""
         parsed = self._parse(sel, path)
+        if parsed.nothing:
+            return None
         if parsed.reserved:
             try:
                 return Peer(entity=entity_of(parsed, "reserved:" + parsed.reserved[0]))
@@ -160,9 +173,13 @@ class Reader:
         pods = selector_of(parsed.pods) if parsed.pods else None
         accounts = tuple(sorted(parsed.service_accounts)) if parsed.service_accounts is not None else None
         scoped = parsed.has_namespace_key or (parsed.namespace_terms and not self.cluster)
-        if scoped and not parsed.selects_only_pods:
-            raise Refused(path, "matchExpressions", "a selector whose namespace terms are all negative also "
-                          "matches endpoints that are not pods (world, host, ...); add a positive namespace term")
+        non_pods: list[Peer] = []
+        if scoped and not parsed.selects_only_pods and accounts is None \
+                and not any(r.operator in (Operator.IN, Operator.EXISTS) for r in parsed.pods):
+            non_pods = [Peer(entity=e) for e in NON_POD_ENTITIES]
+            self.note("a selector whose namespace and pod terms are all negative also matches every identity that "
+                      "is not a pod (no namespace label): imported with the entities "
+                      f"{', '.join(e.value for e in NON_POD_ENTITIES)}", path)
         if parsed.namespace_terms and not parsed.has_namespace_key and not self.cluster:
             self.note("a namespace-label selector without io.kubernetes.pod.namespace is read as Cilium >= 1.16 "
                       "reads it (any namespace with those labels); older Cilium pins it to the policy namespace",
@@ -172,18 +189,19 @@ class Reader:
             nsel = None  # `io.kubernetes.pod.namespace Exists` is what a CCNP peer means anyway
         if pods is None and accounts is None and names is None and nsel is None:
             pods = LabelSelector()
-        return Peer(pods=pods, namespaces=nsel, namespaceNames=names, serviceAccounts=accounts)
+        peer = Peer(pods=pods, namespaces=nsel, namespaceNames=names, serviceAccounts=accounts)
+        return [peer, *non_pods] if non_pods else peer
 
     # -- peers ------------------------------------------------------------------------------------------------
 
     def peers(self, rule: Any, direction: Direction, path: Path) -> tuple[list[Peer], bool]:
         """(peers, has_l3): the peers of a rule, and whether it names any L3 peer at all."""
         pre = "from" if direction is Direction.INGRESS else "to"
-        refused = ("Requires", "Nodes", "Groups")
+        refused = ("Requires", "Groups")
         _refuse_present(rule, tuple(pre + r for r in refused), path, "has no equivalent in the intent model")
         readers = ((pre + "Endpoints", self._endpoints), (pre + "CIDR", self._cidrs),
                    (pre + "CIDRSet", self._cidr_set), (pre + "Entities", self._entities),
-                   ("toFQDNs", self._fqdns), ("toServices", self._services))
+                   ("toFQDNs", self._fqdns), ("toServices", self._services), (pre + "Nodes", self._nodes))
         used = [name for name, _ in readers if getattr(rule, name, None)]
         if len(used) > 1:
             raise Invalid((*path, used[1]), f"Cilium rejects a rule combining {used[0]} and {used[1]} (one kind of "
@@ -199,12 +217,34 @@ class Reader:
                 raise Refused(where, field_name, f"an empty {field_name} list: Cilium versions disagree on whether "
                               "it selects nothing or everything")
             has_l3 = True
-            peers.extend(p for i, v in enumerate(values)
-                         if (p := mark(reader(v, (*where, i)), (*where, i))) is not None)
+            for i, v in enumerate(values):
+                found = reader(v, (*where, i))
+                peers.extend(mark(q, (*where, i)) for q in (found if isinstance(found, list) else [found])
+                             if q is not None)
         return peers, has_l3
 
-    def _endpoints(self, sel: n.Selector, path: Path) -> Peer | None:
+    def _endpoints(self, sel: n.Selector, path: Path) -> Peer | list[Peer] | None:
         return self.endpoint_peer(sel, path)
+
+    def _nodes(self, sel: Any, path: Path) -> Peer | None:
+        """A toNodes / fromNodes selector: nodes by their labels (keys with a label source are refused)."""
+        raw = sel if isinstance(sel, dict) else sel.raw() if hasattr(sel, "raw") else None
+        if not isinstance(raw, dict):
+            raise Invalid(path, "a node selector must be a label selector")
+        data = {"matchLabels": raw.get("matchLabels") or {}, "matchExpressions": raw.get("matchExpressions") or []}
+        keys = [*data["matchLabels"], *(e.get("key", "") for e in data["matchExpressions"] if isinstance(e, dict))]
+        for key in keys:
+            if ":" in str(key).split("/")[0] and not str(key).startswith(("k8s:", "any:")):
+                raise Refused(path, str(key), f"node selector key {key!r} with a label source has no equivalent")
+        data["matchLabels"] = {str(k).removeprefix("k8s:").removeprefix("any:"): v
+                               for k, v in data["matchLabels"].items()}
+        for e in data["matchExpressions"]:
+            if isinstance(e, dict) and "key" in e:
+                e["key"] = str(e["key"]).removeprefix("k8s:").removeprefix("any:")
+        try:
+            return Peer(nodes=LabelSelector.model_validate(data))
+        except ValidationError as exc:
+            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     def _cidrs(self, text: str, path: Path) -> Peer | None:
         return self._cidr(text, [], path)
@@ -461,7 +501,7 @@ def read_rule(reader: Reader, rule: n.Rule, meta: dict[str, Any], path: Path) ->
             reader.note(f"{name} is ignored (it has no effect on traffic)", (*path, name))
     if any(e.toFQDNs for e in rule.egress or []) and not _has_dns_rule(rule):
         reader.note("toFQDNs without a DNS rule (rules.dns on port 53) in the same policy: Cilium learns the "
-                    "names' addresses only if another policy for these pods has one", (*path, "egress"), True)
+                    "names' addresses only if another policy for these pods has one", (*path, "egress"))
     if rule.description:
         meta = {**meta, "annotations": {**meta.get("annotations", {}), DESCRIPTION_ANNOTATION: rule.description}}
     intent = NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec})

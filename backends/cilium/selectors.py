@@ -28,6 +28,9 @@ POD_NAMESPACE = "io.kubernetes.pod.namespace"
 NAMESPACE_LABELS = "io.cilium.k8s.namespace.labels."
 SERVICE_ACCOUNT = "io.cilium.k8s.policy.serviceaccount"
 CLUSTER = "io.cilium.k8s.policy.cluster"
+LOCAL_CLUSTER = "default"
+"""Cilium's default `cluster-name`: a selector on it names every pod of a cluster that kept the default."""
+NODE_NAME = "io.kubernetes.pod.nodeName"
 CILIUM_KEY_PREFIXES = ("io.kubernetes.pod.", "io.cilium.k8s.", "io.cilium.")
 
 NS_KEY = K8S_PREFIX + POD_NAMESPACE
@@ -151,6 +154,10 @@ class Parsed:
     service_accounts: set[str] | None = None
     reserved: list[str] = field(default_factory=list)
     any_cluster: bool = False
+    nothing: bool = False
+    """A term no Cilium identity carries: the selector matches no endpoint."""
+    notes: list[str] = field(default_factory=list)
+    """Assumptions made while reading (reported as import notes)."""
 
     @property
     def has_namespace_key(self) -> bool:
@@ -195,6 +202,16 @@ def parse(raw: dict[str, Any]) -> Parsed:
             out.service_accounts = set(values) if out.service_accounts is None else out.service_accounts & set(values)
         elif key == CLUSTER and op is Operator.EXISTS:
             out.any_cluster = True  # every pod of the (local) cluster carries its cluster name
+        elif key == CLUSTER and op is Operator.IN and LOCAL_CLUSTER in values:
+            out.any_cluster = True
+            out.notes.append(f"{full_key}: {LOCAL_CLUSTER!r} is read as this cluster (Cilium's default cluster-name; "
+                             "pods of other ClusterMesh clusters are not part of the intent model)")
+        elif key == NODE_NAME and op in (Operator.IN, Operator.EXISTS):
+            out.nothing = True
+            out.notes.append(f"{full_key}: no Cilium identity carries the pod's node name (labels starting with "
+                             "io.kubernetes are not identity-relevant in Cilium's default label filter), so this "
+                             "selector matches no endpoint; to name the nodes, use toNodes/fromNodes or the host and "
+                             "remote-node entities")
         elif key.startswith(CILIUM_KEY_PREFIXES):
             raise SelectorError(full_key, f"Cilium label {full_key!r} {op.value} (e.g. a ClusterMesh cluster name) has "
                                 "no equivalent in the intent model")

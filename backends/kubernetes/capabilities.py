@@ -37,6 +37,7 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.ENTITY_WORLD: no("an ipBlock would also match pod IPs; there is no 'outside the cluster' peer"),
     F.ENTITY_CLUSTER: no("namespaceSelector: {} matches pods only, not nodes"),
     F.ENTITY_NODE: no("nodes cannot be selected portably"),
+    F.PEER_NODES: no("nodes cannot be selected portably"),
     F.ENTITY_KUBE_APISERVER: no("the API server cannot be selected portably"),
     F.ENTITY_OTHER: no("no equivalent"),
     F.SERVICE_PEER: no("NetworkPolicy selects pods, not Services"),

@@ -4,6 +4,7 @@ direction that policyTypes does not list being ignored."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 
 from pydantic import ValidationError
@@ -61,10 +62,33 @@ def split_namespace_names(sel: LabelSelector) -> tuple[tuple[str, ...] | None, L
     return tuple(sorted(names)), (None if remaining.is_empty() else remaining)
 
 
-def _peer(p: NPPeer, path: tuple[str | int, ...]) -> Peer:
+Notes = list[tuple[tuple[str | int, ...], str]]
+"""Warnings found while reading (path, message), reported once the policy is read."""
+
+
+def _masked(text: str, path: tuple[str | int, ...], notes: Notes) -> str:
+    """A CIDR with its host bits cleared, as the API server stores it (`20.0.0.0/2` -> `0.0.0.0/2`), with a note;
+    text that is not a CIDR at all is left for the model to reject."""
+    try:
+        ipaddress.ip_network(text)
+        return text
+    except ValueError:
+        pass
+    try:
+        masked = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return text
+    notes.append((path, f"CIDR {text!r} has host bits set; the API server accepts it and matches {masked}, "
+                        "which is what is translated"))
+    return str(masked)
+
+
+def _peer(p: NPPeer, path: tuple[str | int, ...], notes: Notes) -> Peer:
     if p.ipBlock is not None:
+        cidr = _masked(p.ipBlock.cidr, (*path, "ipBlock", "cidr"), notes)
+        excepts = [_masked(e, (*path, "ipBlock", "except", i), notes) for i, e in enumerate(p.ipBlock.except_ or [])]
         try:
-            return Peer.model_validate({"cidr": p.ipBlock.cidr, "except": p.ipBlock.except_ or []})
+            return Peer.model_validate({"cidr": cidr, "except": excepts})
         except ValidationError as exc:
             raise _Invalid((*path, "ipBlock"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
     if p.namespaceSelector is None:
@@ -87,10 +111,10 @@ def _port(p: NPPort, path: tuple[str | int, ...]) -> PortSpec:
         raise _Invalid((*path, field), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
 
-def _rule(r: NPIngressRule | NPEgressRule, direction: Direction, path: tuple[str | int, ...]) -> Rule:
+def _rule(r: NPIngressRule | NPEgressRule, direction: Direction, path: tuple[str | int, ...], notes: Notes) -> Rule:
     key = "from" if direction is Direction.INGRESS else "to"
     raw_peers: Sequence[NPPeer] | None = r.from_ if isinstance(r, NPIngressRule) else r.to
-    peers = tuple(_peer(p, (*path, key, i)) for i, p in enumerate(raw_peers or ())) or None
+    peers = tuple(_peer(p, (*path, key, i), notes) for i, p in enumerate(raw_peers or ())) or None
     ports = tuple(_port(p, (*path, "ports", i)) for i, p in enumerate(r.ports or ())) or None
     return Rule(peers=peers, ports=ports)
 
@@ -128,6 +152,7 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
                    "pod in the namespace", doc.locate("spec"))
     types = policy_types(np)
     spec: dict[str, object] = {"subject": {"pods": np.spec.podSelector or LabelSelector()}, "isolate": types}
+    notes: Notes = []
     try:
         for direction, rules in ((Direction.INGRESS, np.spec.ingress), (Direction.EGRESS, np.spec.egress)):
             if direction not in types:
@@ -136,12 +161,15 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
                                   f"ignored because policyTypes does not list {direction.value.capitalize()}",
                                   doc.locate("spec", direction.value))
                 continue
-            spec[direction.value] = tuple(_rule(r, direction, ("spec", direction.value, i))
+            spec[direction.value] = tuple(_rule(r, direction, ("spec", direction.value, i), notes)
                                           for i, r in enumerate(rules or ()))
         meta = {"name": np.metadata.name, "namespace": namespace, "labels": np.metadata.labels or {},
                 "annotations": np.metadata.annotations or {}}
-        return NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta,
-                                             "spec": spec})
+        intent = NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta,
+                                               "spec": spec})
+        for path, message in notes:
+            diags.warning(codes.IMPORT_NOTE, f"NetworkPolicy {doc.name}: {message}", doc.locate(*path))
+        return intent
     except _Invalid as exc:
         diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {exc}", doc.locate(*exc.path))
     except ValidationError as exc:

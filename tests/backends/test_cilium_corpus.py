@@ -66,7 +66,6 @@ REFUSED: dict[tuple[str, int], tuple[str, str]] = {
         codes.IMPORT_UNSUPPORTED, "io.cilium.k8s.policy.cluster"),
     ("examples/policies/kubernetes/clustermesh/cross-cluster-policy.yaml", 0): (codes.IMPORT_UNSUPPORTED,
                                                                                  "io.cilium.k8s.policy.cluster"),
-    ("examples/policies/l3/entities/customnodes.yaml", 0): (codes.IMPORT_UNSUPPORTED, "fromNodes"),
     ("examples/policies/l3/requires/requires.yaml", 0): (codes.IMPORT_UNSUPPORTED, "fromRequires"),
     ("examples/policies/l3/service/service.yaml", 0): (codes.IMPORT_UNSUPPORTED, "k8sServiceSelector"),
     ("test/k8s/manifests/external-policy-labeled.yaml", 0): (codes.IMPORT_UNSUPPORTED, "k8sServiceSelector"),

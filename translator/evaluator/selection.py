@@ -191,6 +191,8 @@ class Selection:
             return found, found
         if kind is PeerKind.ENTITY:
             return self.entity(peer.entity), 0  # type: ignore[arg-type]
+        if kind is PeerKind.NODES:
+            return self.nodes_labelled(peer.nodes), 0  # type: ignore[arg-type]
         return self._service(peer, intent), 0
 
     def _endpoints(self, peer: Peer, intent: NetworkIntent) -> int:
@@ -221,6 +223,14 @@ class Selection:
         if entity is Entity.KUBE_APISERVER:
             return self.apiserver
         return 0
+
+    def nodes_labelled(self, sel: LabelSelector) -> int:
+        """The nodes whose labels `sel` selects, with the host-network pods on them."""
+        out = 0
+        for node in self.cluster.nodes:
+            if sel.matches(node.labels):
+                out |= self.node_bits[node.name]
+        return out
 
     def local_node(self, endpoint: int) -> int:
         """The node a pod runs on, with the host-network pods there (entity `host` as that pod sees it)."""

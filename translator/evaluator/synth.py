@@ -194,6 +194,7 @@ class Facts:
     named: dict[str, list[str]] = field(default_factory=dict)
     services: dict[tuple[str, str], None] = field(default_factory=dict)
     entities: set[Entity] = field(default_factory=set)
+    node_labels: LabelSpace = field(default_factory=LabelSpace)
 
     @classmethod
     def of(cls, intents: Iterable[NetworkIntent]) -> Facts:
@@ -255,6 +256,9 @@ class Facts:
             self.fqdns.setdefault(peer.fqdn or "*", None)
         elif kind is PeerKind.ENTITY and peer.entity is not None:
             self.entities.add(peer.entity)
+        elif kind is PeerKind.NODES and peer.nodes is not None:
+            self.node_labels.add(peer.nodes)
+            self.entities.add(Entity.REMOTE_NODE)
         elif kind is PeerKind.SERVICE and peer.service is not None:
             svc_ns = peer.service.namespace or namespace or "default"
             self.add_namespace(svc_ns)
@@ -311,6 +315,10 @@ def synthesize_cluster(*policy_sets: Sequence[LoadedIntent], ranges: ClusterRang
     externals = allocator.externals() + _fqdn_externals(facts, allocator)
     services = [Service(namespace=ns, name=name, selector={SERVICE_LABEL: name}) for ns, name in facts.services]
     nodes = allocator.nodes() if facts.networks or facts.entities else []
+    for i, state in enumerate(s for s in facts.node_labels.states(NAMESPACE_STATES) if s):
+        nodes.append(Node(name=f"node-l{i}", ip=allocator.take(allocator.node_regions[i % len(allocator.node_regions)]
+                                                                if allocator.node_regions else 0, "node"),
+                          labels=state))
     api_servers = []
     if Entity.KUBE_APISERVER in facts.entities:
         ip = allocator.take_external(0)

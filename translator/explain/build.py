@@ -18,6 +18,8 @@ from translator.explain.words import (
 )
 from translator.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, Rule, expand_dns
+from translator.model.base import format_order
+from translator.ordered import effectively_isolates
 
 IN_OUT = {Direction.INGRESS: "in", Direction.EGRESS: "out"}
 FROM_TO = {Direction.INGRESS: "from", Direction.EGRESS: "to"}
@@ -43,10 +45,10 @@ def order_phrase(intent: NetworkIntent) -> str | None:
     """Ordering and tier, when the policy has any."""
     parts = []
     if intent.spec.tier is not None:
-        parts.append(f"in tier {intent.spec.tier.name} (order {intent.spec.tier.effective_order:g})")
+        parts.append(f"in tier {intent.spec.tier.name} (order {format_order(intent.spec.tier.effective_order)})")
     if intent.is_ordered:
-        parts.append(f"ordered (order {intent.spec.order:g}): its rules are checked in order, before the unordered "
-                     "policies of its tier, and the first match decides")
+        parts.append(f"ordered (order {format_order(intent.spec.order)}): its rules are checked in order, before the "
+                     "unordered policies of its tier, and the first match decides")
     return "; ".join(parts) or None
 
 
@@ -74,6 +76,9 @@ def rule_sentence(rule: Rule, direction: Direction, own: str | None) -> str:
 
 def _direction_summary(intent: NetworkIntent, direction: Direction, rules: Sequence[Rule]) -> str:
     way = IN_OUT[direction]
+    if intent.isolates(direction) and not effectively_isolates(intent, direction):
+        return (f"not isolated: a catch-all Pass hands every connection its earlier rules do not decide to the next "
+                f"tier, whose policies decide it (allowed {way} if none isolates these pods)")
     if intent.isolates(direction):
         if not rules:
             return (f"isolated (default deny) and this policy allows nothing: only what other policies selecting "
@@ -108,8 +113,8 @@ def explain_policy(li: LoadedIntent, view: EngineView, kind: str) -> PolicyExpla
                 tuple(port_phrase(p) for p in r.notPorts or ()),
                 http_phrase(r.http) if r.http is not None else None,
                 tuple(rule_notes(r, intent, d, view) + caps.get(path, []))))
-        directions.append(DirectionExplanation(d.value, intent.isolates(d), _direction_summary(intent, d, rules),
-                                               tuple(explained)))
+        directions.append(DirectionExplanation(d.value, effectively_isolates(intent, d),
+                                               _direction_summary(intent, d, rules), tuple(explained)))
     return PolicyExplanation(intent.ref, kind, li.origin, view.name, str(li.locate()), selects_phrase(intent),
                              order_phrase(intent), tuple(directions),
                              tuple(policy_notes(intent, li.origin, view) + caps.get((), [])))

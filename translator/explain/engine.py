@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from backends.base import Backend
 from translator.capabilities import Support
 from translator.model import Direction, NetworkIntent, Peer, PeerKind, Rule
+from translator.model.base import format_order
 from translator.pipeline import uses_of
 from translator.semantics import Semantics
 
@@ -79,7 +80,8 @@ def policy_notes(intent: NetworkIntent, origin: str, view: EngineView) -> list[s
     notes: list[str] = []
     sem = view.semantics
     if origin == "kubernetes" and sem.vanilla_order is not None:
-        notes.append(f"{view.name} evaluates NetworkPolicies at order {sem.vanilla_order:g} of its default tier")
+        notes.append(f"{view.name} evaluates NetworkPolicies at order {format_order(sem.vanilla_order)} "
+                     "of its default tier")
     return notes
 
 

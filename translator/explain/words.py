@@ -97,6 +97,8 @@ def peer_phrase(peer: Peer, own: str | None) -> str:
     if kind is PeerKind.ENTITY:
         assert peer.entity is not None
         return ENTITY_WORDS[peer.entity]
+    if kind is PeerKind.NODES:
+        return "every node" if peer.nodes is None or peer.nodes.is_empty() else f"the nodes labelled {peer.nodes}"
     if kind is PeerKind.SERVICE:
         svc = peer.service
         assert svc is not None

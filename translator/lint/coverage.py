@@ -169,6 +169,8 @@ def peer_covers(a: Peer, a_ns: str | None, b: Peer, b_ns: str | None) -> bool:
         return _cidr_covers(a, b)
     if ka is PeerKind.FQDN:
         return _fqdn_covers(a.fqdn or "", b.fqdn or "")
+    if ka is PeerKind.NODES:
+        return selector_covers(a.nodes, b.nodes)
     if ka is PeerKind.SERVICE:
         sa, sb = a.service, b.service
         return sa is not None and sb is not None and sa.name == sb.name and \

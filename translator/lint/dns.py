@@ -25,6 +25,7 @@ from translator.lint.workloads import namespace_labels, selects
 from translator.model import Action, Direction, Entity, Peer, PeerKind, PortSpec, Protocol, Rule
 from translator.model.dns import KUBE_DNS_LABELS, KUBE_DNS_NAMESPACE
 from translator.model.labels import NAMESPACE_NAME_LABEL
+from translator.ordered import effectively_isolates
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
     from translator.cluster import Cluster, Pod
@@ -106,7 +107,7 @@ def egress_without_dns(ctx: LintInput) -> Iterator[Finding]:
     """Report each group of egress-isolated pods that cannot resolve names, at the broadest policy isolating them."""
     items = ctx.intents()
     access = {x.position: intent_dns(x) for x in items}
-    isolating = [x for x in items if x.intent.isolates(Direction.EGRESS)]
+    isolating = [x for x in items if effectively_isolates(x.intent, Direction.EGRESS)]
     if ctx.cluster is not None:
         yield from _with_cluster(isolating, items, access, ctx.cluster)
     else:

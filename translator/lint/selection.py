@@ -13,6 +13,7 @@ from translator.lint.finding import Finding
 from translator.lint.rules import rule
 from translator.lint.workloads import namespace_labels, selects, workload_name
 from translator.model import Direction
+from translator.ordered import effectively_isolates
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
     from translator.cluster import Cluster, Pod
@@ -48,7 +49,7 @@ def shared_namespace_empty_selector(ctx: LintInput) -> Iterator[Finding]:
         subject = x.intent.spec.subject
         if x.intent.is_cluster_scoped or not subject.pods.is_empty() or subject.serviceAccounts is not None:
             continue
-        isolated = [d for d in Direction if x.intent.isolates(d)]
+        isolated = [d for d in Direction if effectively_isolates(x.intent, d)]
         if not isolated:
             continue
         groups: dict[str, list[Pod]] = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
 
 class Frozen(BaseModel):
@@ -13,3 +15,16 @@ class Frozen(BaseModel):
     def dump(self) -> dict:
         """The node as plain data, by alias, without unset or default-valued fields."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+
+
+def format_order(value: float) -> str:
+    """An order as its author wrote it: `1000`, not `1000.0` or `1e+03`; `10.5` stays `10.5`."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _order_out(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+Order = Annotated[float, PlainSerializer(_order_out, return_type=int | float, when_used="always")]
+"""A policy or tier order: a number, written back as an integer when it is one."""

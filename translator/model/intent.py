@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from translator.model.base import Frozen
+from translator.model.base import Frozen, Order
 from translator.model.labels import dns_label_error, dns_subdomain_error
 from translator.model.rule import Direction, Rule
 from translator.model.selector import LabelSelector
@@ -66,7 +66,7 @@ class Tier(Frozen):
     """A precedence group. Tiers are evaluated by ascending `order`; the default tier has order 1,000,000."""
 
     name: str = Field(default=DEFAULT_TIER, description="Tier name.")
-    order: float | None = Field(default=None, description="Tier order; absent = the default tier's order.")
+    order: Order | None = Field(default=None, description="Tier order; absent = the default tier's order.")
 
     @property
     def effective_order(self) -> float:
@@ -91,7 +91,7 @@ class IntentSpec(Frozen):
         description="Add an egress allow to kube-dns (kube-system, k8s-app=kube-dns) on UDP and TCP 53 and isolate "
         "egress; see docs/intent.md.",
     )
-    order: float | None = Field(
+    order: Order | None = Field(
         default=None, description="Makes the intent ordered: its rules are evaluated first-match, by this order."
     )
     tier: Tier | None = Field(default=None, description="Precedence tier; absent = the default tier.")

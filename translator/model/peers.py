@@ -26,6 +26,7 @@ class PeerKind(str, Enum):
     FQDN = "fqdn"
     ENTITY = "entity"
     SERVICE = "service"
+    NODES = "nodes"
 
 
 class ServiceRef(Frozen):
@@ -64,6 +65,7 @@ class Peer(Frozen):
       `api.example.com`, not `a.b.example.com`); a lone `*` matches every name.
     * `entity`: a named group (see Entity).
     * `service`: the pods behind a Kubernetes Service.
+    * `nodes`: the nodes whose labels match (`{}` = every node), and the host-network pods on them.
     """
 
     pods: LabelSelector | None = Field(default=None, description="Pod label selector; absent = any pod.")
@@ -75,6 +77,7 @@ class Peer(Frozen):
     fqdn: str | None = Field(default=None, description="DNS name, exact or with `*` wildcards.")
     entity: Entity | None = Field(default=None, description="A named group of endpoints.")
     service: ServiceRef | None = Field(default=None, description="A Kubernetes Service.")
+    nodes: LabelSelector | None = Field(default=None, description="Nodes by their labels; `{}` = every node.")
 
     @field_validator("namespaceNames", "serviceAccounts")
     @classmethod
@@ -116,7 +119,8 @@ class Peer(Frozen):
         kinds = self.kinds()
         if len(kinds) != 1:
             given = ", ".join(k.value for k in kinds) or "nothing"
-            raise ValueError(f"a peer must be exactly one of endpoints, cidr, fqdn, entity or service; got {given}")
+            raise ValueError(f"a peer must be exactly one of endpoints, cidr, fqdn, entity, service or nodes; got "
+                             f"{given}")
         if self.except_ and self.cidr is None:
             raise ValueError("except needs cidr")
         if self.cidr is not None:
@@ -142,6 +146,8 @@ class Peer(Frozen):
             found.append(PeerKind.ENTITY)
         if self.service is not None:
             found.append(PeerKind.SERVICE)
+        if self.nodes is not None:
+            found.append(PeerKind.NODES)
         return found
 
     @cached_property
@@ -167,6 +173,8 @@ class Peer(Frozen):
             return f"fqdn {self.fqdn}"
         if kind is PeerKind.ENTITY:
             return f"entity {self.entity.value}"  # type: ignore[union-attr]
+        if kind is PeerKind.NODES:
+            return "every node" if self.nodes.is_empty() else f"nodes {self.nodes}"  # type: ignore[union-attr]
         if kind is PeerKind.SERVICE:
             svc = self.service
             return f"service {svc.namespace + '/' if svc.namespace else ''}{svc.name}"  # type: ignore[union-attr]

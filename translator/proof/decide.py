@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from translator.evaluator.engine import dns_patterns
 from translator.loaded import LoadedIntent
 from translator.model import (
     DEFAULT_TIER,
@@ -46,6 +47,7 @@ from translator.proof.space import (
     PROTOCOLS,
     Space,
     address_range,
+    fqdn_matches,
 )
 from translator.semantics import Semantics
 
@@ -117,6 +119,14 @@ class Compiler:
             out = self.m.conj(out, self.space.lit("pod-label", side, req.key, _label_classes(values, req)))
         return out
 
+    def node_selector(self, side: str, sel: LabelSelector) -> int:
+        """A node selector on the node on `side` (the caller adds the node kind)."""
+        out = TRUE
+        for req in sel.requirements():
+            values = self.space.node_values[req.key]
+            out = self.m.conj(out, self.space.lit("node-label", side, req.key, _label_classes(values, req)))
+        return out
+
     def namespace_selector(self, side: str, sel: LabelSelector) -> int:
         """A namespace selector on the namespace of the pod on `side`."""
         sp = self.space
@@ -180,6 +190,8 @@ class Compiler:
             return found, found
         if kind is PeerKind.ENTITY:
             return self.entity(peer.entity, side), FALSE  # type: ignore[arg-type]
+        if kind is PeerKind.NODES:
+            return m.conj(self.kind(side, NODES), self.node_selector(side, peer.nodes)), FALSE  # type: ignore[arg-type]
         ref = peer.service
         assert ref is not None
         svc_ns = ref.namespace or intent.metadata.namespace or "default"
@@ -315,18 +327,19 @@ class PolicySet:
         self._dns_ok: int | None = None
 
     def dns_ok(self) -> int:
-        """Source pods that may resolve names: some egress allow rule of an intent selecting them can reach a pod
-        on UDP or TCP 53 (the DNS provider it points at is assumed to exist)."""
+        """(source pod, destination name) pairs where the pod may look the name up: a DNS rule (`dns`) of an
+        intent selecting the pod allows the name (the evaluator's rule, engine.dns_patterns)."""
         if self._dns_ok is None:
             m, sp = self.m, self.compiler.space
-            dns = m.conj(sp.lit("proto", "", "", [0, 1]), sp.lit("port", "", "", sp.port_classes(53, 53)))
-            pods = self.compiler.kind("dst", POD)
             out = FALSE
             for si in self.intents:
-                for rule in si.rules[Direction.EGRESS]:
-                    if rule.action is Action.ALLOW and m.conj(m.conj(rule.peers, pods), m.conj(rule.ports, dns)):
-                        out = m.disj(out, si.subject["src"])
-                        break
+                patterns = dns_patterns(si.intent)
+                if not patterns:
+                    continue
+                classes = sorted({c + 1 for c, (_, name) in enumerate(sp.fqdn_table)
+                                  if any(fqdn_matches(p, name) for p in patterns)})
+                names = sp.lit("dns-name", "dst", "", classes) if classes and sp.fqdn_table else FALSE
+                out = m.disj(out, m.conj(si.subject["src"], names))
             self._dns_ok = out
         return self._dns_ok
 

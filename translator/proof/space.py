@@ -75,6 +75,7 @@ class Facts:
     namespaces: set[str] = field(default_factory=set)
     ns_labels: dict[str, set[str]] = field(default_factory=dict)
     pod_labels: dict[str, set[str]] = field(default_factory=dict)
+    node_labels: dict[str, set[str]] = field(default_factory=dict)
     accounts: set[str] = field(default_factory=set)
     services: set[tuple[str, str]] = field(default_factory=set)
     named_ports: set[str] = field(default_factory=set)
@@ -100,6 +101,7 @@ class Facts:
             for rule in rules:
                 for peer in (*(rule.peers or ()), *(rule.notPeers or ())):
                     self._peer(peer, ns)
+                self.fqdns.update(rule.dns or ())
                 for spec in (*(rule.ports or ()), *(rule.notPorts or ())):
                     self._port(spec)
 
@@ -137,6 +139,8 @@ class Facts:
                 self.networks.add(address_range(ipaddress.ip_network(text)))  # type: ignore[arg-type]
         elif kind is PeerKind.FQDN:
             self.fqdns.add(peer.fqdn or "*")
+        elif kind is PeerKind.NODES:
+            self._selector(self.node_labels, peer.nodes)
         elif kind is PeerKind.SERVICE and peer.service is not None:
             svc_ns = peer.service.namespace or ns or "default"
             self.add_namespace(svc_ns)
@@ -282,6 +286,7 @@ class Space:
         self.codes = sorted(facts.codes)
         self.ns_values = {k: sorted(v) for k, v in sorted(facts.ns_labels.items())}
         self.pod_values = {k: sorted(v) for k, v in sorted(facts.pod_labels.items())}
+        self.node_values = {k: sorted(v) for k, v in sorted(facts.node_labels.items())}
 
         self._add("proto", "", "", PROTOCOLS)
         self._add("port", "", "", tuple(self._interval_name(i) for i in range(len(self.port_cuts) - 1)))
@@ -296,6 +301,8 @@ class Space:
             self._pair("service", f"{ns}/{name}", ("no", "yes"))
         for key, values in self.pod_values.items():
             self._pair("pod-label", key, ("absent", *values, "other"))
+        for key, values in self.node_values.items():
+            self._pair("node-label", key, ("absent", *values, "other"))
         for name in sorted(facts.named_ports):
             self._add("named-port", "dst", name, ("no", "yes"))
         self._pair("address", "", tuple(f"[{i}]" for i in range(len(self.addr_cuts) - 1)))

@@ -121,7 +121,9 @@ def realize(space: Space, assignment: dict[int, int]) -> Point:
             continue
         ports = _named_ports(space, cls, side, proto_c, port, protocol)
         if kind in NODES:
-            node = Node(name=f"{base}-node", ip=ip)
+            node_labels = {key: value for key, values in space.node_values.items()
+                           if (value := _label_value(values, cls("node-label", side, key))) is not None}
+            node = Node(name=f"{base}-node", ip=ip, labels=node_labels)
             nodes.append(node)
             node_of[side] = node.name
             names[side] = node.id
