@@ -13,7 +13,7 @@ from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator.cli import cli
 
-COUNT = re.compile(r"netpolx: \d+ errors?, \d+ warnings?, \d+ info")
+COUNT = re.compile(r"netpolx: info NPX030: \d+ errors?, \d+ warnings?, \d+ info")
 LOCKDOWN = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {{name: lock-{i}, namespace: team-{i}}}
@@ -57,7 +57,7 @@ def test_every_text_run_with_diagnostics_ends_with_the_count_line(sixteen: Path)
     result = check(sixteen)
     last = result.stderr.splitlines()[-1]
     assert COUNT.fullmatch(last), last
-    assert last == "netpolx: 0 errors, 32 warnings, 19 info"
+    assert last == "netpolx: info NPX030: 0 errors, 32 warnings, 19 info"
     as_json = check(sixteen, "--diagnostics-format", "json")
     assert len(json.loads(as_json.stderr)) == 51, "machine formats on stderr stay pure JSON"
     clean = run_cli("translate", "--engine", "kubernetes", "-f", str(ROOT / "samples" / "intents" / "seed.yaml"))
@@ -78,7 +78,7 @@ def test_quiet_prints_only_errors(sixteen: Path, tmp_path: Path) -> None:
 def test_diagnostics_file_keeps_stderr_readable(sixteen: Path, tmp_path: Path, name: str, kind: str) -> None:
     target = tmp_path / name
     result = check(sixteen, "--diagnostics-file", str(target))
-    assert result.stderr == f"netpolx: 0 errors, 32 warnings, 19 info (all in {target})\n"
+    assert result.stderr == f"netpolx: info NPX030: 0 errors, 32 warnings, 19 info (all in {target})\n"
     text = target.read_text()
     if kind == "sarif":
         log = json.loads(text)

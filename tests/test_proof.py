@@ -408,3 +408,19 @@ spec:
     remote = next(p for p in cluster.pods if not p.hostNetwork and p.namespace == "x" and p.nodeName != "n1")
     assert ev.allowed(remote.id, "node/n2", 80, "TCP")
     assert ev.allowed(remote.id, n1.id, 80, "TCP") == (not n1.ip.startswith("10."))  # type: ignore[union-attr]
+
+
+def test_every_report_states_its_coverage(tmp_path: Any) -> None:
+    (tmp_path / "a.yaml").write_text(WEB, encoding="utf-8")
+    verified = run_cli("verify", "-f", str(tmp_path / "a.yaml"), "--against", str(tmp_path / "a.yaml"))
+    assert verified.code == 0 and "\ncoverage: Proven for every possible cluster" in verified.stdout
+    translated = run_cli("translate", "--engine", "calico", "-f", str(tmp_path / "a.yaml"), "--verify")
+    assert translated.code == 0 and "info NPX121: --verify: calico output equivalent to the input. Proven" \
+        in translated.stderr
+    checked = run_cli("check", "--from", "kubernetes", "--to", "cilium", "-f", str(tmp_path / "a.yaml"))
+    assert "coverage: checked the policies" in checked.stderr and "nothing was translated or proven" in checked.stderr
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("pods: []\n", encoding="utf-8")
+    lens = run_cli("verify", "-f", str(tmp_path / "a.yaml"), "--against", str(tmp_path / "a.yaml"), "--cluster",
+                   str(empty))
+    assert lens.code == 0 and "warning: the given cluster has no pods" in lens.stdout

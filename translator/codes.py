@@ -14,6 +14,7 @@ IGNORED_OBJECT = "NPX008"
 MISSING_NAMESPACE = "NPX009"
 OUTPUT_CLASH = "NPX020"
 OUTPUT_REFUSED = "NPX021"
+SUMMARY = "NPX030"
 
 # Translation (exit 1 when an error)
 NOT_EXPRESSIBLE = "NPX100"
@@ -44,6 +45,7 @@ CODES: dict[str, str] = {
     MISSING_NAMESPACE: "A namespaced object has no metadata.namespace.",
     OUTPUT_CLASH: "Two sources translate to the same output object (kubectl apply would keep only one).",
     OUTPUT_REFUSED: "The output folder cannot be used: not new or empty (see --prune), not netpolx's, or a link.",
+    SUMMARY: "The count of diagnostics by severity: the last line of a text run, in the diagnostic line format.",
     NOT_EXPRESSIBLE: "The target engine cannot express a feature without changing what traffic is allowed.",
     ENGINE_TOO_OLD: "The feature needs a newer engine version.",
     UNENFORCED: "The platform accepts the object but does not enforce it (or skips the whole policy).",
@@ -174,12 +176,14 @@ CILIUM_NAMED_PORT = "NPX300"
 CILIUM_SCTP = "NPX301"
 CILIUM_EGRESS_WITHOUT_DNS = "NPX302"
 CILIUM_APISERVER_INGRESS = "NPX303"
+CILIUM_REGEX_GLOB = "NPX320"
 
 CODES.update({
     CILIUM_NAMED_PORT: "Cilium: a named port; Cilium misbehaves when one name maps to several port numbers.",
     CILIUM_SCTP: "Cilium: SCTP is only enforced when Cilium's SCTP support (beta) is enabled.",
     CILIUM_EGRESS_WITHOUT_DNS: "Cilium: egress is isolated but no policy for the same pods allows DNS.",
     CILIUM_APISERVER_INGRESS: "Cilium: the kube-apiserver entity may not match ingress on AKS and GKE.",
+    CILIUM_REGEX_GLOB: "Cilium: an HTTP method, path or host regex that looks like a shell glob (`/v1/*`).",
 })
 
 # Calico engine and ordered -> additive lowering (NPX400-NPX429): backends/calico, translator/ordered.py

@@ -124,8 +124,9 @@ def counts(items: Iterable[Diagnostic]) -> dict[str, int]:
 
 
 def summary_line(items: Iterable[Diagnostic], where: str = "") -> str:
-    """`netpolx: 2 errors, 5 warnings, 1 info` (with `where`: `... (all in FILE)`)."""
+    """`netpolx: info NPX030: 2 errors, 5 warnings, 1 info` (with `where`: `... (all in FILE)`): in the diagnostic
+    line format, so tools that parse every stderr line as a diagnostic keep working."""
     n = counts(items)
     parts = [f"{n['error']} error{'s' if n['error'] != 1 else ''}",
              f"{n['warning']} warning{'s' if n['warning'] != 1 else ''}", f"{n['info']} info"]
-    return f"netpolx: {', '.join(parts)}{f' (all in {where})' if where else ''}"
+    return f"netpolx: info {codes.SUMMARY}: {', '.join(parts)}{f' (all in {where})' if where else ''}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from backends.base import Backend
-from backends.cilium import aks, dnsproxy, pitfalls
+from backends.cilium import aks, dnsproxy, pitfalls, regex
 from backends.cilium.capabilities import CAPABILITIES
 from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
 from backends.cilium.generate import generate
@@ -214,6 +214,7 @@ class CiliumBackend(Backend):
             diags.error(codes.INVALID_VALUE, message, engine=self.name)
         pitfalls.check(intent, locate, diags, self.on_aks, needs_dns=intent.ref not in self._served)
         pitfalls.cidr_assumptions(intent, cluster_ranges(self.target), locate, diags)
+        regex.check_http(intent, locate, diags, self.name)
 
     def check_all(self, loaded: list[LoadedIntent], diags: Diagnostics) -> None:
         """What needs every intent: egress isolation without any DNS allow for the same pods, and which FQDN

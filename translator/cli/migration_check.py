@@ -6,6 +6,8 @@ are diagnostics (text, JSON or SARIF) with one stable code per check; exit 1 on 
 
 from __future__ import annotations
 
+import click
+
 from translator import codes
 from translator.cli.common import CommandExit, emit, exit_code, make_diagnostics, stop_on_input_errors
 from translator.diagnostics import Diagnostics
@@ -80,6 +82,21 @@ def run(filenames: tuple[str, ...], recursive: bool, source_engine: str, target_
         diags.add(finding.diagnostic(target.name))
     diags = without_duplicates(diags)
     emit(diags, diagnostics_format)
+    if diagnostics_format == "text":
+        click.echo(coverage(mi, source.name, target.name), err=True)
     code = exit_code(diags, fail_on)
     if code:
         raise CommandExit(code)
+
+
+def coverage(mi: MigrationInput, source: str, target: str) -> str:
+    """One paragraph: what `check --from/--to` looked at, and what it did not do."""
+    given = ["the policies"]
+    if mi.services:
+        given.append("the Services")
+    if mi.cluster is not None:
+        given.append(f"the cluster ({len(mi.cluster.pods)} pods)")
+    return (f"coverage: checked {', '.join(given)} for Microsoft's five checks and the migration pitfalls of "
+            f"{source} -> {target}; nothing was translated or proven here. `netpolx migrate --from {source} --to "
+            f"{target}` translates and proves the result equivalent on every possible cluster (or shows the "
+            "difference).")

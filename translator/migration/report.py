@@ -147,6 +147,8 @@ def coverage(m: Migration) -> list[str]:
     v = m.verify
     if v.status == "not run":
         out.append(f"Not verified: {v.note}")
+    elif v.coverage:
+        out.append(v.coverage)
     elif v.synthesized:
         out.append(f"Verified on a synthesized cluster ({v.connections} connections); --cluster verifies on yours.")
     else:

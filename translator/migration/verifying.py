@@ -38,6 +38,13 @@ class VerifySummary:
     synthesized: bool = False
     flows: list[dict[str, Any]] = field(default_factory=list)
     total_differences: int = 0
+    coverage: str = ""
+    """One paragraph: what was proven (every possible cluster, or only the given one), assumptions, what was left
+    out."""
+    proven: bool = False
+    """Whether the complete proof found the two sets equivalent on every possible cluster."""
+    regions: list[str] = field(default_factory=list)
+    """The regions of the general difference (one line each), when there is one."""
 
     @property
     def equivalent(self) -> bool | None:
@@ -49,7 +56,8 @@ class VerifySummary:
         return {"status": self.status, "equivalent": self.equivalent, "note": self.note or None,
                 "connections": self.connections, "cluster": "synthesized" if self.synthesized else "given",
                 "differences": self.total_differences, "flows": self.flows,
-                "flows_shown": len(self.flows)}
+                "flows_shown": len(self.flows), "proven_on_every_cluster": self.proven, "regions": self.regions,
+                "coverage": self.coverage or None}
 
 
 def semantics_name(engine: str) -> str | None:
@@ -92,8 +100,10 @@ def compare(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], clus
     if not evaluator_available():
         return VerifySummary("not run", "the evaluator (translator.evaluator) is not installed in this build")
     from translator.evaluator.verify import verify
+    from translator.proof import prove
 
     try:
+        proof = prove(list(source), list(target), source_engine, target_engine, cluster)
         result = verify(list(source), list(target), cluster, source_engine, target_engine)
     except Exception as exc:  # an evaluator bug must not lose the bundle; say so loudly instead
         return VerifySummary("not run", f"the evaluator failed ({type(exc).__name__}: {exc}); this is a netpolx bug, "
@@ -109,5 +119,23 @@ def compare(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], clus
             flow["target_trace"] = diff.target_trace.lines()
         flows.append(flow)
     note = "; ".join(result.cluster.notes) if result.synthesized and result.cluster.notes else ""
-    return VerifySummary("equivalent" if result.equivalent else "not equivalent", note, result.connections,
-                         result.synthesized, flows, len(result.differences))
+    untouched = cluster is not None and proof.lens is not None and not proof.lens.touched
+    equivalent = proof.equivalent or (untouched and result.equivalent)
+    if proof.equivalent:
+        said = "Proven equivalent on every possible cluster."
+    elif untouched:
+        said = (f"Equivalent on the given cluster today, but not on every possible cluster: {proof.region_count} "
+                f"regions differ (e.g. {proof.regions[0].line() if proof.regions else 'see netpolx verify'}); "
+                "pods added later could be affected.")
+    else:
+        said = f"Not equivalent: {proof.region_count} regions of connections change (netpolx verify lists them)."
+    if not flows and proof.witness is not None and not equivalent:
+        w = proof.witness
+        flows.append({"from": w.src, "to": w.dst, "port": w.point.probe.port, "protocol": w.point.probe.protocol,
+                      "before": "allowed" if w.source_trace.allowed else "denied",
+                      "after": "allowed" if w.target_trace.allowed else "denied", "witness": True,
+                      "policies": _policies(w.source_trace), "source_trace": w.source_trace.lines(),
+                      "target_trace": w.target_trace.lines()})
+    return VerifySummary("equivalent" if equivalent else "not equivalent", note, result.connections,
+                         result.synthesized, flows, max(len(result.differences), len(flows)),
+                         f"{said} {proof.coverage}", proof.equivalent, proof.region_lines())
