@@ -250,3 +250,47 @@ def test_cluster_pod_in_an_undeclared_namespace_is_evaluated(tmp_path) -> None: 
     result = run_cli("reach", "-f", str(policy), "--cluster", str(cluster), "--probe", "80/TCP", "-o", "json")
     assert result.code == 0, result.stderr
     assert {r["from"] for r in json.loads(result.stdout)["results"]} == {"y/a", "x/b"}
+
+
+# --- bounded cost ------------------------------------------------------------------------------------------------
+
+def _labels(n: int, indent: str) -> str:
+    return "\n".join(f"{indent}k{i}: v{i}" for i in range(n))
+
+
+def test_ten_thousand_labels_to_calico_are_refused_quickly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: prod}\nspec:\n"
+            f"  podSelector:\n    matchLabels:\n{_labels(10_000, '      ')}\n")
+    path = tmp_path / "labels.yaml"
+    path.write_text(text, encoding="utf-8")
+    start = time.process_time()
+    result = run_cli("translate", "--engine", "calico", "-f", str(path))
+    assert time.process_time() - start < 10
+    assert result.code == 1 and result.stdout == ""
+    assert re.search(rf"^{re.escape(str(path))}:[56]: error NPX100: prod/web: the Calico selector would be 197776 "
+                     "characters long", result.stderr, re.M), result.stderr
+
+
+def test_many_cidrs_to_cilium_are_linear(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    peers = "\n".join(f"    - ipBlock: {{cidr: 192.0.{i // 256}.{i % 256}/32}}" for i in range(5000))
+    text = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: prod}\nspec:\n"
+            f"  podSelector: {{}}\n  egress:\n  - to:\n{peers}\n    - ipBlock: {{cidr: 192.0.0.0/32}}\n")
+    path = tmp_path / "cidrs.yaml"
+    path.write_text(text, encoding="utf-8")
+    start = time.process_time()
+    result = run_cli("translate", "--engine", "cilium", "-f", str(path))
+    assert time.process_time() - start < 10
+    assert result.code == 0, result.stderr[:500]
+    (policy,) = yaml.safe_load_all(result.stdout)
+    cidrs = [c["cidr"] for c in policy["spec"]["egress"][0]["toCIDRSet"]]
+    assert len(cidrs) == len(set(cidrs)) == 5000  # the repeated block is written once
+
+
+def test_graph_over_too_many_flows_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pods = "\n".join(f"  - {{namespace: x, name: p{i}, labels: {{app: a}}}}" for i in range(1001))
+    policy, cluster = tmp_path / "p.yaml", tmp_path / "c.yaml"
+    policy.write_text(NP.format(port="{port: 80}"), encoding="utf-8")
+    cluster.write_text(f"namespaces:\n  - {{name: x}}\npods:\n{pods}\n", encoding="utf-8")
+    result = run_cli("graph", "-f", str(policy), "--cluster", str(cluster), "--probe", "80/TCP", "-o", "dot")
+    assert result.code == 2 and result.stdout == ""
+    assert f"{cluster}:1: error NPX642: 1,001 endpoints and 1 probe(s) are 1,001,000 flows" in result.stderr

@@ -151,6 +151,7 @@ LINT_FIXED = "NPX630"
 LINT_NOT_FIXED = "NPX631"
 GRAPH_NO_PROBES = "NPX640"
 NEEDS_COMPONENT = "NPX641"
+GRAPH_TOO_LARGE = "NPX642"
 
 CODES.update({
     LINT_OR_OF_PEERS: "Lint: a namespaceSelector-only peer next to a podSelector-only peer (OR); AND was likely meant.",
@@ -168,6 +169,7 @@ CODES.update({
     LINT_FIXED: "Lint --fix: a finding was fixed in the file.",
     LINT_NOT_FIXED: "Lint --fix: a finding could not be fixed automatically.",
     GRAPH_NO_PROBES: "Graph: no probes (ports) to decide flows for.",
+    GRAPH_TOO_LARGE: "Graph: more flows to decide than the command evaluates; narrow the cluster file or the probes.",
     NEEDS_COMPONENT: "A netpolx component this command needs is not available in this build.",
 })
 

@@ -18,6 +18,7 @@ from typing import Any
 from backends.calico import constants as c
 from backends.calico.layout import Part, tier_name
 from backends.calico.native import CRD_V1, V3
+from backends.calico.selector import MAX_LENGTH as SELECTOR_MAX_LENGTH
 from backends.calico.selector import (
     Compare,
     Node,
@@ -114,10 +115,11 @@ def peer_fields(peer: Peer, intent: NetworkIntent, direction: Direction, options
     """The EntityRule fields for one peer."""
     kind = peer.kind
     if kind is PeerKind.ENDPOINTS:
-        out: dict[str, Any] = {"selector": render(conj(PODS_ONLY, from_label_selector(peer.pods or LabelSelector())))}
+        pods = from_label_selector(peer.pods or LabelSelector())
+        out: dict[str, Any] = {"selector": _selector(conj(PODS_ONLY, pods))}
         ns = peer_namespace(peer)
         if ns is not None:
-            out["namespaceSelector"] = render(ns)
+            out["namespaceSelector"] = _selector(ns)
         if peer.serviceAccounts:
             out["serviceAccounts"] = {"names": list(peer.serviceAccounts)}
         return out
@@ -152,7 +154,7 @@ def not_peer_fields(not_peers: tuple[Peer, ...], intent: NetworkIntent) -> dict[
     if nets:
         out["notNets"] = nets
     if selectors:
-        out["notSelector"] = render(disj(*selectors))
+        out["notSelector"] = _selector(disj(*selectors))
     return out
 
 
@@ -383,12 +385,12 @@ def policy_name(intent: NetworkIntent, part: Part) -> str:
 def subject_fields(intent: NetworkIntent) -> dict[str, Any]:
     """selector, namespaceSelector (GlobalNetworkPolicy: pods only), serviceAccountSelector."""
     subject = intent.spec.subject
-    out: dict[str, Any] = {"selector": render(from_label_selector(subject.pods))}
+    out: dict[str, Any] = {"selector": _selector(from_label_selector(subject.pods))}
     if intent.is_cluster_scoped:
         ns = subject.namespaces
-        out["namespaceSelector"] = render(namespace_expr(ns)) if ns is not None else "all()"
+        out["namespaceSelector"] = _selector(namespace_expr(ns)) if ns is not None else "all()"
     if subject.serviceAccounts:
-        out["serviceAccountSelector"] = render(one_of(c.NAME_LABEL, subject.serviceAccounts))
+        out["serviceAccountSelector"] = _selector(one_of(c.NAME_LABEL, subject.serviceAccounts))
     return out
 
 
@@ -425,8 +427,21 @@ def generate(intent: NetworkIntent, parts: list[Part], options: Options) -> list
     return [p for part in parts if (p := policy(intent, part, options)) is not None]
 
 
+def _selector(node: Node) -> str:
+    """The selector's text; Unexpressible when it is longer than the selector parser reads back."""
+    text = render(node)
+    if len(text) > SELECTOR_MAX_LENGTH:
+        raise Unexpressible(f"the Calico selector would be {len(text)} characters long, more than the "
+                            f"{SELECTOR_MAX_LENGTH} netpolx reads back and verifies")
+    return text
+
+
 def problems(intent: NetworkIntent) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(path, message) for every rule Calico cannot express exactly (used by CalicoBackend.check)."""
+    try:
+        subject_fields(intent)
+    except Unexpressible as exc:
+        yield ("spec", "subject"), str(exc)
     for d in Direction:
         for i, rule in enumerate(intent.rules(d)):
             try:

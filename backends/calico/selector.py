@@ -19,7 +19,7 @@ Strings are '...' or "..." without escapes; only spaces and tabs separate tokens
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from translator.model import LabelSelector, Operator, Requirement
@@ -152,22 +152,20 @@ COMPARE_OPS = ("==", "!=", "contains", "starts with", "ends with")
 
 def conj(*nodes: Node) -> Node:
     """The AND of `nodes`, flattened; `all()` operands dropped; `all()` when nothing remains."""
-    flat: list[Node] = []
-    for n in nodes:
-        for part in (n.operands if isinstance(n, And) else (n,)):
-            if not isinstance(part, All) and part not in flat:
-                flat.append(part)
+    flat = _unique(part for n in nodes for part in (n.operands if isinstance(n, And) else (n,))
+                   if not isinstance(part, All))
     return flat[0] if len(flat) == 1 else (And(tuple(flat)) if flat else All())
 
 
 def disj(*nodes: Node) -> Node:
     """The OR of `nodes`, flattened (at least one node)."""
-    flat: list[Node] = []
-    for n in nodes:
-        for part in (n.operands if isinstance(n, Or) else (n,)):
-            if part not in flat:
-                flat.append(part)
+    flat = _unique(part for n in nodes for part in (n.operands if isinstance(n, Or) else (n,)))
     return flat[0] if len(flat) == 1 else Or(tuple(flat))
+
+
+def _unique(nodes: Iterable[Node]) -> list[Node]:
+    """`nodes` without repeats, in first-seen order (linear: a selector may have thousands of terms)."""
+    return list(dict.fromkeys(nodes))
 
 
 def negate(node: Node) -> Node:

@@ -15,6 +15,7 @@ Key and object order are fixed, so the output is deterministic.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from backends.cilium.lower import has_fqdn, is_fqdn_dns_rule
@@ -155,13 +156,11 @@ def peer_groups(peers: tuple[Peer, ...] | None, direction: Direction, cluster: b
     if not peers:
         return [{}]
     prefix = "from" if direction is Direction.INGRESS else "to"
-    groups: dict[PeerKind, list[Any]] = {}
+    groups: dict[PeerKind, dict[str, Any]] = {}  # kind -> canonical text -> value (linear de-duplication)
     for peer in peers:
-        values = groups.setdefault(peer.kind, [])
         value = _peer_value(peer, cluster, namespace)
-        if value not in values:
-            values.append(value)
-    return [{prefix + L3_FIELD[kind]: values} for kind, values in groups.items()]
+        groups.setdefault(peer.kind, {}).setdefault(json.dumps(value, sort_keys=True), value)
+    return [{prefix + L3_FIELD[kind]: list(values.values())} for kind, values in groups.items()]
 
 
 def rule_entries(rule: Rule, direction: Direction, cluster: bool, dns_l7: bool,

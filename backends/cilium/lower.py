@@ -51,10 +51,23 @@ CLUSTER_PEER = Peer(entity=Entity.CLUSTER)
 Cilium CIDR rule means (the importer writes it for CIDRs that may hold in-cluster addresses)."""
 
 
+_EXCLUDES: dict[int, tuple[Rule, bool]] = {}
+
+
 def excludes_cluster(rule: Rule) -> bool:
-    """Whether the rule's peers are CIDRs and its notPeers exclude the cluster entity (Cilium's CIDR meaning)."""
+    """Whether the rule's peers are CIDRs and its notPeers exclude the cluster entity (Cilium's CIDR meaning).
+    Asked once per CIDR peer of the rule, so the answer is remembered (with the rule, so its id is not reused)."""
+    if CLUSTER_PEER not in (rule.notPeers or ()):
+        return False
+    hit = _EXCLUDES.get(id(rule))
+    if hit is not None and hit[0] is rule:
+        return hit[1]
     peers = rule.peers or ()
-    return bool(peers) and all(p.kind is PeerKind.CIDR for p in peers) and CLUSTER_PEER in (rule.notPeers or ())
+    answer = bool(peers) and all(p.kind is PeerKind.CIDR for p in peers)
+    if len(_EXCLUDES) >= 64:
+        _EXCLUDES.clear()
+    _EXCLUDES[id(rule)] = (rule, answer)
+    return answer
 
 
 def can_fold_not_peers(rule: Rule) -> bool:

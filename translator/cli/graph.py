@@ -27,6 +27,10 @@ from translator.intents import intents_from_documents
 from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
 from translator.source import write_atomic
 
+MAX_DECISIONS = 1_000_000
+"""The most flows (ordered endpoint pairs x probes) one graph decides: beyond it the command refuses rather than
+running for minutes (the evaluator decides every pair)."""
+
 
 def _needs(component: str, diags: Diagnostics, fmt: str) -> None:
     diags.error(codes.NEEDS_COMPONENT, f"graph needs {component}, which this build does not have")
@@ -84,6 +88,15 @@ def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str
     if not chosen:
         diags.error(codes.GRAPH_NO_PROBES, "no probes: the cluster file lists none, no pod declares a container "
                     "port, and no --probe was given (e.g. --probe 80/TCP)", SourceLocation(cluster))
+        emit(diags, diagnostics_format)
+        raise CommandExit(EXIT_INPUT)
+    endpoints = len(model.endpoint_names)
+    decisions = endpoints * max(endpoints - 1, 0) * len(chosen)
+    if decisions > MAX_DECISIONS:
+        diags.error(codes.GRAPH_TOO_LARGE, f"{endpoints:,} endpoints and {len(chosen)} probe(s) are {decisions:,} "
+                    f"flows to decide, more than the {MAX_DECISIONS:,} graph evaluates (a picture that size is "
+                    "unreadable anyway): give a cluster file with the namespaces of interest, or fewer --probe",
+                    SourceLocation(cluster, 1))
         emit(diags, diagnostics_format)
         raise CommandExit(EXIT_INPUT)
     evaluator = Evaluator(model, loaded, engine)
