@@ -29,7 +29,7 @@ from backends.calico.entity import (
 )
 from backends.calico.native import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
 from backends.calico.rules import read_rule
-from backends.calico.selector import And, conj
+from backends.calico.selector import And, Node, conj
 from translator import codes
 from translator.codes import (
     CALICO_DEFAULT_ORDER,
@@ -129,54 +129,62 @@ def _types(obj: CalicoPolicy) -> list[Direction]:
     return [Direction.INGRESS, Direction.EGRESS] if has_out else [Direction.INGRESS]
 
 
-def _subject(obj: CalicoPolicy, namespace: str | None) -> dict[str, object] | None:
-    """The intent subject; None when the selector can select no pod of the namespace."""
+@dataclass(frozen=True)
+class Piece:
+    """One intent's worth of a policy: its subject and the AND-term of spec.selector it comes from."""
+
+    subject: dict[str, object]
+    atoms: frozenset
+
+
+def _subjects(obj: CalicoPolicy, namespace: str | None) -> list[Piece]:
+    """The intent subjects of a policy: one per OR-term of spec.selector (and of a GlobalNetworkPolicy's
+    namespaceSelector) that can select a pod of the namespace; terms that differ only in one key's values are
+    one term (`in`). Several pieces with the same rules are exactly the policy: a pod matching two terms gets
+    the same rules twice, which changes no first-match outcome."""
     spec = obj.spec
     terms = pod_terms(spec.selector, ("spec", "selector"))
-    if not terms:
-        return None
-    if len(terms) != 1:
-        raise ImportProblem(("spec", "selector"), f"'||' in spec.selector {spec.selector!r} has no single label "
-                            "selector equivalent")
-    routed = route(terms[0], ("spec", "selector"))
+    ns_terms: list[Node] | list[None] = [None]
+    if namespace is None and spec.namespaceSelector:
+        ns_path = ("spec", "namespaceSelector")
+        found = namespace_terms(parse_at(spec.namespaceSelector, ns_path), ns_path)
+        ns_terms = found if found is not None else [None]
+    elif namespace is not None and spec.namespaceSelector:
+        raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
+                            unsupported=False)
+    out: list[Piece] = []
+    for term in terms:
+        for ns_term in ns_terms:
+            subject = _subject(obj, namespace, term, ns_term)
+            if subject is not None and all(p.subject != subject for p in out):
+                out.append(Piece(subject, frozenset(term.operands if isinstance(term, And) else (term,))))
+    return out
+
+
+def _subject(obj: CalicoPolicy, namespace: str | None, term: Node,
+             ns_term: Node | None) -> dict[str, object] | None:
+    """The intent subject of one AND-term; None when it can select no pod of the namespace."""
+    routed = route(term, ("spec", "selector"))
     subject: dict[str, object] = {"pods": label_selector(conj(*routed.pods), ("spec", "selector"))}
     ns_nodes = list(routed.namespaces)
     if namespace is not None:
-        if spec.namespaceSelector:
-            raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
-                                unsupported=False)
         if not all(node.matches({c.K8S_NAMESPACE_NAME: namespace}) for node in ns_nodes):
             return None
         ns_nodes = []
-    else:
-        ns_path = ("spec", "namespaceSelector")
-        ns_terms = namespace_terms(parse_at(spec.namespaceSelector, ns_path) if spec.namespaceSelector else None,
-                                   ns_path)
-        if ns_terms == []:
-            return None
-        if ns_terms is not None:
-            if len(ns_terms) != 1:
-                raise ImportProblem(("spec", "namespaceSelector"), "'||' in spec.namespaceSelector has no single "
-                                    "label selector equivalent")
-            ns_nodes.insert(0, ns_terms[0])
+    elif ns_term is not None:
+        ns_nodes.insert(0, ns_term)
     if ns_nodes:
         ns = label_selector(conj(*ns_nodes), ("spec", "namespaceSelector"))
         subject["namespaces"] = None if ns.is_empty() else ns
     accounts = routed.service_accounts
-    sa_selector = _service_account_selector(spec.serviceAccountSelector)
+    sa_selector = _service_account_selector(obj.spec.serviceAccountSelector)
     if sa_selector is not None:
         accounts = sa_selector if accounts is None else accounts & sa_selector
     if accounts is not None:
+        if not accounts:
+            return None
         subject["serviceAccounts"] = tuple(sorted(accounts))
     return subject
-
-
-def _subject_atoms(obj: CalicoPolicy) -> frozenset:
-    """The AND-terms of spec.selector (a rule's local-side selector made of these is redundant)."""
-    terms = pod_terms(obj.spec.selector, ("spec", "selector"))
-    if len(terms) != 1:
-        return frozenset()
-    return frozenset(terms[0].operands if isinstance(terms[0], And) else (terms[0],))
 
 
 def _service_account_selector(text: str | None) -> set[str] | None:
@@ -220,19 +228,19 @@ def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document,
     return tuple(out)
 
 
-def read_policy(doc: Document, sets: list[NetSet], tiers: dict[str, TierInfo], diags: Diagnostics) -> Draft | None:
-    """One Calico policy as a draft intent, or None (with diagnostics)."""
+def read_policy(doc: Document, sets: list[NetSet], tiers: dict[str, TierInfo], diags: Diagnostics) -> list[Draft]:
+    """One Calico policy as draft intents (several for '||' in its selector), or none (with diagnostics)."""
     what = f"{doc.kind} {doc.name}"
     try:
         obj = CalicoPolicy.model_validate(doc.data)
     except ValidationError as exc:
         report_validation_error(exc, doc, what, diags)
-        return None
+        return []
     try:
         return _draft(doc, obj, sets, tiers, what, diags)
     except ImportProblem as exc:
         _report(diags, doc, what, exc)
-        return None
+        return []
 
 
 def _host_fields(obj: CalicoPolicy) -> list[str]:
@@ -240,7 +248,7 @@ def _host_fields(obj: CalicoPolicy) -> list[str]:
 
 
 def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str, TierInfo], what: str,
-           diags: Diagnostics) -> Draft | None:
+           diags: Diagnostics) -> list[Draft]:
     glob = doc.kind == "GlobalNetworkPolicy"
     if host := _host_fields(obj):
         raise ImportProblem(("spec", host[0]), f"{host[0]} applies to host endpoints (node interfaces), which "
@@ -250,16 +258,36 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
         diags.warning(codes.MISSING_NAMESPACE, f"{what} has no metadata.namespace; assuming {DEFAULT_NAMESPACE!r}",
                       doc.locate("metadata"))
         namespace = DEFAULT_NAMESPACE
-    subject = _subject(obj, namespace)
-    if subject is None:
+    pieces = _subjects(obj, namespace)
+    if not pieces:
         where = f" of namespace {namespace}" if namespace else ""
         diags.info(CALICO_NO_MATCH, f"{what}: the policy selects no pod{where}; left out", doc.locate("spec"))
-        return None
+        return []
+    name = strip_tier_prefix(obj.metadata.name, obj.spec.tier or c.DEFAULT_TIER)
+    if len(pieces) > 1:
+        names = ", ".join(_piece_name(name, i) for i in range(len(pieces)))
+        diags.info(codes.IMPORT_NOTE, f"{what}: '||' in its selector: imported as {len(pieces)} intents with the "
+                   f"same rules, one per alternative ({names}); exact", doc.locate("spec", "selector"))
+    drafts = []
+    for i, piece in enumerate(pieces):
+        draft = _piece(doc, obj, piece, _piece_name(name, i), namespace, sets, tiers, what,
+                       diags if i == 0 else Diagnostics())
+        drafts.append(draft)
+    return drafts
+
+
+def _piece_name(name: str, i: int) -> str:
+    return name if i == 0 else f"{name}-or-{i + 1}"
+
+
+def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace: str | None, sets: list[NetSet],
+           tiers: dict[str, TierInfo], what: str, diags: Diagnostics) -> Draft:
+    glob = namespace is None
     tier_name = obj.spec.tier or c.DEFAULT_TIER
     tier = tiers.get(tier_name) or TierInfo(None, known=False)
     types = _types(obj)
-    ctx = Context(namespace, sets, subject_atoms=_subject_atoms(obj))
-    spec: dict[str, object] = {"subject": subject, "isolate": [] if tier.passes else types}
+    ctx = Context(namespace, sets, subject_atoms=piece.atoms)
+    spec: dict[str, object] = {"subject": piece.subject, "isolate": [] if tier.passes else types}
     if glob:
         spec["scope"] = "Cluster"
     for direction in Direction:
@@ -279,7 +307,6 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
                       f"({', '.join(s.nets) or 'none'}); later changes to the set are not reflected",
                       doc.locate("spec"))
     actions = {r.action for d in Direction for r in spec.get(d.value, ())}  # type: ignore[attr-defined]
-    name = strip_tier_prefix(obj.metadata.name, tier_name)
     meta = {"name": name, "namespace": namespace, "labels": obj.metadata.labels or {},
             "annotations": obj.metadata.annotations or {}}
     sort_name = obj.metadata.name if glob else f"{namespace}/{obj.metadata.name}"
@@ -336,8 +363,7 @@ def import_calico(docs: list[Document], diags: Diagnostics, origin: str = "calic
     with recording() as marks:  # each intent part marked with the native field it came from
         sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
         tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
-        drafts = [d for doc in docs if doc.kind in POLICY_KINDS
-                  if (d := read_policy(doc, sets, tiers, diags)) is not None]
+        drafts = [d for doc in docs if doc.kind in POLICY_KINDS for d in read_policy(doc, sets, tiers, diags)]
         settle_orders(drafts, diags)
         built = [(d, build_intent(d, diags)) for d in drafts]
     return [LoadedIntent(intent, d.doc.source, origin, path_map=marks.path_map(intent))

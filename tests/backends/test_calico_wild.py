@@ -125,7 +125,9 @@ def test_threat_feed_reaches_cilium_as_a_non_isolating_deny(tmp_path: Path) -> N
     [obj] = [o for o in yaml.safe_load_all(result.stdout) if o]
     assert obj["kind"] == "CiliumClusterwideNetworkPolicy"
     assert obj["spec"]["enableDefaultDeny"] == {"egress": False} and "egress" not in obj["spec"]
-    assert len(obj["spec"]["egressDeny"]) == 2
+    [deny] = obj["spec"]["egressDeny"]  # `a == x || a == y` is one `In`
+    assert deny["toEndpoints"][0]["matchExpressions"][0] == {"key": "k8s:threatfeed", "operator": "In",
+                                                             "values": ["feodo", "snort"]}
 
 
 def test_lint_and_explain_know_a_trailing_pass_isolates_nothing(tmp_path: Path) -> None:
@@ -165,3 +167,38 @@ spec:
     assert block == {"cidr": "0.0.0.0/2", "except": ["20.0.0.0/8"]}
     warnings = [line for line in result.stderr.splitlines() if " warning " in line and "host bits" in line]
     assert len(warnings) == 2 and ":9: " in warnings[0] and "ipBlock.cidr" in warnings[0]
+
+
+OR_SUBJECT = """\
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: a, namespace: x}
+spec:
+  order: 10
+  selector: app == "a" || (tier == "web" && !has(legacy))
+  types: [Ingress]
+  ingress:
+  - action: Deny
+    source:
+      selector: bad == "yes"
+  - action: Allow
+    source:
+      selector: app == "a" || app == "b"
+"""
+
+
+@pytest.mark.parametrize("engine", ["calico", "cilium", "kubernetes"])
+def test_or_in_the_policy_selector_splits_into_intents_with_the_same_rules(tmp_path: Path, engine: str) -> None:
+    result = run_cli("translate", "--engine", engine, "--verify", "-f", write(tmp_path, OR_SUBJECT))
+    assert result.code == 0, result.stderr
+    names = [o["metadata"]["name"] for o in yaml.safe_load_all(result.stdout) if o]
+    assert names == ["a", "a-or-2"]
+    assert "imported as 2 intents with the same rules" in result.stderr
+
+
+def test_same_key_alternatives_are_one_in_term() -> None:
+    text = OR_SUBJECT.replace('app == "a" || (tier == "web" && !has(legacy))', "name == 'a' || name == 'b'")
+    loaded, diags = load(text)
+    assert not diags.has_errors and len(loaded) == 1
+    [req] = loaded[0].intent.spec.subject.pods.requirements()
+    assert (req.key, req.operator.value, req.values) == ("name", "In", ("a", "b"))
