@@ -40,7 +40,7 @@ from translator.codes import (
 from translator.diagnostics import Diagnostics
 from translator.loaded import LoadedIntent
 from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent
-from translator.origins import mark, recording
+from translator.origins import Recording, mark, recording
 from translator.source import Document
 from translator.validation import report_validation_error
 
@@ -360,12 +360,19 @@ def build_intent(d: Draft, diags: Diagnostics) -> NetworkIntent | None:
 
 def import_calico(docs: list[Document], diags: Diagnostics, origin: str = "calico") -> list[LoadedIntent]:
     """Every Calico policy of `docs` as intents, resolving network sets and tiers given alongside."""
-    with recording() as marks:  # each intent part marked with the native field it came from
-        sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
-        tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
-        drafts = [d for doc in docs if doc.kind in POLICY_KINDS for d in read_policy(doc, sets, tiers, diags)]
-        settle_orders(drafts, diags)
-        built = [(d, build_intent(d, diags)) for d in drafts]
-    return [LoadedIntent(intent, d.doc.source, origin, path_map=marks.path_map(intent))
-            for d, intent in built if intent is not None]
+    sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
+    tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
+    drafts: list[tuple[Draft, Recording]] = []
+    for doc in docs:
+        if doc.kind in POLICY_KINDS:
+            with recording() as marks:  # one recording per policy: each part marked with its native field
+                drafts += [(d, marks) for d in read_policy(doc, sets, tiers, diags)]
+    settle_orders([d for d, _ in drafts], diags)
+    out = []
+    for d, marks in drafts:
+        with recording(marks):
+            intent = build_intent(d, diags)
+        if intent is not None:
+            out.append(LoadedIntent(intent, d.doc.source, origin, path_map=marks.path_map(intent)))
+    return out
 

@@ -225,7 +225,8 @@ class CiliumBackend(Backend):
     def caveats(self, diags: Diagnostics) -> None:
         """Cilium behaviours that surprise, and on AKS the platform's facts."""
         diags.info(codes.ENGINE_CAVEAT, "Cilium CIDR rules never match pods or nodes (even 0.0.0.0/0); a deny "
-                   "rule wins over every allow of every policy; host-to-pod traffic is always allowed",
+                   "rule wins over every allow of every policy; host-to-pod traffic is always allowed, "
+                   "but a pod's egress to its own node needs toEntities host",
                    engine=self.name)
         if self.on_aks:
             aks.caveats(diags)
