@@ -387,7 +387,8 @@ def entity_peers(er: EntityRule, ctx: Context, path: Path) -> tuple[tuple[Peer, 
         ref = ServiceRef(name=er.services.name, namespace=er.services.namespace or None)
         return (_peer(service=ref),), None
     if er.domains:
-        raise ImportProblem((*path, "domains"), "destination.domains are imported only in egress rules")
+        raise ImportProblem((*path, "domains"), "domains (Calico Enterprise) are imported only as the "
+                            "destination of egress rules")
     positive = bool(er.selector or er.namespaceSelector or er.serviceAccounts
                     or (ctx.namespace is not None and er.notSelector))
     peers: list[Peer] = []

@@ -25,12 +25,14 @@ from backends.calico.entity import (
     parse_at,
     pod_terms,
     route,
+    satisfiable_terms,
     service_account_names,
 )
 from backends.calico.native import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
-from backends.calico.rules import read_rule
-from backends.calico.selector import And, Node, conj
+from backends.calico.rules import local_condition, read_rule
+from backends.calico.selector import All, And, Node, conj, negate
 from translator import codes
+from translator.boxes import selector_empty
 from translator.codes import (
     CALICO_DEFAULT_ORDER,
     CALICO_NETWORKSET_SNAPSHOT,
@@ -131,17 +133,67 @@ def _types(obj: CalicoPolicy) -> list[Direction]:
 
 @dataclass(frozen=True)
 class Piece:
-    """One intent's worth of a policy: its subject and the AND-term of spec.selector it comes from."""
+    """One intent's worth of a policy: its subject, the AND-term of spec.selector it comes from, and the rules
+    that do not apply to its pods (their local side asks for something these pods do not have)."""
 
     subject: dict[str, object]
     atoms: frozenset
+    skipped: frozenset[tuple[Direction, int]] = frozenset()
+
+
+MAX_PIECES = 16
+
+
+def _atoms_of(term: Node) -> tuple[Node, ...]:
+    return term.operands if isinstance(term, And) else (term,)
+
+
+def _possible(term: Node) -> bool:
+    """False when the term's atoms contradict each other (a conservative check)."""
+    try:
+        routed = route(term, ())
+        sel = label_selector(conj(*routed.pods), ())
+    except ImportProblem:
+        return True
+    if routed.service_accounts is not None and not routed.service_accounts:
+        return False
+    return not selector_empty(sel)
+
+
+def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> list[tuple[Node, frozenset]]:
+    """The selector's terms split by the rules whose local side narrows the policy's own pods (ingress
+    destination.selector / serviceAccounts, egress source.selector / serviceAccounts): each piece either meets
+    such a rule's condition (the rule applies) or not (the rule is skipped for it)."""
+    raw: list[tuple[Node, frozenset]] = [(t, frozenset()) for t in terms]
+    for d in types:
+        for i, rule in enumerate((obj.spec.ingress if d is Direction.INGRESS else obj.spec.egress) or ()):
+            found = local_condition(rule, d, ("spec", d.value, i))
+            if found is None:
+                continue
+            cond, where = found
+            wanted = satisfiable_terms(cond, where)
+            out: list[tuple[Node, frozenset]] = []
+            for term, skipped in raw:
+                atoms = _atoms_of(term)
+                if any(all(isinstance(a, All) or a in atoms for a in _atoms_of(w)) for w in wanted):
+                    out.append((term, skipped))
+                    continue
+                out += [(t, skipped) for w in wanted if _possible(t := conj(term, w))]
+                out += [(t, skipped | {(d, i)}) for t in satisfiable_terms(conj(term, negate(cond)), where)
+                        if _possible(t)]
+            if len(out) > MAX_PIECES:
+                raise ImportProblem(where, f"the rules whose {where[-2]} narrows the policy's own pods split it into "
+                                    f"more than {MAX_PIECES} intents")
+            raw = out
+    return raw
 
 
 def _subjects(obj: CalicoPolicy, namespace: str | None) -> list[Piece]:
     """The intent subjects of a policy: one per OR-term of spec.selector (and of a GlobalNetworkPolicy's
-    namespaceSelector) that can select a pod of the namespace; terms that differ only in one key's values are
-    one term (`in`). Several pieces with the same rules are exactly the policy: a pod matching two terms gets
-    the same rules twice, which changes no first-match outcome."""
+    namespaceSelector) that can select a pod of the namespace, split further by rules that apply only to some of
+    its pods; terms that differ only in one key's values are one term (`in`). Pieces with the same rules are
+    exactly the policy: a pod matching two terms gets the same rules twice, which changes no first-match
+    outcome; a pod gets a narrowed rule exactly when it matches the rule's condition."""
     spec = obj.spec
     terms = pod_terms(spec.selector, ("spec", "selector"))
     ns_terms: list[Node] | list[None] = [None]
@@ -153,11 +205,18 @@ def _subjects(obj: CalicoPolicy, namespace: str | None) -> list[Piece]:
         raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
                             unsupported=False)
     out: list[Piece] = []
-    for term in terms:
+    for term, skipped in _narrowed(obj, _types(obj), terms):
         for ns_term in ns_terms:
-            subject = _subject(obj, namespace, term, ns_term)
-            if subject is not None and all(p.subject != subject for p in out):
-                out.append(Piece(subject, frozenset(term.operands if isinstance(term, And) else (term,))))
+            try:
+                subject = _subject(obj, namespace, term, ns_term)
+            except ImportProblem as exc:
+                if not skipped:
+                    raise
+                d, i = sorted(skipped, key=lambda x: (x[0].value, x[1]))[0]
+                raise ImportProblem(("spec", d.value, i), f"the rule applies only to some of the policy's pods; the "
+                                    f"others would be {term}: {exc}") from exc
+            if subject is not None and all(p.subject != subject or p.skipped != skipped for p in out):
+                out.append(Piece(subject, frozenset(_atoms_of(term)), skipped))
     return out
 
 
@@ -215,9 +274,11 @@ def strip_tier_prefix(name: str, tier: str) -> str:
 
 
 def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document, what: str,
-           diags: Diagnostics) -> tuple[object, ...]:
+           diags: Diagnostics, skipped: frozenset[tuple[Direction, int]] = frozenset()) -> tuple[object, ...]:
     out = []
     for i, rule in enumerate((obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress) or ()):
+        if (direction, i) in skipped:
+            continue
         path = ("spec", direction.value, i)
         converted = mark(read_rule(rule, direction, ctx, path), path)
         if converted is None:
@@ -266,8 +327,10 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
     name = strip_tier_prefix(obj.metadata.name, obj.spec.tier or c.DEFAULT_TIER)
     if len(pieces) > 1:
         names = ", ".join(_piece_name(name, i) for i in range(len(pieces)))
-        diags.info(codes.IMPORT_NOTE, f"{what}: '||' in its selector: imported as {len(pieces)} intents with the "
-                   f"same rules, one per alternative ({names}); exact", doc.locate("spec", "selector"))
+        narrowed = any(p.skipped for p in pieces)
+        why = "rules that apply to only some of its pods" if narrowed else "'||' in its selector"
+        diags.info(codes.IMPORT_NOTE, f"{what}: {why}: imported as {len(pieces)} intents, one per group of pods, "
+                   f"each with the rules that apply to it ({names}); exact", doc.locate("spec", "selector"))
     drafts = []
     for i, piece in enumerate(pieces):
         draft = _piece(doc, obj, piece, _piece_name(name, i), namespace, sets, tiers, what,
@@ -293,7 +356,7 @@ def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace:
     for direction in Direction:
         rules = obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress
         if direction in types:
-            spec[direction.value] = _rules(obj, direction, ctx, doc, what, diags)
+            spec[direction.value] = _rules(obj, direction, ctx, doc, what, diags, piece.skipped)
         elif rules:
             diags.warning(codes.IMPORT_NOTE, f"{what}: {direction.value} rules are ignored because types does not "
                           f"list {direction.value.capitalize()}", doc.locate("spec", direction.value))

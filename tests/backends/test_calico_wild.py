@@ -193,7 +193,50 @@ def test_or_in_the_policy_selector_splits_into_intents_with_the_same_rules(tmp_p
     assert result.code == 0, result.stderr
     names = [o["metadata"]["name"] for o in yaml.safe_load_all(result.stdout) if o]
     assert names == ["a", "a-or-2"]
-    assert "imported as 2 intents with the same rules" in result.stderr
+    assert "'||' in its selector: imported as 2 intents" in result.stderr
+
+
+NARROWING = """\
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: db, namespace: x}
+spec:
+  order: 10
+  selector: role == "db"
+  types: [Ingress]
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: app == "api"
+    destination:
+      selector: tier == "primary"
+      ports: [5432]
+  - action: Allow
+    source:
+      selector: app == "admin"
+"""
+
+
+@pytest.mark.parametrize("engine", ["calico", "cilium", "kubernetes"])
+def test_an_ingress_destination_selector_narrows_the_subject(tmp_path: Path, engine: str) -> None:
+    result = run_cli("translate", "--engine", engine, "--verify", "-f", write(tmp_path, NARROWING))
+    assert result.code == 0, result.stderr
+    objects = [o for o in yaml.safe_load_all(result.stdout) if o]
+    assert [o["metadata"]["name"] for o in objects] == ["db", "db-or-2"]
+    assert [len(o["spec"]["ingress"]) for o in objects] == [2, 1]
+    assert "rules that apply to only some of its pods" in result.stderr
+
+
+def test_an_egress_source_service_account_is_refused_at_the_rule_when_the_rest_cannot_be_named() -> None:
+    text = NARROWING.replace("types: [Ingress]", "types: [Egress]").replace("  ingress:\n", "  egress:\n") \
+        .replace('    destination:\n      selector: tier == "primary"\n      ports: [5432]\n', "")
+    text = text.replace('    source:\n      selector: app == "api"\n',
+                        "    source:\n      serviceAccounts: {names: [backup]}\n    destination:\n"
+                        "      ports: [5432]\n")
+    _, diags = load(text)
+    [error] = diags.errors
+    assert error.location.field_path == "spec.egress[0]" and "service accounts by exclusion" in error.message
 
 
 def test_same_key_alternatives_are_one_in_term() -> None:
