@@ -141,3 +141,15 @@ def test_a_rewritten_intent_keeps_the_native_fields_of_the_parts_it_kept(tmp_pat
     moved = replace(li, intent=swapped)
     assert moved.locate(("spec", "ingress", 0, "ports", 0)).field_path == "spec.ingress[1].destination.ports[0]"
     assert moved.locate(("spec", "ingress", 1)).field_path == "spec.ingress[0]"
+
+
+def test_each_policy_of_a_multi_document_file_points_into_its_own_document(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    second = CALICO.replace("name: web", "name: api")
+    path.write_text(CALICO + "---\n" + second + "---\n" + CNP, encoding="utf-8")
+    loaded = load_intents([str(path)], Diagnostics())
+    lines = {li.intent.metadata.name: li.locate(("spec", "ingress", 1, "ports", 0)).line for li in loaded
+             if li.origin == "calico"}
+    assert lines == {"web": 18, "api": 18 + CALICO.count("\n") + 1}
+    (cnp,) = [li for li in loaded if li.origin == "cilium"]
+    assert cnp.locate(("spec", "egress", 1, "peers", 0)).line == 19 + 2 * (CALICO.count("\n") + 1)

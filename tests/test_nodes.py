@@ -143,3 +143,21 @@ def test_declared_ranges_decide_which_blocks_need_the_no_pod_exclusion(tmp_path:
     result = run_cli("translate", "--engine", declared, "--verify", "-f", str(path))
     assert result.code == 0, result.stderr
     assert "172.16.0.0/12" in result.stdout
+
+
+def test_reach_reads_nodes_from_the_cluster_file(tmp_path: Any) -> None:
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(yaml.safe_dump({
+        "pods": [{"namespace": "x", "name": "a", "labels": {"app": "a"}, "nodeName": "n1"}],
+        "nodes": [{"name": "n1", "ip": "10.224.0.1"}, {"name": "n2", "ip": "10.224.0.2"}],
+        "probes": [{"port": 80}]}))
+    policy = tmp_path / "p.yaml"
+    policy.write_text(yaml.safe_dump({"apiVersion": "netpolx.io/v1alpha1", "kind": "NetworkIntent",
+                                      "metadata": {"name": "p", "namespace": "x"},
+                                      "spec": {"ingress": [{"peers": [{"entity": "host"}]}]}}))
+    result = run_cli("reach", "-f", str(policy), "--cluster", str(cluster), "-o", "json")
+    assert result.code == 0, result.stderr
+    import json
+    verdicts = {(r["from"], r["to"]): r["allowed"] for r in json.loads(result.stdout)["results"]}
+    assert verdicts[("node/n1", "x/a")] and not verdicts[("node/n2", "x/a")]
+    assert verdicts[("x/a", "node/n2")]  # egress is not isolated

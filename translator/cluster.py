@@ -21,11 +21,11 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from translator import codes
+from translator import codes, kubeobjects
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.model.labels import (
     NAMESPACE_NAME_LABEL,
@@ -41,7 +41,7 @@ _DNS_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0
 PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
 ICMP_PROTOCOLS = ("ICMP", "ICMPv6")
 PROBE_PROTOCOLS = PORT_PROTOCOLS + ICMP_PROTOCOLS
-KUBECTL_KINDS = frozenset({"Namespace", "Pod", "Service"})
+KUBECTL_KINDS = frozenset(kubeobjects.KINDS)
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,13 @@ def _check_ip(v: str | None) -> str | None:
         raise ValueError(f"invalid IP address {v!r}") from exc
 
 
+def _check_cidr(v: str) -> str:
+    try:
+        return str(ipaddress.ip_network(v, strict=False))
+    except ValueError as exc:
+        raise ValueError(f"invalid CIDR {v!r}") from exc
+
+
 class Pod(_Model):
     """A pod: where it runs, its labels, IP, container ports and service account.
 
@@ -231,10 +238,16 @@ class Node(_Model):
     name: str
     ip: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
+    addresses: tuple[str, ...] = ()
+    """The node's other addresses (ExternalIP, further InternalIPs), as kubectl lists them in status.addresses."""
+    podCIDRs: tuple[str, ...] = ()
+    """The ranges the node's pods get their IPs from (spec.podCIDRs)."""
 
     _labels = field_validator("labels")(classmethod(lambda cls, v: _check_labels(v)))
     _ip = field_validator("ip")(classmethod(lambda cls, v: _check_ip(v)))
     _name = field_validator("name")(classmethod(lambda cls, v: _check_subdomain(v)))
+    _addresses = field_validator("addresses")(classmethod(lambda cls, v: tuple(_check_ip(a) for a in v)))
+    _cidrs = field_validator("podCIDRs")(classmethod(lambda cls, v: tuple(_check_cidr(c) for c in v)))
 
     @property
     def id(self) -> str:
@@ -267,14 +280,21 @@ class ServicePort(_Model):
 
 
 class Service(_Model):
-    """A Service: the pods its selector picks in its namespace are the endpoints of a Service peer."""
+    """A Service: the pods its selector picks in its namespace are the endpoints of a Service peer. `type`,
+    `externalTrafficPolicy` and `loadBalancerSourceRanges` decide how traffic from outside reaches them (the
+    migration checks read them)."""
 
     namespace: str
     name: str
     selector: dict[str, str] = Field(default_factory=dict)
     ports: tuple[ServicePort, ...] = ()
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"] = "ClusterIP"
+    externalTrafficPolicy: Literal["Cluster", "Local"] | None = None
+    loadBalancerSourceRanges: tuple[str, ...] = ()
 
     _labels = field_validator("selector")(classmethod(lambda cls, v: _check_labels(v)))
+    _ranges = field_validator("loadBalancerSourceRanges")(
+        classmethod(lambda cls, v: tuple(_check_cidr(c) for c in v)))
 
 
 class ProbeModel(_Model):
@@ -499,17 +519,20 @@ def _kube_objects(docs: list[Any], source: SourceFile) -> Iterator[_KubeObject |
         yield from _unpack(data, SourceRef(source, index))
 
 
-def _unpack(data: Any, ref: SourceRef) -> Iterator[_KubeObject | None]:
+def _unpack(data: Any, ref: SourceRef, implied: str | None = None) -> Iterator[_KubeObject | None]:
     if isinstance(data, list):
         for i, item in enumerate(data):
             yield from _unpack(item, SourceRef(ref.file, ref.doc_index, (*ref.prefix, i)))
         return
+    if isinstance(data, dict) and implied is not None and "kind" not in data:
+        data = {"kind": implied, **data}  # an API list response's items (PodList, ...) carry no kind
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
         yield None
         return
     if data["kind"].endswith("List") and isinstance(data.get("items"), list):
         for i, item in enumerate(data["items"]):
-            yield from _unpack(item, SourceRef(ref.file, ref.doc_index, (*ref.prefix, "items", i)))
+            yield from _unpack(item, SourceRef(ref.file, ref.doc_index, (*ref.prefix, "items", i)),
+                               kubeobjects.item_kind(data["kind"]))
         return
     yield _KubeObject(data, ref)
 
@@ -519,13 +542,16 @@ def _from_kubectl(objects: list[_KubeObject], seen: _Seen, diags: Diagnostics) -
     for obj in objects:
         kind = obj.data.get("kind")
         if kind not in KUBECTL_KINDS:
-            diags.info(codes.IGNORED_OBJECT, f"skipped {kind}: a cluster file holds Namespace, Pod and Service "
-                       "objects", obj.ref.locate(("kind",)))
+            diags.info(codes.IGNORED_OBJECT, f"skipped {kind}: a cluster file holds Namespace, Pod, Service and "
+                       "Node objects", obj.ref.locate(("kind",)))
             continue
-        reader = {"Namespace": _namespace_object, "Pod": _pod_object, "Service": _service_object}[kind]
+        if kind == "Pod" and kubeobjects.finished(obj.data):
+            continue
         try:
-            name = reader(obj.data, cluster)
-            seen.add("namespace" if kind == "Namespace" else kind.lower(), name, obj.ref.locate(("metadata", "name")))
+            _required(obj.data, "metadata", "name")
+            name = _add_object(kind, kubeobjects.trimmed(kind, obj.data), cluster)
+            what = {"Namespace": "namespace", "Pod": "endpoint", "Node": "endpoint", "Service": "service"}[kind]
+            seen.add(what, name, obj.ref.locate(("metadata", "name")))
         except ValidationError as exc:
             _report(diags, exc, obj.ref, f"{kind} {_meta(obj.data).get('name', '<unnamed>')}")
         except _FieldError as exc:
@@ -554,37 +580,40 @@ def _required(data: Mapping[str, Any], *path: str) -> Any:
     return node
 
 
-def _namespace_object(data: dict[str, Any], cluster: Cluster) -> str:
-    meta = _meta(data)
-    ns = Namespace.model_validate({"name": _required(data, "metadata", "name"), "labels": meta.get("labels") or {}})
-    cluster.namespaces.append(ns)
-    return ns.name
-
-
-def _pod_object(data: dict[str, Any], cluster: Cluster) -> str:
-    meta, spec, status = _meta(data), data.get("spec") or {}, data.get("status") or {}
-    ports = [
-        {"name": p.get("name"), "port": p.get("containerPort"), "protocol": p.get("protocol", "TCP")}
-        for c in (spec.get("containers") or []) if isinstance(c, dict)
-        for p in (c.get("ports") or []) if isinstance(p, dict)
-    ]
-    pod = Pod.model_validate({
-        "namespace": meta.get("namespace") or "default", "name": _required(data, "metadata", "name"),
-        "labels": meta.get("labels") or {}, "ip": status.get("podIP") or None, "ports": ports,
-        "serviceAccount": spec.get("serviceAccountName") or None, "nodeName": spec.get("nodeName") or None,
-        "hostNetwork": bool(spec.get("hostNetwork")),
-    })
-    cluster.pods.append(pod)
-    return pod.id
-
-
-def _service_object(data: dict[str, Any], cluster: Cluster) -> str:
-    meta, spec = _meta(data), data.get("spec") or {}
-    ports = [{"name": p.get("name"), "port": p.get("port"), "targetPort": p.get("targetPort"),
-              "protocol": p.get("protocol", "TCP")} for p in (spec.get("ports") or []) if isinstance(p, dict)]
-    svc = Service.model_validate({
-        "namespace": meta.get("namespace") or "default", "name": _required(data, "metadata", "name"),
-        "selector": spec.get("selector") or {}, "ports": ports,
-    })
+def _add_object(kind: str, data: dict[str, Any], cluster: Cluster) -> str:
+    """Validate one trimmed object (kubeobjects.trimmed) and add it; its name for duplicate checks."""
+    if kind == "Namespace":
+        ns = Namespace.model_validate(data)
+        cluster.namespaces.append(ns)
+        return ns.name
+    if kind == "Pod":
+        pod = Pod.model_validate(data)
+        cluster.pods.append(pod)
+        return pod.id
+    if kind == "Node":
+        node = Node.model_validate(data)
+        cluster.nodes.append(node)
+        return node.id
+    svc = Service.model_validate(data)
     cluster.services.append(svc)
     return f"{svc.namespace}/{svc.name}"
+
+
+# -- schema --------------------------------------------------------------------------------------------------------
+
+
+def cluster_schema() -> dict[str, Any]:
+    """The JSON Schema of the cluster file's own form (docs/cluster.md); kubectl's List form is described there."""
+    schema = ClusterFile.model_json_schema(ref_template="#/$defs/{model}")
+    defs = schema.setdefault("$defs", {})
+    pod = Pod.model_json_schema(ref_template="#/$defs/{model}")
+    defs.update(pod.pop("$defs", {}))
+    defs["Pod"] = pod
+    schema["properties"]["pods"] = {"type": "array", "items": {"$ref": "#/$defs/Pod"},
+                                    "description": "Pods (endpoints); `external: true` marks an external endpoint."}
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "netpolx cluster file"
+    schema["description"] = ("Namespaces, pods, Services, nodes, externals, API servers and probes: the cluster facts "
+                             "--cluster reads (docs/cluster.md). A kubectl List of Namespace, Pod, Service and Node "
+                             "objects is read too.")
+    return schema

@@ -422,13 +422,25 @@ def _check_overlaps(ctx: Context, groups: list[Group], compiled: dict[tuple[int,
         for x, g in enumerate(active):
             for h in active[x + 1:]:
                 ia, ib = ctx.intents[groups[g].positions[0]], ctx.intents[groups[h].positions[0]]
-                if disjoint(ia, ib):
+                if disjoint(ia, ib) or _twins(ctx, groups[g], groups[h], d):
                     continue
                 for k, other in _culprits(ctx, groups, compiled, d, g, h):
                     conflicts.setdefault((k, d), []).append(other)
     for (k, d), others in conflicts.items():
         _refuse_overlap(ctx, groups, k, others, d, compiled[(k, d)])
     return {k for k, _ in conflicts}
+
+
+def _program_key(ctx: Context, group: Group, d: Direction) -> list[str]:
+    return sorted(repr((_tier_key(i), i.spec.order, i.isolates(d), i.rules(d)))
+                  for i in (ctx.intents[p] for p in group.active(ctx.intents, d)))
+
+
+def _twins(ctx: Context, a: Group, b: Group, d: Direction) -> bool:
+    """Whether two groups run the same program (same tiers, orders, isolation and rules; e.g. the pieces of a
+    Calico selector with '||'): on a pod both select, each rule comes twice, which changes no first match, so
+    each compiled alone is exact there too."""
+    return _program_key(ctx, a, d) == _program_key(ctx, b, d)
 
 
 def _culprits(ctx: Context, groups: list[Group], compiled: dict[tuple[int, Direction], bool], d: Direction,

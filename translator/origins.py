@@ -54,9 +54,10 @@ def mark(part: T, path: Path, field_name: str = "") -> T:
 
 
 @contextmanager
-def recording() -> Iterator[Recording]:
-    """Collect the marks made inside the block."""
-    rec = Recording()
+def recording(into: Recording | None = None) -> Iterator[Recording]:
+    """Collect the marks made inside the block (into a new recording, or `into` to go on with one). One recording
+    per native object: a part shared between objects then gets each object's own path."""
+    rec = into if into is not None else Recording()
     token = _ACTIVE.set(rec)
     try:
         yield rec

@@ -192,12 +192,55 @@ def _without_global(node: Node) -> Node:
 
 
 def satisfiable_terms(node: Node, path: Path) -> list[Node]:
-    """The OR-terms of `node` (De Morgan, distribution), without terms that can match nothing."""
+    """The OR-terms of `node` (De Morgan, distribution), without terms that can match nothing; terms that differ
+    only in the value of one key are merged (`name == 'a' || name == 'b'` is one term `name in {a, b}`)."""
     try:
         terms = dnf(_without_global(node))
     except SelectorError as exc:
         raise ImportProblem(path, str(exc)) from exc
-    return [t for t in terms if FALSE not in _atoms(t)]
+    return merge_terms([t for t in terms if FALSE not in _atoms(t)])
+
+
+def _values(atom: Node) -> tuple[str, tuple[str, ...]] | None:
+    """(key, values) of a positive `==` or `in` atom."""
+    if isinstance(atom, Compare) and atom.op == "==":
+        return atom.key, (atom.value,)
+    if isinstance(atom, InSet) and not atom.negated:
+        return atom.key, atom.values
+    return None
+
+
+def _merged(a: Node, b: Node) -> Node | None:
+    """`a || b` as one AND-term when they differ only in the values one key may take, else None."""
+    xs, ys = _atoms(a), _atoms(b)
+    only_a = [x for x in xs if x not in ys]
+    only_b = [y for y in ys if y not in xs]
+    if len(only_a) != 1 or len(only_b) != 1:
+        return None
+    va, vb = _values(only_a[0]), _values(only_b[0])
+    if va is None or vb is None or va[0] != vb[0]:
+        return None
+    union = InSet(va[0], tuple(dict.fromkeys((*va[1], *vb[1]))))
+    return conj(*(union if x == only_a[0] else x for x in xs))
+
+
+def merge_terms(terms: list[Node]) -> list[Node]:
+    """OR-terms with every pair that differs only in one key's values merged, exactly (Calico's `in`)."""
+    out = list(terms)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                m = _merged(out[i], out[j])
+                if m is not None:
+                    out[i] = m
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
 
 
 def namespace_terms(node: Node | None, path: Path) -> list[Node] | None:
@@ -344,7 +387,8 @@ def entity_peers(er: EntityRule, ctx: Context, path: Path) -> tuple[tuple[Peer, 
         ref = ServiceRef(name=er.services.name, namespace=er.services.namespace or None)
         return (_peer(service=ref),), None
     if er.domains:
-        raise ImportProblem((*path, "domains"), "destination.domains are imported only in egress rules")
+        raise ImportProblem((*path, "domains"), "domains (Calico Enterprise) are imported only as the "
+                            "destination of egress rules")
     positive = bool(er.selector or er.namespaceSelector or er.serviceAccounts
                     or (ctx.namespace is not None and er.notSelector))
     peers: list[Peer] = []

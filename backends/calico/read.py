@@ -25,12 +25,14 @@ from backends.calico.entity import (
     parse_at,
     pod_terms,
     route,
+    satisfiable_terms,
     service_account_names,
 )
 from backends.calico.native import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
-from backends.calico.rules import read_rule
-from backends.calico.selector import And, conj
+from backends.calico.rules import local_condition, read_rule
+from backends.calico.selector import All, And, Node, conj, negate
 from translator import codes
+from translator.boxes import selector_empty
 from translator.codes import (
     CALICO_DEFAULT_ORDER,
     CALICO_NETWORKSET_SNAPSHOT,
@@ -40,7 +42,7 @@ from translator.codes import (
 from translator.diagnostics import Diagnostics
 from translator.loaded import LoadedIntent
 from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent
-from translator.origins import mark, recording
+from translator.origins import Recording, mark, recording
 from translator.source import Document
 from translator.validation import report_validation_error
 
@@ -129,54 +131,119 @@ def _types(obj: CalicoPolicy) -> list[Direction]:
     return [Direction.INGRESS, Direction.EGRESS] if has_out else [Direction.INGRESS]
 
 
-def _subject(obj: CalicoPolicy, namespace: str | None) -> dict[str, object] | None:
-    """The intent subject; None when the selector can select no pod of the namespace."""
+@dataclass(frozen=True)
+class Piece:
+    """One intent's worth of a policy: its subject, the AND-term of spec.selector it comes from, and the rules
+    that do not apply to its pods (their local side asks for something these pods do not have)."""
+
+    subject: dict[str, object]
+    atoms: frozenset
+    skipped: frozenset[tuple[Direction, int]] = frozenset()
+
+
+MAX_PIECES = 16
+
+
+def _atoms_of(term: Node) -> tuple[Node, ...]:
+    return term.operands if isinstance(term, And) else (term,)
+
+
+def _possible(term: Node) -> bool:
+    """False when the term's atoms contradict each other (a conservative check)."""
+    try:
+        routed = route(term, ())
+        sel = label_selector(conj(*routed.pods), ())
+    except ImportProblem:
+        return True
+    if routed.service_accounts is not None and not routed.service_accounts:
+        return False
+    return not selector_empty(sel)
+
+
+def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> list[tuple[Node, frozenset]]:
+    """The selector's terms split by the rules whose local side narrows the policy's own pods (ingress
+    destination.selector / serviceAccounts, egress source.selector / serviceAccounts): each piece either meets
+    such a rule's condition (the rule applies) or not (the rule is skipped for it)."""
+    raw: list[tuple[Node, frozenset]] = [(t, frozenset()) for t in terms]
+    for d in types:
+        for i, rule in enumerate((obj.spec.ingress if d is Direction.INGRESS else obj.spec.egress) or ()):
+            found = local_condition(rule, d, ("spec", d.value, i))
+            if found is None:
+                continue
+            cond, where = found
+            wanted = satisfiable_terms(cond, where)
+            out: list[tuple[Node, frozenset]] = []
+            for term, skipped in raw:
+                atoms = _atoms_of(term)
+                if any(all(isinstance(a, All) or a in atoms for a in _atoms_of(w)) for w in wanted):
+                    out.append((term, skipped))
+                    continue
+                out += [(t, skipped) for w in wanted if _possible(t := conj(term, w))]
+                out += [(t, skipped | {(d, i)}) for t in satisfiable_terms(conj(term, negate(cond)), where)
+                        if _possible(t)]
+            if len(out) > MAX_PIECES:
+                raise ImportProblem(where, f"the rules whose {where[-2]} narrows the policy's own pods split it into "
+                                    f"more than {MAX_PIECES} intents")
+            raw = out
+    return raw
+
+
+def _subjects(obj: CalicoPolicy, namespace: str | None) -> list[Piece]:
+    """The intent subjects of a policy: one per OR-term of spec.selector (and of a GlobalNetworkPolicy's
+    namespaceSelector) that can select a pod of the namespace, split further by rules that apply only to some of
+    its pods; terms that differ only in one key's values are one term (`in`). Pieces with the same rules are
+    exactly the policy: a pod matching two terms gets the same rules twice, which changes no first-match
+    outcome; a pod gets a narrowed rule exactly when it matches the rule's condition."""
     spec = obj.spec
     terms = pod_terms(spec.selector, ("spec", "selector"))
-    if not terms:
-        return None
-    if len(terms) != 1:
-        raise ImportProblem(("spec", "selector"), f"'||' in spec.selector {spec.selector!r} has no single label "
-                            "selector equivalent")
-    routed = route(terms[0], ("spec", "selector"))
+    ns_terms: list[Node] | list[None] = [None]
+    if namespace is None and spec.namespaceSelector:
+        ns_path = ("spec", "namespaceSelector")
+        found = namespace_terms(parse_at(spec.namespaceSelector, ns_path), ns_path)
+        ns_terms = found if found is not None else [None]
+    elif namespace is not None and spec.namespaceSelector:
+        raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
+                            unsupported=False)
+    out: list[Piece] = []
+    for term, skipped in _narrowed(obj, _types(obj), terms):
+        for ns_term in ns_terms:
+            try:
+                subject = _subject(obj, namespace, term, ns_term)
+            except ImportProblem as exc:
+                if not skipped:
+                    raise
+                d, i = sorted(skipped, key=lambda x: (x[0].value, x[1]))[0]
+                raise ImportProblem(("spec", d.value, i), f"the rule applies only to some of the policy's pods; the "
+                                    f"others would be {term}: {exc}") from exc
+            if subject is not None and all(p.subject != subject or p.skipped != skipped for p in out):
+                out.append(Piece(subject, frozenset(_atoms_of(term)), skipped))
+    return out
+
+
+def _subject(obj: CalicoPolicy, namespace: str | None, term: Node,
+             ns_term: Node | None) -> dict[str, object] | None:
+    """The intent subject of one AND-term; None when it can select no pod of the namespace."""
+    routed = route(term, ("spec", "selector"))
     subject: dict[str, object] = {"pods": label_selector(conj(*routed.pods), ("spec", "selector"))}
     ns_nodes = list(routed.namespaces)
     if namespace is not None:
-        if spec.namespaceSelector:
-            raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
-                                unsupported=False)
         if not all(node.matches({c.K8S_NAMESPACE_NAME: namespace}) for node in ns_nodes):
             return None
         ns_nodes = []
-    else:
-        ns_path = ("spec", "namespaceSelector")
-        ns_terms = namespace_terms(parse_at(spec.namespaceSelector, ns_path) if spec.namespaceSelector else None,
-                                   ns_path)
-        if ns_terms == []:
-            return None
-        if ns_terms is not None:
-            if len(ns_terms) != 1:
-                raise ImportProblem(("spec", "namespaceSelector"), "'||' in spec.namespaceSelector has no single "
-                                    "label selector equivalent")
-            ns_nodes.insert(0, ns_terms[0])
+    elif ns_term is not None:
+        ns_nodes.insert(0, ns_term)
     if ns_nodes:
         ns = label_selector(conj(*ns_nodes), ("spec", "namespaceSelector"))
         subject["namespaces"] = None if ns.is_empty() else ns
     accounts = routed.service_accounts
-    sa_selector = _service_account_selector(spec.serviceAccountSelector)
+    sa_selector = _service_account_selector(obj.spec.serviceAccountSelector)
     if sa_selector is not None:
         accounts = sa_selector if accounts is None else accounts & sa_selector
     if accounts is not None:
+        if not accounts:
+            return None
         subject["serviceAccounts"] = tuple(sorted(accounts))
     return subject
-
-
-def _subject_atoms(obj: CalicoPolicy) -> frozenset:
-    """The AND-terms of spec.selector (a rule's local-side selector made of these is redundant)."""
-    terms = pod_terms(obj.spec.selector, ("spec", "selector"))
-    if len(terms) != 1:
-        return frozenset()
-    return frozenset(terms[0].operands if isinstance(terms[0], And) else (terms[0],))
 
 
 def _service_account_selector(text: str | None) -> set[str] | None:
@@ -207,9 +274,11 @@ def strip_tier_prefix(name: str, tier: str) -> str:
 
 
 def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document, what: str,
-           diags: Diagnostics) -> tuple[object, ...]:
+           diags: Diagnostics, skipped: frozenset[tuple[Direction, int]] = frozenset()) -> tuple[object, ...]:
     out = []
     for i, rule in enumerate((obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress) or ()):
+        if (direction, i) in skipped:
+            continue
         path = ("spec", direction.value, i)
         converted = mark(read_rule(rule, direction, ctx, path), path)
         if converted is None:
@@ -220,19 +289,19 @@ def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document,
     return tuple(out)
 
 
-def read_policy(doc: Document, sets: list[NetSet], tiers: dict[str, TierInfo], diags: Diagnostics) -> Draft | None:
-    """One Calico policy as a draft intent, or None (with diagnostics)."""
+def read_policy(doc: Document, sets: list[NetSet], tiers: dict[str, TierInfo], diags: Diagnostics) -> list[Draft]:
+    """One Calico policy as draft intents (several for '||' in its selector), or none (with diagnostics)."""
     what = f"{doc.kind} {doc.name}"
     try:
         obj = CalicoPolicy.model_validate(doc.data)
     except ValidationError as exc:
         report_validation_error(exc, doc, what, diags)
-        return None
+        return []
     try:
         return _draft(doc, obj, sets, tiers, what, diags)
     except ImportProblem as exc:
         _report(diags, doc, what, exc)
-        return None
+        return []
 
 
 def _host_fields(obj: CalicoPolicy) -> list[str]:
@@ -240,7 +309,7 @@ def _host_fields(obj: CalicoPolicy) -> list[str]:
 
 
 def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str, TierInfo], what: str,
-           diags: Diagnostics) -> Draft | None:
+           diags: Diagnostics) -> list[Draft]:
     glob = doc.kind == "GlobalNetworkPolicy"
     if host := _host_fields(obj):
         raise ImportProblem(("spec", host[0]), f"{host[0]} applies to host endpoints (node interfaces), which "
@@ -250,22 +319,44 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
         diags.warning(codes.MISSING_NAMESPACE, f"{what} has no metadata.namespace; assuming {DEFAULT_NAMESPACE!r}",
                       doc.locate("metadata"))
         namespace = DEFAULT_NAMESPACE
-    subject = _subject(obj, namespace)
-    if subject is None:
+    pieces = _subjects(obj, namespace)
+    if not pieces:
         where = f" of namespace {namespace}" if namespace else ""
         diags.info(CALICO_NO_MATCH, f"{what}: the policy selects no pod{where}; left out", doc.locate("spec"))
-        return None
+        return []
+    name = strip_tier_prefix(obj.metadata.name, obj.spec.tier or c.DEFAULT_TIER)
+    if len(pieces) > 1:
+        names = ", ".join(_piece_name(name, i) for i in range(len(pieces)))
+        narrowed = any(p.skipped for p in pieces)
+        why = "rules that apply to only some of its pods" if narrowed else "'||' in its selector"
+        diags.info(codes.IMPORT_NOTE, f"{what}: {why}: imported as {len(pieces)} intents, one per group of pods, "
+                   f"each with the rules that apply to it ({names}); exact", doc.locate("spec", "selector"))
+    drafts = []
+    for i, piece in enumerate(pieces):
+        draft = _piece(doc, obj, piece, _piece_name(name, i), namespace, sets, tiers, what,
+                       diags if i == 0 else Diagnostics())
+        drafts.append(draft)
+    return drafts
+
+
+def _piece_name(name: str, i: int) -> str:
+    return name if i == 0 else f"{name}-or-{i + 1}"
+
+
+def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace: str | None, sets: list[NetSet],
+           tiers: dict[str, TierInfo], what: str, diags: Diagnostics) -> Draft:
+    glob = namespace is None
     tier_name = obj.spec.tier or c.DEFAULT_TIER
     tier = tiers.get(tier_name) or TierInfo(None, known=False)
     types = _types(obj)
-    ctx = Context(namespace, sets, subject_atoms=_subject_atoms(obj))
-    spec: dict[str, object] = {"subject": subject, "isolate": [] if tier.passes else types}
+    ctx = Context(namespace, sets, subject_atoms=piece.atoms)
+    spec: dict[str, object] = {"subject": piece.subject, "isolate": [] if tier.passes else types}
     if glob:
         spec["scope"] = "Cluster"
     for direction in Direction:
         rules = obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress
         if direction in types:
-            spec[direction.value] = _rules(obj, direction, ctx, doc, what, diags)
+            spec[direction.value] = _rules(obj, direction, ctx, doc, what, diags, piece.skipped)
         elif rules:
             diags.warning(codes.IMPORT_NOTE, f"{what}: {direction.value} rules are ignored because types does not "
                           f"list {direction.value.capitalize()}", doc.locate("spec", direction.value))
@@ -279,7 +370,6 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
                       f"({', '.join(s.nets) or 'none'}); later changes to the set are not reflected",
                       doc.locate("spec"))
     actions = {r.action for d in Direction for r in spec.get(d.value, ())}  # type: ignore[attr-defined]
-    name = strip_tier_prefix(obj.metadata.name, tier_name)
     meta = {"name": name, "namespace": namespace, "labels": obj.metadata.labels or {},
             "annotations": obj.metadata.annotations or {}}
     sort_name = obj.metadata.name if glob else f"{namespace}/{obj.metadata.name}"
@@ -333,13 +423,19 @@ def build_intent(d: Draft, diags: Diagnostics) -> NetworkIntent | None:
 
 def import_calico(docs: list[Document], diags: Diagnostics, origin: str = "calico") -> list[LoadedIntent]:
     """Every Calico policy of `docs` as intents, resolving network sets and tiers given alongside."""
-    with recording() as marks:  # each intent part marked with the native field it came from
-        sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
-        tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
-        drafts = [d for doc in docs if doc.kind in POLICY_KINDS
-                  if (d := read_policy(doc, sets, tiers, diags)) is not None]
-        settle_orders(drafts, diags)
-        built = [(d, build_intent(d, diags)) for d in drafts]
-    return [LoadedIntent(intent, d.doc.source, origin, path_map=marks.path_map(intent))
-            for d, intent in built if intent is not None]
+    sets = read_sets([d for d in docs if d.kind in SET_KINDS], diags)
+    tiers = read_tiers([d for d in docs if d.kind == TIER_KIND], diags)
+    drafts: list[tuple[Draft, Recording]] = []
+    for doc in docs:
+        if doc.kind in POLICY_KINDS:
+            with recording() as marks:  # one recording per policy: each part marked with its native field
+                drafts += [(d, marks) for d in read_policy(doc, sets, tiers, diags)]
+    settle_orders([d for d, _ in drafts], diags)
+    out = []
+    for d, marks in drafts:
+        with recording(marks):
+            intent = build_intent(d, diags)
+        if intent is not None:
+            out.append(LoadedIntent(intent, d.doc.source, origin, path_map=marks.path_map(intent)))
+    return out
 

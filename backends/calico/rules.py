@@ -8,10 +8,10 @@ import re
 
 from pydantic import ValidationError
 
-from backends.calico.constants import PROTOCOL_NUMBERS
-from backends.calico.entity import NOTHING, Context, ImportProblem, Path, entity_peers, pod_terms
+from backends.calico.constants import PROTOCOL_NUMBERS, SERVICE_ACCOUNT_LABEL
+from backends.calico.entity import NOTHING, Context, ImportProblem, Path, entity_peers, parse_at, pod_terms
 from backends.calico.native import CalicoRule, EntityRule, HTTPMatch, ICMPFields
-from backends.calico.selector import All, And
+from backends.calico.selector import All, And, Node, conj, one_of
 from translator.model import Action, Direction, HTTPRule, ICMPMatch, Peer, PortSpec, Protocol, Rule
 from translator.origins import mark
 
@@ -101,11 +101,40 @@ def _check_local_side(er: EntityRule, direction: Direction, ctx: Context, path: 
             continue
         if name == "selector" and _implied(value, ctx, (*path, side, name)):
             continue
+        if name == "serviceAccounts" and value.names and not value.selector \
+                and service_account_atom(value.names) in ctx.subject_atoms:
+            continue
         if name in ("ports", "notPorts"):
             raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule matches the "
                                 "policy's own source ports, which intents cannot express")
         raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule narrows the "
                             "policy's own endpoints, which intents cannot express")
+
+
+def service_account_atom(names: list[str]) -> Node:
+    """The selector term a local-side `serviceAccounts.names` stands for."""
+    return one_of(SERVICE_ACCOUNT_LABEL, tuple(sorted(set(names))))
+
+
+def local_condition(rule: CalicoRule, direction: Direction, path: Path) -> tuple[Node, Path] | None:
+    """What a rule's local side (ingress destination, egress source) requires of the policy's own pods, when it
+    is only a selector and/or service-account names (and, in ingress, destination ports): the rule applies to
+    the pods that also match it. None when there is no such condition (or one the importer refuses)."""
+    ingress = direction is Direction.INGRESS
+    side_name = "destination" if ingress else "source"
+    side = rule.destination if ingress else rule.source
+    used = {name for name, value in side if value is not None} - (_LOCAL_INGRESS_OK if ingress else frozenset())
+    if not used or not used <= {"selector", "serviceAccounts"}:
+        return None
+    parts: list[Node] = []
+    where: Path = (*path, side_name, sorted(used)[-1])
+    if side.selector:
+        parts.append(parse_at(side.selector, (*path, side_name, "selector")))
+    if side.serviceAccounts is not None:
+        if side.serviceAccounts.selector or not side.serviceAccounts.names:
+            return None
+        parts.append(service_account_atom(side.serviceAccounts.names))
+    return conj(*parts), where
 
 
 def _implied(text: str, ctx: Context, path: Path) -> bool:
@@ -119,13 +148,14 @@ def _implied(text: str, ctx: Context, path: Path) -> bool:
 def _fqdn_peers(er: EntityRule, path: Path) -> tuple[Peer, ...]:
     others = [name for name, value in er if value is not None and name not in ("domains", "ports", "notPorts")]
     if others:
-        raise ImportProblem((*path, "destination", others[0]), "destination.domains together with other "
-                            "destination matches cannot be expressed as intent peers")
+        raise ImportProblem((*path, "destination", others[0]), "destination.domains (Calico Enterprise) together "
+                            "with other destination matches cannot be expressed as intent peers")
     out = []
     for i, name in enumerate(er.domains or ()):
         if "*" in name:
-            raise ImportProblem((*path, "destination", "domains", i), f"domain {name!r}: Calico's '*' matches one or "
-                                "more DNS labels, intents' '*' only one; no exact equivalent")
+            raise ImportProblem((*path, "destination", "domains", i), f"domain {name!r} (Calico Enterprise "
+                                "destination.domains): its '*' matches one or more DNS labels, intents' '*' only "
+                                "one; no exact equivalent")
         try:
             out.append(Peer(fqdn=name))
         except ValidationError as exc:

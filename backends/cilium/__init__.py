@@ -73,6 +73,7 @@ class CiliumBackend(Backend):
     def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)
         self._served: set[str] = set()
+        self._uncovered: dict[str, list[str]] = {}
 
     @property
     def on_aks(self) -> bool:
@@ -221,11 +222,21 @@ class CiliumBackend(Backend):
         peers another intent's DNS rules serve (dnsproxy.py)."""
         pitfalls.egress_without_dns(loaded, diags)
         self._served = dnsproxy.served(loaded, diags)
+        self._uncovered = dnsproxy.uncovered(loaded)
+        for li in loaded:
+            missing = self._uncovered.get(li.intent.ref)
+            if missing:
+                diags.error(codes.WIDENED, f"{li.intent.ref}: the DNS rules (dns) for these pods do not allow "
+                            f"{', '.join(missing)}, so Cilium's DNS proxy would refuse those lookups and the FQDN "
+                            "peers would match nothing; allow the names in a DNS rule, or pass --allow-widening to "
+                            "have the kube-dns rule with rules.dns matchPattern '*' added (every name may then be "
+                            "looked up)", li.locate(("spec", "egress")), feature="fqdn-exact", engine=self.name)
 
     def caveats(self, diags: Diagnostics) -> None:
         """Cilium behaviours that surprise, and on AKS the platform's facts."""
         diags.info(codes.ENGINE_CAVEAT, "Cilium CIDR rules never match pods or nodes (even 0.0.0.0/0); a deny "
-                   "rule wins over every allow of every policy; host-to-pod traffic is always allowed",
+                   "rule wins over every allow of every policy; host-to-pod traffic is always allowed, "
+                   "but a pod's egress to its own node needs toEntities host",
                    engine=self.name)
         if self.on_aks:
             aks.caveats(diags)
@@ -234,7 +245,8 @@ class CiliumBackend(Backend):
 
     def lower(self, intent: NetworkIntent, source: SourceRef | None, diags: Diagnostics) -> NetworkIntent:
         """Drop log rules, fold CIDR notPeers, expand ranges below 1.17 and typeless ICMP, add the FQDN DNS rule."""
-        return lower(intent, endport=self.target.at_least(ENDPORT_SINCE), add_dns=intent.ref not in self._served)
+        return lower(intent, endport=self.target.at_least(ENDPORT_SINCE), add_dns=intent.ref not in self._served,
+                     force_dns=intent.ref in self._uncovered)
 
     def generate(self, intent: NetworkIntent) -> list[dict[str, Any]]:
         """One CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy."""

@@ -55,3 +55,20 @@ def served(loaded: list[LoadedIntent], diags: Diagnostics | None = None) -> set[
                           "a policy outside the input does; written as in the input",
                           li.locate(("spec", "egress")), engine="cilium")
     return out
+
+
+def uncovered(loaded: list[LoadedIntent]) -> dict[str, list[str]]:
+    """Intents (not imported from Cilium) whose own DNS rules would carry the proxy rule, but whose FQDN names no
+    DNS rule of the input allows (its own or another's for the same pods): ref -> the names left out. Cilium's
+    proxy refuses those lookups, so the FQDN peers would match nothing."""
+    intents = [expand_dns(li.intent) for li in loaded]
+    providers = [(i, names) for i in intents if (names := dns_names(i))]
+    out: dict[str, list[str]] = {}
+    for li, intent in zip(loaded, intents, strict=True):
+        if li.origin == "cilium" or not has_fqdn(intent) or needs_dns_rule(intent):
+            continue
+        seen = [n for p, names in providers if p is intent or subject_covers(p, intent) for n in names]
+        missing = [name for name in fqdn_names(intent) if not any(dns_name_covers(p, name) for p in seen)]
+        if missing:
+            out[intent.ref] = missing
+    return out

@@ -167,16 +167,17 @@ def needs_dns_rule(intent: NetworkIntent) -> bool:
     return has_fqdn(intent) and not any(is_fqdn_dns_rule(r) for r in intent.rules(Direction.EGRESS))
 
 
-def add_fqdn_dns_rule(intent: NetworkIntent) -> NetworkIntent:
-    """The intent with the kube-dns egress rule Cilium needs to learn FQDN IPs, when it has none."""
-    if not needs_dns_rule(intent):
+def add_fqdn_dns_rule(intent: NetworkIntent, force: bool = False) -> NetworkIntent:
+    """The intent with the kube-dns egress rule Cilium needs to learn FQDN IPs, when it has none (`force`: also
+    when its DNS rules do not allow the FQDN names)."""
+    if not force and not needs_dns_rule(intent):
         return intent
     rule = DNS_RULE.model_copy(update={"description": FQDN_DNS_DESCRIPTION})
     spec = intent.spec.model_copy(update={"egress": (*intent.rules(Direction.EGRESS), rule)})
     return intent.model_copy(update={"spec": spec})
 
 
-def lower(intent: NetworkIntent, endport: bool, add_dns: bool = True) -> NetworkIntent:
+def lower(intent: NetworkIntent, endport: bool, add_dns: bool = True, force_dns: bool = False) -> NetworkIntent:
     """Every exact rewrite, in order; `endport` says whether the target has `endPort` (Cilium >= 1.17);
     `add_dns`: add the DNS rule FQDN peers need (not when another intent's DNS rule serves them)."""
     intent = map_rules(intent, drop_log_rules)
@@ -185,4 +186,4 @@ def lower(intent: NetworkIntent, endport: bool, add_dns: bool = True) -> Network
     if not endport:
         intent = map_rules(intent, expand_ranges)
     intent = map_rules(intent, expand_icmp_types)
-    return add_fqdn_dns_rule(intent) if add_dns else intent
+    return add_fqdn_dns_rule(intent, force_dns) if add_dns else intent

@@ -125,7 +125,9 @@ def test_threat_feed_reaches_cilium_as_a_non_isolating_deny(tmp_path: Path) -> N
     [obj] = [o for o in yaml.safe_load_all(result.stdout) if o]
     assert obj["kind"] == "CiliumClusterwideNetworkPolicy"
     assert obj["spec"]["enableDefaultDeny"] == {"egress": False} and "egress" not in obj["spec"]
-    assert len(obj["spec"]["egressDeny"]) == 2
+    [deny] = obj["spec"]["egressDeny"]  # `a == x || a == y` is one `In`
+    assert deny["toEndpoints"][0]["matchExpressions"][0] == {"key": "k8s:threatfeed", "operator": "In",
+                                                             "values": ["feodo", "snort"]}
 
 
 def test_lint_and_explain_know_a_trailing_pass_isolates_nothing(tmp_path: Path) -> None:
@@ -165,3 +167,81 @@ spec:
     assert block == {"cidr": "0.0.0.0/2", "except": ["20.0.0.0/8"]}
     warnings = [line for line in result.stderr.splitlines() if " warning " in line and "host bits" in line]
     assert len(warnings) == 2 and ":9: " in warnings[0] and "ipBlock.cidr" in warnings[0]
+
+
+OR_SUBJECT = """\
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: a, namespace: x}
+spec:
+  order: 10
+  selector: app == "a" || (tier == "web" && !has(legacy))
+  types: [Ingress]
+  ingress:
+  - action: Deny
+    source:
+      selector: bad == "yes"
+  - action: Allow
+    source:
+      selector: app == "a" || app == "b"
+"""
+
+
+@pytest.mark.parametrize("engine", ["calico", "cilium", "kubernetes"])
+def test_or_in_the_policy_selector_splits_into_intents_with_the_same_rules(tmp_path: Path, engine: str) -> None:
+    result = run_cli("translate", "--engine", engine, "--verify", "-f", write(tmp_path, OR_SUBJECT))
+    assert result.code == 0, result.stderr
+    names = [o["metadata"]["name"] for o in yaml.safe_load_all(result.stdout) if o]
+    assert names == ["a", "a-or-2"]
+    assert "'||' in its selector: imported as 2 intents" in result.stderr
+
+
+NARROWING = """\
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: db, namespace: x}
+spec:
+  order: 10
+  selector: role == "db"
+  types: [Ingress]
+  ingress:
+  - action: Allow
+    protocol: TCP
+    source:
+      selector: app == "api"
+    destination:
+      selector: tier == "primary"
+      ports: [5432]
+  - action: Allow
+    source:
+      selector: app == "admin"
+"""
+
+
+@pytest.mark.parametrize("engine", ["calico", "cilium", "kubernetes"])
+def test_an_ingress_destination_selector_narrows_the_subject(tmp_path: Path, engine: str) -> None:
+    result = run_cli("translate", "--engine", engine, "--verify", "-f", write(tmp_path, NARROWING))
+    assert result.code == 0, result.stderr
+    objects = [o for o in yaml.safe_load_all(result.stdout) if o]
+    assert [o["metadata"]["name"] for o in objects] == ["db", "db-or-2"]
+    assert [len(o["spec"]["ingress"]) for o in objects] == [2, 1]
+    assert "rules that apply to only some of its pods" in result.stderr
+
+
+def test_an_egress_source_service_account_is_refused_at_the_rule_when_the_rest_cannot_be_named() -> None:
+    text = NARROWING.replace("types: [Ingress]", "types: [Egress]").replace("  ingress:\n", "  egress:\n") \
+        .replace('    destination:\n      selector: tier == "primary"\n      ports: [5432]\n', "")
+    text = text.replace('    source:\n      selector: app == "api"\n',
+                        "    source:\n      serviceAccounts: {names: [backup]}\n    destination:\n"
+                        "      ports: [5432]\n")
+    _, diags = load(text)
+    [error] = diags.errors
+    assert error.location.field_path == "spec.egress[0]" and "service accounts by exclusion" in error.message
+
+
+def test_same_key_alternatives_are_one_in_term() -> None:
+    text = OR_SUBJECT.replace('app == "a" || (tier == "web" && !has(legacy))', "name == 'a' || name == 'b'")
+    loaded, diags = load(text)
+    assert not diags.has_errors and len(loaded) == 1
+    [req] = loaded[0].intent.spec.subject.pods.requirements()
+    assert (req.key, req.operator.value, req.values) == ("name", "In", ("a", "b"))

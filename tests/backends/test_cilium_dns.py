@@ -146,3 +146,17 @@ def test_dns_names_only_in_egress(tmp_path: Path) -> None:
     assert run_cli("translate", "--engine", "cilium", "-f", write(tmp_path, bad)).code == 2
     bad = intent("p", {"egress": [{"ports": [{"port": 443}], "dns": ["*"], "action": "deny"}]})
     assert run_cli("translate", "--engine", "cilium", "-f", write(tmp_path, bad)).code == 2
+
+
+def test_fqdn_names_that_the_pods_dns_rules_do_not_allow_are_refused(tmp_path: Path) -> None:
+    app = intent("app", {"subject": {"pods": {"matchLabels": {"app": "web"}}}, "egress": [
+        {"peers": [{"fqdn": "api.github.com"}], "ports": [{"port": 443}]},
+        {"peers": [{"pods": {"matchLabels": {"k8s-app": "kube-dns"}}, "namespaceNames": ["kube-system"]}],
+         "ports": [{"protocol": "UDP", "port": 53}], "dns": ["*.example.com"]}]})
+    refused = translate(write(tmp_path, app))
+    assert refused.code == 1 and "do not allow api.github.com" in refused.stderr
+    accepted = translate(write(tmp_path, app), "cilium", "--allow-widening")
+    assert accepted.code == 0, accepted.stderr
+    rules = [pr.get("rules") for e in yaml.safe_load(accepted.stdout)["spec"]["egress"] for pr in e.get("toPorts", [])]
+    assert {"dns": [{"matchPattern": "*"}]} in rules and {"dns": [{"matchPattern": "*.example.com"}]} in rules
+    assert translate(write(tmp_path, app.replace("'*.example.com'", "'*.github.com'"))).code == 0

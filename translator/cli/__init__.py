@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "lint": ("lint",),
     "graph": ("graph",),
     "render": ("render", "krm"),
+    "snapshot": ("snapshot",),
     "hook": ("validate", "hook"),
     "completion": ("completion",),
 }

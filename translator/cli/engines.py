@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -37,6 +38,12 @@ def engines(output: str) -> None:
 
 
 @click.command()
-def schema() -> None:
-    """Print the JSON Schema of the NetworkIntent (for editors and CI)."""
+@click.option("--cluster", "cluster", is_flag=True, help="The cluster file's schema instead (docs/cluster.md).")
+def schema(cluster: bool) -> None:
+    """Print the JSON Schema of the NetworkIntent, or with --cluster of the cluster file (for editors and CI)."""
+    if cluster:
+        from translator.cluster import cluster_schema
+
+        sys.stdout.write(json.dumps(cluster_schema(), indent=2, sort_keys=True) + "\n")
+        return
     sys.stdout.write(schema_text())

@@ -40,7 +40,8 @@ def _needs(component: str, diags: Diagnostics, fmt: str) -> None:
 
 @click.command()
 @input_options()
-@click.option("--cluster", required=True, metavar="PATH", help="Cluster file: namespaces, pods, externals, probes.")
+@click.option("--cluster", required=True, metavar="PATH",
+              help="Cluster file (docs/cluster.md; `netpolx snapshot` writes one, kubectl output works too).")
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="dot", show_default=True,
               help="dot (Graphviz), mermaid, or html (one self-contained page with the graph drawn).")
 @engine_option(required=False)

@@ -9,7 +9,14 @@ from __future__ import annotations
 import click
 
 from translator import codes
-from translator.cli.common import CommandExit, emit, exit_code, make_diagnostics, stop_on_input_errors
+from translator.cli.common import (
+    CommandExit,
+    emit,
+    exit_code,
+    make_diagnostics,
+    output_settings,
+    stop_on_input_errors,
+)
 from translator.diagnostics import Diagnostics
 from translator.migration.checks import run_checks
 from translator.migration.inputs import INTENT_SOURCE, KNOWN_ENGINES, MigrationInput, load_input
@@ -81,9 +88,9 @@ def run(filenames: tuple[str, ...], recursive: bool, source_engine: str, target_
     for finding in run_checks(mi):
         diags.add(finding.diagnostic(target.name))
     diags = without_duplicates(diags)
-    emit(diags, diagnostics_format)
-    if diagnostics_format == "text":
+    if diagnostics_format == "text" and not output_settings().quiet:
         click.echo(coverage(mi, source.name, target.name), err=True)
+    emit(diags, diagnostics_format)  # last: the text output ends with the count line
     code = exit_code(diags, fail_on)
     if code:
         raise CommandExit(code)

@@ -68,7 +68,8 @@ def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, en
 @click.command()
 @input_options()
 @click.option("--cluster", "cluster_path", required=True, metavar="PATH",
-              help="Cluster file: namespaces, pods, externals, probes (or kubectl Namespace/Pod objects).")
+              help="Cluster file (docs/cluster.md; `netpolx snapshot` writes one; `kubectl get namespaces,pods,"
+              "services,nodes -A -o yaml` output works too).")
 @click.option("--engine", default=None, metavar="NAME[@VERSION]",
               help="Judge every policy under this engine's semantics (default: each under its own kind's).")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True,

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from translator import codes
-from translator.cluster import Cluster, load_cluster
+from translator.cluster import Cluster, Service, load_cluster
 from translator.diagnostics import Diagnostics
-from translator.migration.services import ServiceInfo, is_service, services_from_documents
+from translator.migration.services import ServiceInfo, ServicePort, is_service, services_from_documents
 from translator.model import LabelSelector
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 from translator.source import Document, SourceFile, SourceRef, expand_paths, parse_text, read_text
@@ -144,4 +144,16 @@ def load_workloads(path: str, diags: Diagnostics) -> tuple[Workloads, Cluster] |
     host = {f"{(d.data.get('metadata') or {}).get('namespace', 'default')}/{d.name}" for d in raw
             if d.kind == "Pod" and isinstance(d.data.get("spec"), dict) and d.data["spec"].get("hostNetwork")}
     services = services_from_documents((d for d in raw if is_service(d)), diags)
+    if not services:  # the cluster file's own form (docs/cluster.md): Services and hostNetwork pods are listed
+        services = [service_info(s) for s in cluster.services]
+        host |= {p.id for p in cluster.pods if p.hostNetwork}
     return workloads_from_cluster(cluster, host, services), cluster
+
+
+def service_info(svc: Service) -> ServiceInfo:
+    """A cluster file's Service as the migration checks see it (Kubernetes' defaults applied)."""
+    ports = tuple(ServicePort(p.port, p.targetPort if p.targetPort is not None else p.port, p.protocol, p.name)
+                  for p in svc.ports)
+    etp = svc.externalTrafficPolicy or ("Cluster" if svc.type in ("NodePort", "LoadBalancer") else "")
+    return ServiceInfo(svc.namespace, svc.name, svc.type, etp, dict(svc.selector) or None, ports,
+                       tuple(svc.loadBalancerSourceRanges))

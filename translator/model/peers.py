@@ -196,13 +196,20 @@ def dns_name_error(name: str) -> str | None:
 
 
 def dns_name_covers(pattern: str, name: str) -> bool:
-    """Whether every name that `name` (a name or pattern) matches is matched by `pattern` (a sufficient test)."""
+    """Whether every name that `name` (a name or pattern) matches is matched by `pattern` (a sufficient test:
+    label by label, a label of `pattern` covers an equal label, any label when it is `*`, and a label without `*`
+    that its glob matches)."""
     if pattern == name or pattern == "*":
         return True
-    if "*" in name:
+    p_labels, n_labels = pattern.split("."), name.split(".")
+    if len(p_labels) != len(n_labels):
         return False
-    regex = "".join("[^.]*" if ch == "*" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(regex, name) is not None
+    for p, n in zip(p_labels, n_labels, strict=True):
+        if p == n or p == "*":
+            continue
+        if "*" in n or re.fullmatch("".join("[^.]*" if ch == "*" else re.escape(ch) for ch in p), n) is None:
+            return False
+    return True
 
 
 def _net_key(text: str) -> tuple[int, int, int]:
