@@ -202,10 +202,12 @@ def _raise_on_input_errors(diags: Diagnostics) -> None:
         raise InvalidInput(report)
 
 
-def _loaded(source: PolicySource, diags: Diagnostics, namespace: str | None, name: str) -> list[LoadedIntent]:
+def _loaded(source: PolicySource, diags: Diagnostics, namespace: str | None, name: str,
+            target: Target | None = None) -> list[LoadedIntent]:
     if isinstance(source, Policies):
         return list(source.items)
-    return policies_from_documents(read_documents(source, diags, name), diags, namespace)
+    ranges = cluster_ranges(target.settings) if target is not None else DEFAULT_RANGES
+    return policies_from_documents(read_documents(source, diags, name), diags, namespace, ranges)
 
 
 def load(source: PolicySource, *, namespace: str | None = None, name: str = "<string>") -> Policies:
@@ -229,7 +231,7 @@ def translate(source: PolicySource, engine: str | Target, *, settings: Mapping[s
     """
     diags = Diagnostics(ErrorLevel.RAISE, None, frozenset({codes.WIDENED}) if allow_widening else frozenset())
     target = resolve_engine(engine, diags, settings, platform)
-    loaded = _loaded(source, diags, namespace, name)
+    loaded = _loaded(source, diags, namespace, name, target)
     _raise_on_input_errors(diags)
     assert target is not None
     compiled = compile_policies(loaded, target, diags, verify)
@@ -245,7 +247,7 @@ def check(source: PolicySource, engine: str | Target, *, settings: Mapping[str, 
     (`report.exit_code(fail_on)` is the CLI's). Raises InvalidInput on bad input."""
     diags = Diagnostics(ErrorLevel.RAISE, None, frozenset({codes.WIDENED}) if allow_widening else frozenset())
     target = resolve_engine(engine, diags, settings, platform)
-    loaded = _loaded(source, diags, namespace, name)
+    loaded = _loaded(source, diags, namespace, name, target)
     _raise_on_input_errors(diags)
     assert target is not None
     check_policies(loaded, target, diags)

@@ -137,4 +137,4 @@ def test_script_exit_code_without_deferral(workdir: Path) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
            "NETPOLX_ARGS": "check --engine kubernetes -f 'policies/api.yaml'"}
     proc = subprocess.run([str(SCRIPT)], cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1 and proc.stdout.startswith("::error file=policies/api.yaml,line=12")
+    assert proc.returncode == 1 and proc.stderr.startswith("::error file=policies/api.yaml,line=12")

@@ -110,10 +110,3 @@ def test_fail_on(args: tuple[str, ...], outcomes: dict[str | None, int], tmp_pat
         extra = ("--fail-on", fail_on) if fail_on else ()
         assert run_cli(*args, *extra).code == code, (fail_on, run_cli(*args, *extra).stderr)
 
-
-def test_annotations_from_sarif_match_the_github_format() -> None:
-    from translator.github import from_sarif
-
-    for args in COMMANDS[:3]:
-        sarif = json.loads(run_cli(*args, "--diagnostics-format", "sarif").stderr)
-        assert from_sarif(sarif) == run_cli(*args, "--diagnostics-format", "github").stderr

@@ -104,3 +104,16 @@ def test_bash_completion_through_bash() -> None:
     probe = script + '\nCOMP_WORDS=(netpolx tra); COMP_CWORD=1; _netpolx_completion netpolx; echo "${COMPREPLY[@]}"\n'
     out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=ENV, timeout=60)
     assert out.stdout.split() == ["translate"], out.stderr
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed (CI installs it)")
+def test_kubectl_plugin_completion_through_kubectl() -> None:
+    def kubectl_complete(*words: str) -> list[str]:
+        out = subprocess.run(["kubectl", "__complete", "netpolx", *words], capture_output=True, text=True, env=ENV,
+                             timeout=60)
+        return out.stdout.splitlines()
+    if kubectl_complete("tra") == [":0"] or not kubectl_complete("tra"):
+        pytest.skip("this kubectl predates plugin completion (1.26)")
+    assert kubectl_complete("tra") == ["translate", ":4"]
+    assert kubectl_complete("translate", "--eng") == ["--engine", ":4"]
+    assert kubectl_complete("translate", "-f", "")[-1] == ":0", "file names for -f"

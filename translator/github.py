@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import unquote
 
 from translator.diagnostics import Diagnostic, Severity
 
@@ -37,38 +36,3 @@ def annotations(items: Iterable[Diagnostic]) -> str:
     """Every diagnostic as an annotation line."""
     return "".join(annotation(d) + "\n" for d in items)
 
-
-def from_sarif(log: dict) -> str:
-    """The annotations of a SARIF log that netpolx wrote (the GitHub Action prints them after writing the SARIF)."""
-    from translator.diagnostics import SourceLocation
-
-    level = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.INFO}
-    out: list[Diagnostic] = []
-    for run in log.get("runs", []):
-        for res in run.get("results", []):
-            loc = SourceLocation()
-            for where in res.get("locations", [])[:1]:
-                phys = where.get("physicalLocation", {})
-                region = phys.get("region", {})
-                loc = SourceLocation(unquote(phys.get("artifactLocation", {}).get("uri", "")), region.get("startLine"),
-                                     region.get("startColumn"))
-            path = res.get("properties", {}).get("path")
-            message = res["message"]["text"] + (f" (at {path})" if path else "")
-            severity = level.get(res.get("level", "warning"), Severity.WARNING)
-            out.append(Diagnostic(res["ruleId"], severity, message, loc))
-    return annotations(out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m translator.github LOG.sarif`: print the log's annotations."""
-    import json
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    with open(args[0], encoding="utf-8") as fh:
-        sys.stdout.write(from_sarif(json.load(fh)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,7 +9,7 @@
 #   NETPOLX_SOURCE    the action's checkout (installed when no version is given)
 #   NETPOLX_DEFER_EXIT=1   exit 0 and leave the command's exit code in the `exit-code` output (the action fails
 #                          in its last step, after the SARIF upload)
-# Prints the command's stdout, then one GitHub annotation per diagnostic. Outputs (to $GITHUB_OUTPUT when set):
+# Prints the command's stdout, and one GitHub annotation per diagnostic on stderr. Outputs (to $GITHUB_OUTPUT when set):
 #   exit-code, sarif-file (empty when no SARIF was written, e.g. on a usage error).
 set -uo pipefail
 
@@ -33,27 +33,15 @@ if [ "$install" = always ] || { [ "$install" = auto ] && ! command -v netpolx >/
 fi
 
 eval "set -- $args"
-# The Python that runs netpolx (its console script's interpreter), else the first one that can import it.
-python=""
-shebang="$(head -1 "$(command -v netpolx)" 2>/dev/null | sed -n 's/^#!\([^ ]*python[^ ]*\).*/\1/p')"
-for candidate in "$shebang" python3 python; do
-  if [ -n "$candidate" ] && "$candidate" -c 'import translator.github' 2>/dev/null; then
-    python="$candidate"
-    break
-  fi
-done
-
-errors="$(mktemp)"
-netpolx "$@" --diagnostics-format sarif 2>"$errors"
+mkdir -p "$(dirname "$sarif")"
+rm -f "$sarif"
+# One run: annotations on stderr (GitHub shows them on the pull request), every diagnostic as SARIF in the file.
+netpolx "$@" --diagnostics-format github --diagnostics-file "$sarif" --diagnostics-file-format sarif
 code=$?
-if [ -n "$python" ] && "$python" -c 'import json, sys; json.load(open(sys.argv[1]))' "$errors" 2>/dev/null; then
-  mkdir -p "$(dirname "$sarif")" && mv "$errors" "$sarif"
-  "$python" -m translator.github "$sarif"
+if [ -s "$sarif" ]; then
   echo "sarif-file=$sarif" >>"$output"
 else
-  cat "$errors" >&2   # not diagnostics (a usage error): show it as it is
-  rm -f "$errors"
-  echo "::error title=netpolx::netpolx $args failed with exit code $code"
+  echo "::error title=netpolx::netpolx $args failed with exit code $code"   # e.g. a usage error, shown above
   echo "sarif-file=" >>"$output"
 fi
 echo "exit-code=$code" >>"$output"

@@ -143,7 +143,7 @@ def output_params() -> list[click.Parameter]:
                      help="Print only errors on stderr (and the count line when there are any)."),
         click.Option(["--diagnostics-file"], metavar="PATH", expose_value=False, callback=_store("file"),
                      help="Write every diagnostic to PATH (SARIF for *.sarif, JSON for *.json, else text); stderr "
-                     "then gets only the count line."),
+                     "then gets only the count line (or, with --diagnostics-format github|json|sarif, that format)."),
         click.Option(["--diagnostics-file-format"], type=click.Choice(FORMATS), expose_value=False,
                      callback=_store("file_format"), help="Format of --diagnostics-file (default: by its suffix)."),
         click.Option(["--no-group"], "group", flag_value=False, default=True, expose_value=False,
@@ -172,7 +172,7 @@ def emit(diags: Diagnostics, fmt: str) -> None:
     if settings.stdout_json:
         sys.stdout.write(json.dumps({"diagnostics": [d.as_dict() for d in items], "summary": counts(items)},
                                     indent=2) + "\n")
-    if not settings.file and not settings.stdout_json:
+    if (not settings.file or fmt != "text") and not settings.stdout_json:  # an explicit github/json/sarif too
         shown = [d for d in items if not settings.quiet or d.severity is Severity.ERROR]
         if fmt == "text":
             lines = grouped_lines(shown) if settings.group else [d.format() for d in shown]

@@ -88,7 +88,8 @@ def run(filenames: tuple[str, ...], recursive: bool, source_engine: str, target_
     for finding in run_checks(mi):
         diags.add(finding.diagnostic(target.name))
     diags = without_duplicates(diags)
-    if diagnostics_format == "text" and not output_settings().quiet:
+    settings = output_settings()
+    if diagnostics_format == "text" and not settings.quiet and not settings.file and not settings.stdout_json:
         click.echo(coverage(mi, source.name, target.name), err=True)
     emit(diags, diagnostics_format)  # last: the text output ends with the count line
     code = exit_code(diags, fail_on)
