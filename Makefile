@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint golden schema readme bench clean krew
+.PHONY: demo test lint golden schema readme bench clean krew fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,6 @@ readme: $(STAMP)
 
 krew: $(STAMP)
 	$(BIN)/python tools/krew_manifest.py
+
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.fuzzer --count 10000 --failures fuzz-failures.txt

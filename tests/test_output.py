@@ -243,3 +243,36 @@ def test_interrupted_migrate_writes_no_bundle(tmp_path: Path) -> None:
 def test_error_level_ignore_is_gone() -> None:
     result = run_cli("translate", "--engine", "kubernetes", "-f", SEED, "--error-level", "ignore")
     assert result.code == 2 and "ignore" in result.stderr
+
+
+def test_single_output_files_use_exclusive_temporary_files(tmp_path: Path) -> None:
+    """graph --output-file (and verify --witness) write through mkstemp next to the file: a link planted at the
+    temporary name an older version used is not followed, and the file lands where it was asked."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "graph.html"
+    for pid in range(os.getpid() - 2, os.getpid() + 3):
+        (tmp_path / f".graph.html.{pid}.tmp").symlink_to(victim)
+    seed = str(ROOT / "samples" / "seed")
+    cluster = str(ROOT / "samples" / "graph" / "seed-cluster.yaml")
+    result = run_cli("graph", "-f", seed, "--cluster", cluster, "-o", "html", "--output-file", str(out))
+    assert result.code == 0, result.stderr
+    assert victim.read_text() == "precious" and out.read_text().startswith("<!DOCTYPE html>")
+    assert not any(p.name.startswith(".graph.html.netpolx-") for p in tmp_path.iterdir())
+
+
+def test_migrate_checks_the_target_files_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from translator import output
+
+    real = output._write_new
+
+    def damaged(staging: Path, rel: str, data: bytes) -> None:
+        real(staging, rel, data.replace(b"app: web", b"app: www") if rel.startswith("target/") else data)
+
+    monkeypatch.setattr(output, "_write_new", damaged)
+    src = tmp_path / "in.yaml"
+    src.write_text(np("a", "db", ", ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]"))
+    out = tmp_path / "bundle"
+    result = run_cli("migrate", "--to", "cilium", "-f", str(src), "--output-dir", str(out))
+    assert result.code == 2 and "do not read back as the translation" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.yaml"]

@@ -3,6 +3,7 @@ the YAML path and line; then the model's own checks); native policies go through
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from functools import cache
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from translator import codes
 from translator.diagnostics import Diagnostics
+from translator.intent_schema import tighten
 from translator.loaded import LoadedIntent
 from translator.model import API_VERSION, KIND, NetworkIntent
 from translator.ranges import DEFAULT_RANGES, ClusterRanges
@@ -35,8 +37,10 @@ def intent_schema() -> dict[str, Any]:
 
 
 def schema_text() -> str:
-    """The schema as committed: sorted keys, two-space indent."""
-    return json.dumps(intent_schema(), indent=2, sort_keys=True) + "\n"
+    """The published schema (`netpolx schema`, schemas/intent.schema.json): the model's schema tightened to refuse
+    what the tool refuses (translator/intent_schema.py); sorted keys, two-space indent. The tool itself validates
+    with the model's schema and then the model, whose messages are more precise."""
+    return json.dumps(tighten(intent_schema()), indent=2, sort_keys=True) + "\n"
 
 
 @cache
@@ -47,8 +51,10 @@ def _validator() -> jsonschema.Draft202012Validator:
 def _schema_message(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
         known = set(err.schema.get("properties", {}))
-        extra = ", ".join(repr(k) for k in err.instance if k not in known)
-        return f"unknown field {extra}"
+        unknown = [k for k in err.instance if k not in known]
+        hints = [f"{k!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(str(k), known, 1, 0.6))
+                 else repr(k) for k in unknown]
+        return f"unknown field {', '.join(hints)}"
     if err.validator == "required":
         return err.message.replace("is a required property", "is required")
     return err.message

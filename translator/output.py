@@ -333,6 +333,25 @@ def _commit(staging: Path, root: Path, prev: Previous) -> None:
         shutil.rmtree(staging)  # now the previous content, which the manifest said was netpolx's
 
 
+# -- single files (graph -o html, verify --witness) ---------------------------------------------------------
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write one file atomically: an exclusive temporary file (mkstemp) in the same folder, renamed over `path`
+    (which replaces a link at `path` rather than writing through it). Mode as a new file gets (umask applied)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.netpolx-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 # -- editing files in place (lint --fix) ---------------------------------------------------------------------
 
 

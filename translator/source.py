@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -404,8 +403,9 @@ class _Dumper(SafeDumper):  # type: ignore[misc,valid-type]
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    """Write `text` to `path` through a temporary file and rename, so readers never see half a file. The temporary
+    file is created exclusively with an unpredictable name next to `path` (a planted link cannot redirect the
+    write), and is removed if anything fails or the run is interrupted."""
+    from translator.output import write_file
+
+    write_file(path, text)

@@ -107,6 +107,10 @@ def _check_local_side(er: EntityRule, direction: Direction, ctx: Context, path: 
         if name in ("ports", "notPorts"):
             raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule matches the "
                                 "policy's own source ports, which intents cannot express")
+        if name == "serviceAccounts" and value.selector:
+            raise ImportProblem((*path, side, name), f"{side}.serviceAccounts.selector in an "
+                                f"{direction.value} rule narrows the policy's own pods to service accounts selected "
+                                "by their labels; intents name service accounts only")
         raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule narrows the "
                             "policy's own endpoints, which intents cannot express")
 

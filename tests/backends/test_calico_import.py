@@ -215,6 +215,8 @@ def test_crd_api_group_is_read_the_same_way() -> None:
     ("{selector: all(), ingress: [{action: Allow, destination: {namespaceSelector: a == 'b'}}]}",
      "spec.ingress[0].destination.namespaceSelector"),
     ("{selector: all(), egress: [{action: Allow, source: {serviceAccounts: {names: [a]}}}]}", "spec.egress[0]"),
+    ("{selector: all(), ingress: [{action: Allow, destination: {serviceAccounts: {selector: a == 'b'}}}]}",
+     "spec.ingress[0].destination.serviceAccounts"),
     ("{selector: all(), egress: [{action: Allow, destination: {services: {name: s}}}]}",
      "spec.egress[0].destination.services"),
     ("{selector: all(), ingress: [{action: Allow, source: {serviceAccounts: {selector: a == 'b'}}}]}",

@@ -12,6 +12,7 @@ written). The report's headline says why.
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,23 @@ from translator.migration.report import bundle_files, coverage, exit_reason, mic
 from translator.output import OutputError, write_folder
 from translator.registry import all_backends
 from translator.reporters import FORMATS
+from translator.source import documents
+
+
+def _canonical(objects: list[dict]) -> list[str]:
+    return sorted(json.dumps(o, sort_keys=True) for o in objects)
+
+
+def check_written(staging: Path, m: Migration) -> None:
+    """The staged target/ files must read back as exactly the objects that were verified, so the verdict in the
+    report is about what is written (raises OutputError, and nothing is written, otherwise)."""
+    read = Diagnostics()
+    folder = staging / "target"
+    docs = documents([str(folder)], read) if folder.is_dir() else []
+    if read.has_errors or _canonical([d.data for d in docs]) != _canonical(m.target_objects):
+        first = read.errors[0].message if read.has_errors else "they differ from the objects that were verified"
+        raise OutputError(f"the written target/ files do not read back as the translation ({first}); nothing "
+                          "was written")
 
 
 def summary(m: Migration, out: Path) -> str:
@@ -112,7 +130,8 @@ def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, sou
     stop_on_input_errors(diags, diagnostics_format)
     out = Path(output_dir)
     try:
-        write_folder(out, bundle_files(migration), prune=prune, command="migrate")
+        write_folder(out, bundle_files(migration), prune=prune, command="migrate",
+                     check=lambda staging: check_written(staging, migration))
     except OutputError as exc:
         diags.error(codes.OUTPUT_REFUSED, str(exc))
         finish(diags, diagnostics_format)

@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 import translator.evaluator.verify as verification
+from translator import codes
 from translator.cli.common import (
     EXIT_FINDINGS,
     CommandExit,
     diagnostics_options,
     emit,
+    finish,
     input_options,
     make_diagnostics,
 )
@@ -68,7 +70,11 @@ def verify(filenames: tuple[str, ...], recursive: bool, against: tuple[str, ...]
     today = verification.verify(source, target, cluster, source_engine, target_engine) \
         if cluster is not None and not proof.equivalent else None
     if witness_path and proof.witness is not None:
-        write_atomic(Path(witness_path), dump_yaml([proof.witness.point.cluster_data()]))
+        try:
+            write_atomic(Path(witness_path), dump_yaml([proof.witness.point.cluster_data()]))
+        except OSError as exc:
+            diags.error(codes.UNREADABLE, f"cannot write {witness_path}: {exc}")
+            finish(diags, diagnostics_format)
     sys.stdout.write(render_json(proof, today, cluster) if output == "json" else render_text(proof, today, cluster))
     if not proof.equivalent:
         raise CommandExit(EXIT_FINDINGS)

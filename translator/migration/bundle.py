@@ -93,6 +93,8 @@ class Migration:
     """Target objects two sources would both become (errors: the bundle is not written)."""
     rollback_files: dict[str, str] = field(default_factory=dict)
     fail_on: str = "error"
+    target_objects: list[dict[str, Any]] = field(default_factory=list)
+    """The target objects `verify` judged (the written target/ files must read back as exactly these)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -360,7 +362,7 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
             if document_ref(doc) in replaced and doc.name:
                 rollback_files.setdefault(object_file_name(doc.data), dump_yaml([clean_for_apply(doc.data)]))
     return Migration(mi, policies, findings, unattributed, target_files, pre_files, post_files, addons, edits,
-                     pre_status, verify, clash_errors, rollback_files)
+                     pre_status, verify, clash_errors, rollback_files, target_objects=objects)
 
 
 SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink")
