@@ -9,7 +9,7 @@ import click
 
 from translator.capabilities import Capability, render_json, render_markdown, render_text
 from translator.features import Feature
-from translator.intents import schema_text
+from translator.load.decode import schema_text
 from translator.registry import all_backends
 
 
@@ -43,7 +43,7 @@ def engines(output: str) -> None:
 def schema(cluster: bool) -> None:
     """Print the JSON Schema of the NetworkIntent, or with --cluster of the cluster file (for editors and CI)."""
     if cluster:
-        from translator.cluster import cluster_schema
+        from translator.cluster.model import cluster_schema
 
         sys.stdout.write(json.dumps(cluster_schema(), indent=2, sort_keys=True) + "\n")
         return
