@@ -241,3 +241,50 @@ def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
     blank.write_text("<!DOCTYPE html><html><body></body></html>")
     _, _, blank_rows = _screenshot(blank, tmp_path / "blank.png", tmp_path)
     assert len(_colors(blank_rows, bpp)) == 1
+
+
+KUBECTL_WITH_NODES = """\
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: shop}}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web-1, namespace: shop, labels: {app: web}}
+  spec: {nodeName: node-1, containers: [{name: c, ports: [{containerPort: 8080, protocol: TCP}]}]}
+  status: {podIP: 10.244.1.5}
+- apiVersion: v1
+  kind: Node
+  metadata: {name: node-1, labels: {kubernetes.io/hostname: node-1}}
+  status: {addresses: [{type: InternalIP, address: 10.224.0.4}]}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["dot", "mermaid", "html"])
+def test_nodes_and_api_servers_are_graph_nodes(fmt: str, tmp_path: Path) -> None:
+    """A cluster with nodes (kubectl get namespaces,pods,services,nodes) and an API server outside the cluster:
+    nodes form their own group, the API server sits outside the cluster, and every flow the evaluator gives is
+    drawn (this crashed with KeyError 'node/node-1')."""
+    pytest.importorskip("translator.evaluator")
+    kubectl = tmp_path / "kubectl.yaml"
+    kubectl.write_text(KUBECTL_WITH_NODES, encoding="utf-8")
+    policy = tmp_path / "deny.yaml"
+    policy.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\n"
+                      "spec: {podSelector: {}, policyTypes: [Ingress]}\n", encoding="utf-8")
+    result = run_cli("graph", "-f", str(policy), "--cluster", str(kubectl), "-o", fmt)
+    assert result.code == 0, result.stderr
+    assert "node-1" in result.stdout and "nodes" in result.stdout
+    if fmt == "dot":
+        edges = _edges(result.stdout)
+        # the policy isolates ingress only; traffic from the pod's own node is always allowed (Kubernetes semantics)
+        assert ("shop/web", "node/node-1") in edges and ("node/node-1", "shop/web") in edges
+        assert 'label="nodes"' in result.stdout
+    flat = tmp_path / "flat.yaml"
+    flat.write_text("pods: [{namespace: shop, name: web-1, labels: {app: web}, ip: 10.244.1.5,"
+                    " ports: [{port: 8080, protocol: TCP}]}]\nnodes: [{name: node-1, ip: 10.224.0.4}]\n"
+                    "apiServers: [{ip: 20.1.2.3}]\n", encoding="utf-8")
+    result = run_cli("graph", "-f", str(policy), "--cluster", str(flat), "-o", fmt)
+    assert result.code == 0, result.stderr
+    assert "kube-apiserver" in result.stdout and "outside the cluster" in result.stdout
+    reach = run_cli("reach", "-f", str(policy), "--cluster", str(flat), "--probe", "8080/TCP", "-o", "json")
+    assert reach.code == 0 and '"from": "node/node-1"' in reach.stdout

@@ -412,6 +412,7 @@ def _e2e_steps() -> list[Any]:
 def test_e2e_matrices_hold_under_calico(name: str | None, step_no: int | None, tmp_path: Path) -> None:
     """The e2e policies, as Kubernetes NetworkPolicies enforced by Calico and translated to Calico objects,
     reproduce every expected matrix under `reach --engine calico`."""
+    corpus("k8s-e2e-netpol", "scenarios")
     assert name is not None
     step = next(s for s in load_json(corpus("k8s-e2e-netpol", "scenarios", name))["steps"] if s["step"] == step_no)
     cluster = tmp_path / "cluster.json"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from translator.graph.model import EXTERNAL_GROUP, Edge, Flow, Graph, Isolation, Node
+from translator.graph.model import EXTERNAL_GROUP, NODE_GROUP, Edge, Flow, Graph, Isolation, Node
 from translator.lint.workloads import namespace_labels, selects, workload_name
 from translator.load.loaded import LoadedIntent
 from translator.model import Direction
@@ -36,18 +36,22 @@ def _isolation(pods: Sequence[Pod], loaded: Sequence[LoadedIntent], labels: Mapp
 
 
 def nodes_of(cluster: Cluster, loaded: Sequence[LoadedIntent]) -> tuple[dict[str, list[Node]], dict[str, str]]:
-    """Groups of nodes (external first, then namespaces by name) and the node id of every endpoint."""
+    """Groups of nodes (external endpoints and API servers outside the cluster first, then the cluster's nodes, then
+    namespaces by name) and the node id of every endpoint."""
     labels = namespace_labels(cluster)
     by_workload: dict[tuple[str, str], list[Pod]] = {}
     for pod in cluster.pods:
         by_workload.setdefault((pod.namespace, workload_name(pod)), []).append(pod)
     groups: dict[str, list[Node]] = {}
     owner: dict[str, str] = {}
-    if cluster.externals:
-        groups[EXTERNAL_GROUP] = []
-        for ext in sorted(cluster.externals, key=lambda e: e.name):
-            groups[EXTERNAL_GROUP].append(Node(ext.name, ext.fqdn or ext.name, EXTERNAL_GROUP, (ext.name,)))
-            owner[ext.name] = ext.name
+    outside = [(e.name, e.fqdn or e.name) for e in sorted(cluster.externals, key=lambda e: e.name)]
+    outside += [(a.id, a.id) for a in cluster.outside_api_servers]
+    if outside:
+        groups[EXTERNAL_GROUP] = [Node(name, label, EXTERNAL_GROUP, (name,)) for name, label in outside]
+        owner.update((name, name) for name, _ in outside)
+    if cluster.nodes:
+        groups[NODE_GROUP] = [Node(n.id, n.name, NODE_GROUP, (n.id,)) for n in cluster.nodes]
+        owner.update((n.id, n.id) for n in cluster.nodes)
     for (ns, name), pods in sorted(by_workload.items()):
         node = Node(f"{ns}/{name}", name, ns, tuple(p.id for p in pods),
                     _isolation(pods, loaded, labels, Direction.INGRESS),

@@ -7,6 +7,15 @@ from enum import Enum
 
 EXTERNAL_GROUP = "external"
 """The group of endpoints outside the cluster."""
+NODE_GROUP = "(nodes)"
+"""The group of the cluster's nodes (and API servers inside it); no namespace can have this name."""
+
+
+def group_title(group: str) -> str:
+    """A group's title: `outside the cluster`, `nodes` or `namespace NAME`."""
+    if group == EXTERNAL_GROUP:
+        return "outside the cluster"
+    return "nodes" if group == NODE_GROUP else f"namespace {group}"
 
 
 class Isolation(str, Enum):
@@ -25,9 +34,9 @@ class Node:
     """`namespace/workload`, or the external endpoint's name."""
     label: str
     group: str
-    """The namespace, or EXTERNAL_GROUP."""
+    """The namespace, EXTERNAL_GROUP or NODE_GROUP."""
     members: tuple[str, ...]
-    """The endpoints (pods `namespace/name`, or the external's name)."""
+    """The endpoints (pods `namespace/name`, the external's or API server's name, or `node/NAME`)."""
     ingress: Isolation = Isolation.NONE
     egress: Isolation = Isolation.NONE
 
