@@ -81,6 +81,19 @@ def test_error_level_warn_emits_with_warnings() -> None:
     assert "NetworkPolicy" in result.stdout
 
 
+def test_bad_input_is_exit_2_at_every_error_level(tmp_path: Path) -> None:
+    """Invalid YAML is bad input whatever --error-level says: exit 2, the error and the count line printed."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: [\n", encoding="utf-8")
+    for level in ("raise", "warn", "immediate"):
+        result = run_cli("translate", "--engine", "kubernetes", "-f", str(bad), "--error-level", level)
+        assert (result.code, result.stdout) == (2, ""), (level, result.stderr)
+        lines = result.stderr.splitlines()
+        assert "error NPX001: invalid YAML" in lines[0] and lines[-1].startswith("netpolx: info NPX030: 1 error")
+    refused = run_cli("translate", "--engine", "kubernetes", "-f", DENY, "--error-level", "immediate")
+    assert refused.code == 1 and refused.stderr.splitlines()[-1].startswith("netpolx: info NPX030: 1 error")
+
+
 def test_unknown_engine_suggests(tmp_path: Path) -> None:
     result = run_cli("translate", "--engine", "cillium", "-f", SEED)
     assert result.code == 2

@@ -12,9 +12,14 @@ UNKNOWN_ENGINE = "NPX006"
 DUPLICATE_OBJECT = "NPX007"
 IGNORED_OBJECT = "NPX008"
 MISSING_NAMESPACE = "NPX009"
+NO_POLICY = "NPX010"
 OUTPUT_CLASH = "NPX020"
 OUTPUT_REFUSED = "NPX021"
 SUMMARY = "NPX030"
+
+INPUT = frozenset({YAML_SYNTAX, INVALID_FIELD, UNKNOWN_KIND, INVALID_VALUE, UNREADABLE, UNKNOWN_ENGINE,
+                   DUPLICATE_OBJECT, OUTPUT_CLASH, OUTPUT_REFUSED, NO_POLICY})
+"""Errors about the input itself: exit 2, and errors even under `--error-level warn` (nothing can be emitted)."""
 
 # Translation (exit 1 when an error)
 NOT_EXPRESSIBLE = "NPX100"
@@ -43,6 +48,8 @@ CODES: dict[str, str] = {
     DUPLICATE_OBJECT: "Two inputs define the same object.",
     IGNORED_OBJECT: "A document was skipped (not a policy).",
     MISSING_NAMESPACE: "A namespaced object has no metadata.namespace.",
+    NO_POLICY: "A path given with -f holds no policy (an empty folder, YAML only in subfolders without -R, an empty "
+               "file, or only other kinds).",
     OUTPUT_CLASH: "Two sources translate to the same output object (kubectl apply would keep only one).",
     OUTPUT_REFUSED: "The output folder cannot be used: not new or empty (see --prune), not netpolx's, or a link.",
     SUMMARY: "The count of diagnostics by severity: the last line of a text run, in the diagnostic line format.",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Protocol
 
-from translator import escape
+from translator import codes, escape
 
 
 class Severity(str, Enum):
@@ -145,7 +145,7 @@ class Diagnostics:
         if diag.severity is Severity.ERROR:
             if self.level is ErrorLevel.IGNORE:
                 return
-            if self.level is ErrorLevel.WARN:
+            if self.level is ErrorLevel.WARN and diag.code not in codes.INPUT:  # bad input stays an error
                 diag = replace(diag, severity=Severity.WARNING)
         if diag.engine is None and self.engine is not None:
             diag = replace(diag, engine=self.engine)

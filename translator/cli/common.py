@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 from translator import codes
 from translator.cli.settings import current_config, settings_options
-from translator.diagnostics import Diagnostics, ErrorLevel, Severity
+from translator.diagnostics import Diagnostics, DiagnosticsError, ErrorLevel, Severity
 from translator.load.source import write_atomic
 from translator.output.reporters import FORMATS, GROUP_AT, counts, format_for, grouped_lines, render, summary_line
 from translator.registry import UnknownEngineError, all_backends, get_backend
@@ -22,9 +23,7 @@ from translator.target import Target, TargetError, parse_target
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-INPUT_CODES = frozenset({codes.YAML_SYNTAX, codes.INVALID_FIELD, codes.UNKNOWN_KIND, codes.INVALID_VALUE,
-                         codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT, codes.OUTPUT_CLASH,
-                         codes.OUTPUT_REFUSED})
+INPUT_CODES = codes.INPUT
 
 
 class CommandExit(Exception):
@@ -46,8 +45,24 @@ def input_options(required: bool = True, settings: bool = True) -> Callable[[F],
     return deco
 
 
+def _stopped_early(f: F) -> F:
+    """Run `f`; when `--error-level immediate` stops it at the first error, print that error as every run prints its
+    diagnostics (count line included) and exit 2 for bad input, else 1."""
+    @functools.wraps(f)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except DiagnosticsError as exc:
+            found = Diagnostics()
+            found.extend(exc.diagnostics)
+            emit(found, kwargs.get("diagnostics_format", "text"))
+            raise CommandExit(exit_code(found) or EXIT_FINDINGS) from exc
+    return cast(F, run)
+
+
 def diagnostics_options(f: F) -> F:
     """`--diagnostics-format` and `--error-level`."""
+    f = _stopped_early(f)
     f = click.option("--error-level", type=click.Choice([e.value for e in ErrorLevel if e is not ErrorLevel.IGNORE]),
                      default="raise",
                      show_default=True,

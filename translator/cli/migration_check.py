@@ -17,7 +17,7 @@ from translator.cli.common import (
     output_settings,
     stop_on_input_errors,
 )
-from translator.diagnostics import Diagnostics
+from translator.diagnostics import Diagnostics, Severity
 from translator.migration.checks import run_checks
 from translator.migration.inputs import INTENT_SOURCE, KNOWN_ENGINES, MigrationInput, load_input
 from translator.registry import all_backends
@@ -46,9 +46,10 @@ def parse_engine(text: str, platform: str | None, acns: bool, diags: Diagnostics
 
 def load_migration(filenames: tuple[str, ...], recursive: bool, source_engine: str | None, target: Target,
                    services: tuple[str, ...], cluster: str | None, diags: Diagnostics,
-                   fmt: str) -> MigrationInput:
-    """Load the inputs; exit 2 (printing the diagnostics) when they are bad."""
-    mi = load_input(filenames, recursive, source_engine, target, services, cluster, diags)
+                   fmt: str, empty: Severity = Severity.ERROR) -> MigrationInput:
+    """Load the inputs; exit 2 (printing the diagnostics) when they are bad. A path without policies is an error,
+    or `empty` (recommend's contract is exit 0)."""
+    mi = load_input(filenames, recursive, source_engine, target, services, cluster, diags, empty)
     if mi is None:
         diags.error(codes.UNKNOWN_ENGINE, "the inputs mix Cilium and Calico objects; say which engine enforces them "
                     "today with --from")

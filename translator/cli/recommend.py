@@ -7,8 +7,10 @@ import sys
 
 import click
 
-from translator.cli.common import input_options, make_diagnostics, stop_on_input_errors, stop_on_unread_inputs
+from translator import codes
+from translator.cli.common import emit, input_options, make_diagnostics, stop_on_input_errors
 from translator.cli.migration_check import load_migration, parse_engine
+from translator.diagnostics import Severity
 from translator.migration import recommend as engine_choice
 from translator.migration import recommend_report
 from translator.target import parse_target
@@ -53,8 +55,8 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
         if source_engine else None
     stop_on_input_errors(diags, diagnostics_format)
     mi = load_migration(filenames, recursive, source.name if source else None, parse_target("cilium", platform),
-                        (), cluster, diags, diagnostics_format)
-    stop_on_unread_inputs(diags, diagnostics_format)
+                        (), cluster, diags, diagnostics_format, empty=Severity.WARNING)  # the contract: exit 0
+    stop_on_input_errors(diags, diagnostics_format)  # a policy it cannot import (NPX110) is reported, not fatal
     ctx = engine_choice.Context(windows_nodes=windows_nodes, nodes=nodes, pods=pods, new_cluster=new_cluster)
     if platform == "aks":
         options = engine_choice.AKS_OPTIONS
@@ -69,3 +71,5 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
         sys.stdout.write(recommend_report.render_markdown(data))
     else:
         sys.stdout.write(recommend_report.render_text(data, verbose))
+    if diags.errors or any(d.code == codes.NO_POLICY for d in diags):
+        emit(diags, diagnostics_format)  # what was left out of the recommendation (exit 0: the contract)

@@ -77,8 +77,12 @@ def namespace_for(config: Config | None) -> Callable[[Document], str | None]:
 
 
 def read_documents(paths: Iterable[str], diags: Diagnostics, recursive: bool = False) -> list[Document]:
-    """`documents()` with the default namespace applied."""
+    """`documents()` with the default namespace applied; a path that holds no policy is bad input (NPX010)."""
+    from translator.load.found import require_policies
+
+    paths = list(paths)
     docs = documents(paths, diags, recursive)
+    require_policies(paths, recursive, docs, diags)
     config = current_config(diags)
     apply_default_namespace(docs, namespace_for(config))
     return docs

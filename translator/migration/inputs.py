@@ -14,8 +14,9 @@ from translator import codes
 from translator.cluster.model import Cluster
 from translator.cluster.services import ServiceInfo, is_service, load_services, services_from_documents
 from translator.cluster.workloads import Workloads, load_workloads
-from translator.diagnostics import Diagnostics, SourceLocation
+from translator.diagnostics import Diagnostics, Severity, SourceLocation
 from translator.load.decode import intents_from_documents
+from translator.load.found import require_policies
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents
 from translator.model import API_VERSION, KIND
@@ -131,9 +132,13 @@ def _skip_unimportable(docs: list[Document], diags: Diagnostics) -> tuple[list[D
 
 
 def load_input(filenames: Iterable[str], recursive: bool, source: str | None, target: Target,
-               services: Iterable[str], cluster: str | None, diags: Diagnostics) -> MigrationInput | None:
-    """Read policies, Services and cluster facts; None when the source engine cannot be told (usage error)."""
+               services: Iterable[str], cluster: str | None, diags: Diagnostics,
+               empty: Severity = Severity.ERROR) -> MigrationInput | None:
+    """Read policies, Services and cluster facts; None when the source engine cannot be told (usage error). A `-f`
+    path without policies is reported with severity `empty`."""
+    filenames = list(filenames)
     docs = documents(filenames, diags, recursive)
+    require_policies(filenames, recursive, docs, diags, empty)
     policy_docs = [d for d in docs if not is_service(d)]
     found_services = services_from_documents(docs, diags)
     importable, skipped = _skip_unimportable(policy_docs, diags)

@@ -65,7 +65,9 @@ def as_dict(assessments: Sequence[Assessment], loaded: Sequence[LoadedIntent], c
 
 
 def _policies(n: int) -> str:
-    return "the policy" if n == 1 else f"the {n} policies"
+    if n == 0:
+        return "no policy"
+    return "the policy" if n == 1 else f"the {n:,} policies"
 
 
 def _clip(text: str, width: int = WIDTH) -> str:
