@@ -27,22 +27,22 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from backends.base import Backend
 from tests.shared import ROOT, validate_object
 from translator import codes
+from translator.backend import Backend
 from translator.capabilities import Support
 from translator.cli import cli
 from translator.cli.common import CommandExit
+from translator.compile.ordered import lower_ordered
+from translator.compile.pipeline import compile_intents, uses_of
 from translator.diagnostics import Diagnostic, Diagnostics, Severity
 from translator.evaluator.translation import verify_translation
 from translator.features import Feature, features_used
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.ordered import lower_ordered
-from translator.pipeline import compile_intents, uses_of
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, documents, dump_yaml
 from translator.proof.mdd import FALSE
 from translator.registry import all_backends, importer_for
-from translator.source import Document, documents, dump_yaml
 from translator.target import parse_target
 
 FIXTURES = Path(__file__).parent / "conformance" / "features.yaml"

@@ -9,8 +9,8 @@ reported as info, since the user was told. An info line (NPX121) states what the
 from __future__ import annotations
 
 import bisect
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from translator import codes
