@@ -297,7 +297,9 @@ def intent(name: str, spec: str, namespace: str = "app") -> str:
            f"{namespace}}}\nspec:\n{body}\n"
 
 
-def test_carve_out_of_a_later_deny_is_an_error_for_cilium(tmp_path: Path) -> None:
+def test_carve_out_of_a_later_deny_is_no_error_when_the_translation_rewrites_it(tmp_path: Path) -> None:
+    """An allow ordered before a deny it overlaps: translate compiles the pair into allow-only Cilium rules and
+    proves them equivalent, so check agrees (it used to flag the carve-out Cilium's deny-wins would drop)."""
     allow = intent("allow-admin", """
         order: 10
         ingress: [{peers: [{pods: {matchLabels: {role: admin}}}], ports: [{port: 22}]}]
@@ -307,11 +309,11 @@ def test_carve_out_of_a_later_deny_is_an_error_for_cilium(tmp_path: Path) -> Non
         ingress: [{action: deny, ports: [{port: 22}]}]
     """)
     _, diags = findings(tmp_path, allow + "---\n" + deny, source="intent", target="cilium")
-    carve = [d for d in by_code(diags, codes.MIG_ORDER_DENY) if "takes precedence" in d["message"]]
-    assert len(carve) == 1 and "allow-admin" in carve[0]["message"]
-    other_port = allow.replace("port: 22", "port: 443")
-    _, diags = findings(tmp_path, other_port + "---\n" + deny, source="intent", target="cilium")
-    assert not [d for d in by_code(diags, codes.MIG_ORDER_DENY) if "takes precedence" in d["message"]]
+    assert not [d for d in by_code(diags, codes.MIG_ORDER_DENY) if d["severity"] == "error"]
+    path = tmp_path / "pair.yaml"
+    path.write_text(allow + "---\n" + deny, encoding="utf-8")
+    translated = run_cli("translate", "--engine", "cilium", "-f", str(path), "--verify")
+    assert translated.code == 0 and "NPX121" in translated.stderr, translated.stderr
 
 
 def test_egress_isolation_without_dns_is_flagged_unless_dns_is_allowed(tmp_path: Path) -> None:
@@ -462,3 +464,70 @@ def test_kubectl_cluster_list_gives_host_network_pods_pod_ips_and_services(tmp_p
     assert cidr["severity"] == "error" and "shop/web" in cidr["message"] and "exporter" not in cidr["message"]
     assert [d["message"] for d in by_code(diags, codes.MIG_ETP_CLUSTER)], "Services come from the cluster List too"
     assert not by_code(diags, codes.MIG_NOT_CHECKED)
+
+
+TIERED = """\
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: devops.frontend, namespace: shop}
+spec:
+  tier: devops
+  order: 150
+  selector: app == "frontend"
+  types: [Ingress]
+  ingress:
+  - {action: Allow, protocol: TCP, source: {selector: app == "lb"}, destination: {ports: [8080]}}
+"""
+
+TIERED_CARVE_OUT = TIERED + """\
+  - {action: Deny, protocol: TCP, destination: {ports: [8080]}}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: devops.open, namespace: shop}
+spec:
+  tier: devops
+  order: 200
+  selector: app == "frontend"
+  types: [Ingress]
+  ingress:
+  - {action: Allow}
+"""
+
+
+@pytest.mark.parametrize("text", [TIERED, TIERED_CARVE_OUT])
+def test_order_findings_agree_with_the_translation(text: str, tmp_path: Path) -> None:
+    """P16 judges tiers, order and deny as translate does (after rewriting the set into what the target expresses):
+    a tier of allow-only policies, and a deny carve-out the rewrite keeps exact, translate exactly to Cilium
+    (proven by --verify), so check and migrate do not refuse them."""
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    translated = run_cli("translate", "--engine", "cilium", "-f", str(path), "--verify")
+    assert translated.code == 0 and "NPX121" in translated.stderr, translated.stderr
+    check = run_cli("check", "--from", "calico", "--to", "cilium", "-f", str(path))
+    assert check.code == 0 and "NPX515" not in check.stderr, check.stderr
+    migrate = run_cli("migrate", "--from", "calico", "--to", "cilium", "-f", str(path), "--output-dir",
+                      str(tmp_path / "out"))
+    assert "NPX515" not in migrate.stderr and (tmp_path / "out" / "report.json").exists(), migrate.stderr
+
+
+def test_order_findings_still_refuse_what_the_translation_refuses(tmp_path: Path) -> None:
+    """A Pass rule Cilium cannot express once the rewrite gives up: check refuses it exactly when translate does."""
+    path = tmp_path / "p.yaml"
+    path.write_text(TIERED.replace("ingress:\n", "ingress:\n  - {action: Pass, source: {nets: [10.0.0.0/8]}}\n"),
+                    encoding="utf-8")
+    translated = run_cli("translate", "--engine", "cilium", "-f", str(path))
+    check = run_cli("check", "--from", "calico", "--to", "cilium", "-f", str(path))
+    assert (translated.code == 1) == ("error NPX515" in check.stderr), (translated.stderr, check.stderr)
+
+
+def test_wild_tiered_calico_policies_agree_between_check_and_translate() -> None:
+    """The wild tgkaas devops.* policies: tiers of allow-only policies, proven equivalent by translate --verify."""
+    from tests.shared import corpus
+
+    for name in ("tgkaas--devops.frontend.yaml", "tgkaas--devops.cartservice.yaml"):
+        path = str(corpus("wild", "calico", name))
+        translated = run_cli("translate", "--engine", "cilium", "-f", path, "--verify")
+        assert translated.code == 0 and "NPX121" in translated.stderr, translated.stderr
+        check = run_cli("check", "--from", "calico", "--to", "cilium", "-f", path)
+        assert "NPX515" not in check.stderr and check.code == 0, check.stderr

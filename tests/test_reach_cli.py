@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.shared import ROOT
 
 CLUSTER = """\
 namespaces:
@@ -180,3 +181,27 @@ def test_policies_from_stdin(files: tuple[str, str]) -> None:
     result = run_cli("reach", "-f", "-", "--cluster", cluster, "-o", "json", stdin=POLICY)
     assert result.code == 0
     assert json.loads(result.stdout)["engine"] == "kubernetes"
+
+
+def test_reach_probes_the_pods_ports_by_default_as_graph_does(tmp_path: Path) -> None:
+    """Without probes in the file or --probe, reach probes every container port the pods declare (as graph)."""
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text("pods:\n- {namespace: shop, name: a, labels: {app: a}, ip: 10.244.1.1,"
+                       " ports: [{port: 80, protocol: TCP}, {port: 53, protocol: UDP}]}\n"
+                       "- {namespace: shop, name: b, labels: {app: b}, ip: 10.244.1.2}\n", encoding="utf-8")
+    policy = str(ROOT / "samples" / "seed" / "03-backend.yaml")
+    result = run_cli("reach", "-f", policy, "--cluster", str(cluster), "-o", "json")
+    assert result.code == 0, result.stderr
+    probes = {(r["port"], r["protocol"]) for r in json.loads(result.stdout)["results"]}
+    assert probes == {(53, "UDP"), (80, "TCP")}
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("pods: [{namespace: shop, name: a}, {namespace: shop, name: b}]\n", encoding="utf-8")
+    result = run_cli("reach", "-f", policy, "--cluster", str(bare))
+    assert result.code == 2 and "no pod declares a container port" in result.stderr
+
+
+def test_reach_with_a_policy_file_as_cluster_says_so(tmp_path: Path) -> None:
+    policy = str(ROOT / "samples" / "seed" / "03-backend.yaml")
+    result = run_cli("reach", "-f", policy, "--cluster", policy)
+    assert result.code == 2 and result.stdout == ""
+    assert f"{policy}: not a cluster file: it holds NetworkPolicy" in result.stderr

@@ -325,3 +325,26 @@ probes: [{port: 8080, protocol: TCP}]
     bad = tmp_path / "bad.yaml"
     bad.write_text("pods: 3\n", encoding="utf-8")
     assert run_cli("verify", "-f", str(src), "--against", str(changed), "--cluster", str(bad)).code == 2
+
+
+def test_verify_honours_pod_and_node_cidr_settings(tmp_path: Path) -> None:
+    """--source-engine/--target-engine settings pod-cidr and node-cidr say where pods and nodes are, as for
+    translate --verify: an ipBlock outside them cannot match a pod, so a Cilium CIDR rule is then equivalent."""
+    np = tmp_path / "np.yaml"
+    np.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: out, namespace: shop}\n"
+                  "spec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n"
+                  "  - to: [{ipBlock: {cidr: 192.168.0.0/16}}]\n", encoding="utf-8")
+    cnp = tmp_path / "cnp.yaml"
+    cnp.write_text("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: out, namespace: shop}\n"
+                   "spec:\n  endpointSelector: {}\n  egress:\n  - toCIDR: [192.168.0.0/16]\n", encoding="utf-8")
+    default = run_cli("verify", "-f", str(np), "--against", str(cnp))
+    assert default.code == 1  # 192.168.0.0/16 may hold pods: Kubernetes' ipBlock matches them, Cilium's does not
+    declared = "pod-cidr=10.244.0.0/16,node-cidr=10.224.0.0/16"
+    for option in ("--source-engine", "--target-engine"):
+        engine = "kubernetes" if option == "--source-engine" else "cilium"
+        result = run_cli("verify", "-f", str(np), "--against", str(cnp), option, f"{engine},{declared}")
+        assert result.code == 0 and result.stdout.startswith("equivalent"), result.stdout
+        assert "10.244.0.0/16, 10.224.0.0/16 (the declared ranges" in result.stdout
+    clash = run_cli("verify", "-f", str(np), "--against", str(cnp), "--source-engine",
+                    "kubernetes,pod-cidr=10.1.0.0/16", "--target-engine", "cilium,pod-cidr=10.2.0.0/16")
+    assert clash.code == 2 and "pod-cidr=10.2.0.0/16 differs" in clash.stderr

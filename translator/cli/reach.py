@@ -19,7 +19,7 @@ from translator.cli.common import (
     stop_on_input_errors,
 )
 from translator.cli.settings import read_policies
-from translator.cluster.model import Cluster, Probe, load_cluster, parse_probe
+from translator.cluster.model import Cluster, Probe, default_probes, load_cluster, parse_probe
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator, semantics_of
 from translator.load.loaded import LoadedIntent
@@ -110,9 +110,10 @@ def reach(filenames: tuple[str, ...], recursive: bool, cluster_path: str, engine
         else:
             sys.stdout.write("\n".join(trace.lines()) + "\n")
         return
-    probes = list(dict.fromkeys([*cluster.probes, *extra]))
+    probes = default_probes(cluster, extra)  # as graph: the pods' container ports when no probe is given
     if not probes:
-        diags.error(codes.INVALID_VALUE, f"no probes: {cluster_path} lists none; add --probe 80/TCP")
+        diags.error(codes.INVALID_VALUE, f"no probes: {cluster_path} lists none, no pod declares a container port, "
+                    "and no --probe was given (e.g. --probe 80/TCP)")
     stop_on_errors(diags, diagnostics_format)
     emit(diags, diagnostics_format)
     if output == "json":

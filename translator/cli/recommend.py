@@ -8,7 +8,14 @@ import sys
 import click
 
 from translator import codes
-from translator.cli.common import emit, input_options, make_diagnostics, stop_on_input_errors
+from translator.cli.common import (
+    EXIT_INPUT,
+    CommandExit,
+    emit,
+    input_options,
+    make_diagnostics,
+    stop_on_input_errors,
+)
 from translator.cli.migration_check import load_migration, parse_engine
 from translator.diagnostics import Severity
 from translator.migration import recommend as engine_choice
@@ -56,7 +63,10 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
     stop_on_input_errors(diags, diagnostics_format)
     mi = load_migration(filenames, recursive, source.name if source else None, parse_target("cilium", platform),
                         (), cluster, diags, diagnostics_format, empty=Severity.WARNING)  # the contract: exit 0
-    stop_on_input_errors(diags, diagnostics_format)  # a policy it cannot import (NPX110) is reported, not fatal
+    stop_on_input_errors(diags, diagnostics_format)
+    if diags.errors and not mi.loaded:  # nothing could be imported (NPX110): nothing to recommend for
+        emit(diags, diagnostics_format)
+        raise CommandExit(EXIT_INPUT)
     ctx = engine_choice.Context(windows_nodes=windows_nodes, nodes=nodes, pods=pods, new_cluster=new_cluster)
     if platform == "aks":
         options = engine_choice.AKS_OPTIONS
@@ -71,5 +81,9 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
         sys.stdout.write(recommend_report.render_markdown(data))
     else:
         sys.stdout.write(recommend_report.render_text(data, verbose))
+        if diags.errors:
+            left = len(diags.errors)
+            sys.stdout.write(f"Left out: {left} object{'s' if left != 1 else ''} netpolx cannot import (the "
+                             f"error{'s' if left != 1 else ''} on stderr); the recommendation covers the rest.\n")
     if diags.errors or any(d.code == codes.NO_POLICY for d in diags):
         emit(diags, diagnostics_format)  # what was left out of the recommendation (exit 0: the contract)

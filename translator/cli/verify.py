@@ -22,9 +22,12 @@ from translator.cli.common import (
 from translator.cli.reach import check_engine, stop_on_errors
 from translator.cli.settings import read_policies
 from translator.cluster.model import Cluster, load_cluster
+from translator.cluster.ranges import RANGE_SETTINGS, ClusterRanges, cluster_ranges
+from translator.diagnostics import Diagnostics
 from translator.evaluator.verify import VerifyResult
 from translator.load.source import dump_yaml, write_atomic
 from translator.proof import Proof, prove
+from translator.target import TargetError, parse_target
 
 MAX_TODAY = 20
 MAX_NAMES = 12
@@ -61,12 +64,13 @@ def verify(filenames: tuple[str, ...], recursive: bool, against: tuple[str, ...]
     diags = make_diagnostics(error_level)
     check_engine(source_engine, diags, "--source-engine")
     check_engine(target_engine, diags, "--target-engine")
-    source = read_policies(filenames, diags, recursive)
-    target = read_policies(against, diags, recursive)
+    ranges = ranges_of(source_engine, target_engine, diags)
+    source = read_policies(filenames, diags, recursive, ranges)
+    target = read_policies(against, diags, recursive, ranges)
     cluster: Cluster | None = load_cluster(cluster_path, diags) if cluster_path else None
     stop_on_errors(diags, diagnostics_format)
     emit(diags, diagnostics_format)
-    proof = prove(source, target, source_engine, target_engine, cluster)
+    proof = prove(source, target, source_engine, target_engine, cluster, ranges=ranges)
     today = verification.verify(source, target, cluster, source_engine, target_engine) \
         if cluster is not None and not proof.equivalent else None
     if witness_path and proof.witness is not None:
@@ -78,6 +82,26 @@ def verify(filenames: tuple[str, ...], recursive: bool, against: tuple[str, ...]
     sys.stdout.write(render_json(proof, today, cluster) if output == "json" else render_text(proof, today, cluster))
     if not proof.equivalent:
         raise CommandExit(EXIT_FINDINGS)
+
+
+def ranges_of(source_engine: str | None, target_engine: str | None, diags: Diagnostics) -> ClusterRanges:
+    """Where pods and nodes may be (`pod-cidr`, `node-cidr`, `service-cidr` settings of either engine, as `translate
+    --verify` takes them from its target): both sides run on one cluster, so a setting given twice must agree."""
+    merged: dict[str, str] = {}
+    for option, engine in (("--source-engine", source_engine), ("--target-engine", target_engine)):
+        try:
+            settings = parse_target(engine).settings if engine else {}
+        except TargetError:
+            continue  # check_engine reported it
+        for key in RANGE_SETTINGS:
+            value = settings.get(key)
+            if value is None:
+                continue
+            if merged.get(key, value) != value:
+                diags.error(codes.UNKNOWN_ENGINE, f"{option}: {key}={value} differs from --source-engine's "
+                            f"{key}={merged[key]}; both sets run on one cluster, so give it once (or the same)")
+            merged.setdefault(key, value)
+    return cluster_ranges(merged)
 
 
 def _semantics(proof: Proof) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -418,6 +418,16 @@ class Cluster:
 
 # -- loading -----------------------------------------------------------------------------------------------------
 
+def default_probes(cluster: Cluster, extra: Sequence[Probe]) -> list[Probe]:
+    """The cluster file's probes plus `extra`; when there are none, every container port the pods declare (what
+    `reach` and `graph` probe by default)."""
+    chosen = list(dict.fromkeys([*cluster.probes, *extra]))
+    if chosen:
+        return chosen
+    ports = {Probe(p.port, p.protocol) for pod in cluster.pods for p in pod.ports}
+    return sorted(ports, key=lambda p: (p.port, p.protocol))
+
+
 def load_cluster(path: str, diags: Diagnostics) -> Cluster | None:
     """Read a cluster file (contract form, or kubectl Namespace/Pod objects); None with diagnostics when bad."""
     text = read_text(path, diags)
@@ -436,6 +446,12 @@ def cluster_from_data(docs: list[Any], source: SourceFile, diags: Diagnostics) -
     objects = list(_kube_objects(docs, source))
     seen = _Seen(diags)
     cluster: Cluster | None
+    kinds = sorted({str(o.data.get("kind")) for o in objects if o is not None})
+    if objects and all(o is not None for o in objects) and not set(kinds) & set(KUBECTL_KINDS):
+        diags.error(codes.INVALID_FIELD, f"{source.name}: not a cluster file: it holds {', '.join(kinds)} and no "
+                    "Namespace, Pod, Service or Node (a policy file goes to -f; the cluster file's form is in "
+                    "docs/cluster.md, and `netpolx snapshot` writes one)", SourceRef(source, 0).locate())
+        return None
     if objects and all(o is not None for o in objects):
         cluster = _from_kubectl([o for o in objects if o is not None], seen, diags)
     elif len(docs) == 1 and isinstance(docs[0], dict) and "kind" not in docs[0]:

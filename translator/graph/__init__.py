@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from translator.graph.build import build_graph, default_probes, nodes_of
+from translator.cluster.model import default_probes
+from translator.graph.build import build_graph, nodes_of
 from translator.graph.dot import render_dot
 from translator.graph.html import render_html, render_svg
 from translator.graph.mermaid import render_mermaid

@@ -16,17 +16,6 @@ if TYPE_CHECKING:
     from translator.cluster.model import Cluster, Pod, Probe
 
 
-def default_probes(cluster: Cluster, extra: Sequence[Probe]) -> list[Probe]:
-    """The cluster file's probes plus `extra`; when there are none, every container port the pods declare."""
-    from translator.cluster.model import Probe
-
-    chosen = list(dict.fromkeys([*cluster.probes, *extra]))
-    if chosen:
-        return chosen
-    ports = {Probe(p.port, p.protocol) for pod in cluster.pods for p in pod.ports}
-    return sorted(ports, key=lambda p: (p.port, p.protocol))
-
-
 def _isolation(pods: Sequence[Pod], loaded: Sequence[LoadedIntent], labels: Mapping[str, Mapping[str, str]],
                direction: Direction) -> Isolation:
     flags = [any(li.intent.isolates(direction) and selects(li.intent, pod, labels) for li in loaded) for pod in pods]

@@ -44,4 +44,4 @@ def require_policies(paths: Iterable[str], recursive: bool, docs: Sequence[Docum
             continue
         shown = "<stdin>" if arg == "-" else arg
         diags.report(severity, codes.NO_POLICY, f"no policy found in {shown}: {_why(arg, recursive, mine)}",
-                      SourceLocation(shown))
+                      SourceLocation(shown, None if Path(arg).is_dir() else 1))

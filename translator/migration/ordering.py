@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from translator.compile.ordered import lower_ordered
+from translator.diagnostics import Diagnostics
 from translator.features import Feature
 from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error
 from translator.migration.inputs import MigrationInput
-from translator.migration.pitfalls import feature_findings, path_of
+from translator.migration.pitfalls import feature_findings, path_of, target_backend
 from translator.model import Action, Direction, Entity, LabelSelector, Operator, Peer, PeerKind, PortSpec, Rule
 
 ORDER_FEATURES = (Feature.DENY_RULE, Feature.PASS_RULE, Feature.LOG_RULE, Feature.ORDERED, Feature.TIER)
@@ -164,14 +166,34 @@ def carve_outs(mi: MigrationInput) -> Iterator[tuple[_Ranked, _Ranked]]:
                 break
 
 
+def _rewritten(mi: MigrationInput) -> list[bool]:
+    """Per intent, whether the translation rewrites the set's order, tiers, deny and pass rules into a form the
+    target expresses exactly (translator/compile/ordered.py, as `translate` does)."""
+    backend = target_backend(mi)
+    if backend is None:
+        return [False] * len(mi.loaded)
+    refused: set[int] = set()
+    lowered = lower_ordered(list(mi.loaded), backend, Diagnostics(), refused)
+    return [i not in refused and lowered[i] is not li for i, li in enumerate(mi.loaded)]
+
+
 def check_order(mi: MigrationInput) -> Iterator[Finding]:
-    """P16: deny/pass/log/order features by the target's verdict, and carve-outs an unordered target breaks."""
-    for li in mi.loaded:
-        yield from feature_findings(mi, li, ORDER_FEATURES, "rewrite the allow as an exception of the deny "
-                                    "(except / NotIn), or keep these policies on Calico", quiet_when_native=True)
+    """P16: deny/pass/log/order features by the target's verdict, and carve-outs an unordered target breaks. Judged
+    as `translate` judges them: after the set's order, tiers, deny and pass rules are rewritten into what the target
+    can express (translator/compile/ordered.py), so only what stays after that rewrite is a finding."""
+    rewritten = _rewritten(mi)
+    for li, exact in zip(mi.loaded, rewritten):
+        if exact:
+            continue
+        yield from feature_findings(mi, li, ORDER_FEATURES, "make the order irrelevant (write each allow that must "
+                                    "beat a deny as an exception of that deny: except / NotIn; drop pass rules), "
+                                    "or keep these policies on Calico", quiet_when_native=True)
     if mi.target_name != "cilium":
         return
+    exact = {id(li) for li, ok in zip(mi.loaded, rewritten) if ok}
     for allow, deny in carve_outs(mi):
+        if id(deny.li) in exact:
+            continue  # the rewrite keeps the carve-out: no deny is left to win
         where = mi.intent_location(deny.li, path_of(deny.direction, deny.index, "action"))
         yield error(f"{deny.direction.value} deny rule {deny.index} is overridden for some traffic by allow rule "
                     f"{allow.index} of {mi.policy_ref(allow.li)}, which takes precedence; in Cilium deny always wins, "
