@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.base import Backend
+from backends.cluster_network_policy.api import GROUP, KINDS
 from backends.cluster_network_policy.capabilities import CAPABILITIES, EXPERIMENTAL, INGRESS_PODS_ONLY
 from backends.cluster_network_policy.generate import Options, Plan, base_name, generate, needs_isolation, plan
-from backends.cluster_network_policy.native import GROUP, KINDS
 from backends.cluster_network_policy.read import import_policy, native_path
 from backends.cluster_network_policy.semantics import SEMANTICS
 from translator import codes
+from translator.backend import Backend
 from translator.capabilities import Capability, Support, lowered, native, no
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document
 from translator.model import Direction, NetworkIntent, expand_dns
-from translator.source import Document
 from translator.target import Target
 
 F = Feature

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.cluster_network_policy.native import (
+from backends.cluster_network_policy.api import (
     ADMIN,
     BASELINE,
     CNP_KIND,

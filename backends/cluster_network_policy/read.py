@@ -14,9 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from backends.cluster_network_policy import native as n
+from backends.cluster_network_policy import api as n
 from translator import codes
 from translator.diagnostics import Diagnostics
+from translator.load.source import Document
+from translator.load.validation import report_validation_error
 from translator.model import (
     API_VERSION,
     KIND,
@@ -30,8 +32,6 @@ from translator.model import (
     Tier,
 )
 from translator.origins import mark
-from translator.source import Document
-from translator.validation import report_validation_error
 
 ADMIN_TIER = Tier(name="admin", order=1000)
 BASELINE_TIER = Tier(name="baseline", order=10_000_000)

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from translator.model import LabelSelector
-from translator.native import ObjectMetadata, Strict
+from translator.native_api import ObjectMetadata, Strict
 
 GROUP = "policy.networking.k8s.io"
 V1ALPHA2 = f"{GROUP}/v1alpha2"
