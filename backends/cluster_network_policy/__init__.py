@@ -16,7 +16,7 @@ from backends.cluster_network_policy.read import import_policy, native_path
 from backends.cluster_network_policy.semantics import SEMANTICS
 from translator import codes
 from translator.backend import Backend
-from translator.capabilities import Capability, lowered, native, no
+from translator.capabilities import Capability, Support, lowered, native, no
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
 from translator.load.loaded import LoadedIntent
@@ -66,7 +66,10 @@ class ClusterNetworkPolicyBackend(Backend):
                       "outside the cluster is never matched")
         if f is F.DEFAULT_DENY and d is not None and not needs_isolation(intent, d):
             return lowered("its own catch-all rule decides every connection: no deny-all is needed")
-        if f is F.DEFAULT_DENY and d is Direction.EGRESS:
+        if f is F.DEFAULT_DENY and d is Direction.INGRESS:
+            return Capability(Support.NOT_EXPRESSIBLE, f"{INGRESS_PODS_ONLY}, which the intent denies (with "
+                              "--allow-widening: a Deny from every pod)", code_override=codes.WIDENED)
+        if f is F.DEFAULT_DENY:
             return lowered("a Deny to 0.0.0.0/0 and ::/0 after the tier's other rules")
         if f is F.PROTOCOL_ANY and isinstance(self._port(use, intent), str):
             return native("destinationNamedPort matches the named port whatever its protocol")

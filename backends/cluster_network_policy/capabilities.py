@@ -20,9 +20,8 @@ CAPABILITIES: dict[Feature, Capability] = {
     F.CLUSTER_SCOPE: native("ClusterNetworkPolicy is cluster-scoped"),
     F.SUBJECT_NAMESPACE_SELECTOR: native("subject.namespaces / subject.pods.namespaceSelector"),
     F.SUBJECT_SERVICE_ACCOUNT: no("ClusterNetworkPolicy cannot select pods by service account"),
-    F.DEFAULT_DENY: Capability(Support.NOT_EXPRESSIBLE, f"{INGRESS_PODS_ONLY}, which the intent denies "
-                               "(with --allow-widening: a Deny from every pod). Egress is lowered: a Deny to "
-                               "0.0.0.0/0 and ::/0 after the tier's other rules", code_override=codes.WIDENED),
+    F.DEFAULT_DENY: lowered("egress: a Deny to 0.0.0.0/0 and ::/0 after the tier's other rules. Ingress isolation is "
+                            f"refused (NPX106): {INGRESS_PODS_ONLY}"),
     F.NON_ISOLATING_RULES: native("a ClusterNetworkPolicy never isolates: what no rule decides goes on"),
     F.DENY_RULE: native("action: Deny (deny rules of unordered intents come before their allow rules)"),
     F.PASS_RULE: native("action: Pass (to the next tier: NetworkPolicies, then Baseline)"),

@@ -146,19 +146,27 @@ def subject(intent: NetworkIntent) -> dict[str, Any]:
     return {"pods": {"namespaceSelector": selector(ns or LabelSelector()), "podSelector": selector(s.pods)}}
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _exclude(net: Network, sub: Network) -> list[Network]:
+    """`net` without `sub` (unchanged when they do not overlap; empty when `sub` covers it)."""
+    if (isinstance(net, ipaddress.IPv4Network) and isinstance(sub, ipaddress.IPv4Network)) or \
+            (isinstance(net, ipaddress.IPv6Network) and isinstance(sub, ipaddress.IPv6Network)):
+        if net.subnet_of(sub):  # type: ignore[arg-type]  # same version, checked above
+            return []
+        if sub.subnet_of(net):  # type: ignore[arg-type]
+            return list(net.address_exclude(sub))  # type: ignore[arg-type]
+    return [net]
+
+
 def networks(peer: Peer) -> list[str]:
     """The block minus its exceptions, as CIDRs."""
     assert peer.cidr is not None
-    nets = [ipaddress.ip_network(peer.cidr)]
+    nets: list[Network] = [ipaddress.ip_network(peer.cidr)]
     for e in peer.except_:
         sub = ipaddress.ip_network(e)
-        rest: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
-        for n in nets:
-            if n.version != sub.version or not n.overlaps(sub):  # type: ignore[arg-type]
-                rest.append(n)
-            elif sub.subnet_of(n) and sub != n:  # type: ignore[arg-type]
-                rest += n.address_exclude(sub)  # type: ignore[arg-type]
-        nets = rest
+        nets = [piece for n in nets for piece in _exclude(n, sub)]
     return [str(n) for n in sorted(nets, key=lambda n: (n.version, int(n.network_address)))]
 
 

@@ -22,6 +22,7 @@ from translator.load.validation import report_validation_error
 from translator.model import (
     API_VERSION,
     KIND,
+    Action,
     Direction,
     LabelSelector,
     NetworkIntent,
@@ -35,7 +36,7 @@ from translator.origins import mark
 
 ADMIN_TIER = Tier(name="admin", order=1000)
 BASELINE_TIER = Tier(name="baseline", order=10_000_000)
-ACTIONS = {"Accept": "allow", "Allow": "allow", "Deny": "deny", "Pass": "pass"}
+ACTIONS = {"Accept": Action.ALLOW, "Allow": Action.ALLOW, "Deny": Action.DENY, "Pass": Action.PASS}
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
 
 Path = tuple[str | int, ...]
