@@ -178,19 +178,21 @@ def _rewritten(mi: MigrationInput) -> list[bool]:
 
 
 def check_order(mi: MigrationInput) -> Iterator[Finding]:
-    """P16: deny/pass/log/order features by the target's verdict, and carve-outs an unordered target breaks. Judged
-    as `translate` judges them: after the set's order, tiers, deny and pass rules are rewritten into what the target
-    can express (translator/compile/ordered.py), so only what stays after that rewrite is a finding."""
-    rewritten = _rewritten(mi)
-    for li, exact in zip(mi.loaded, rewritten):
+    """P16: deny/pass/log/order features by the target's verdict. Judged as `translate` judges them: after the
+    set's order, tiers, deny and pass rules are rewritten into what the target can express
+    (translator/compile/ordered.py), so only what stays after that rewrite is a finding."""
+    for li, exact in zip(mi.loaded, _rewritten(mi)):
         if exact:
             continue
         yield from feature_findings(mi, li, ORDER_FEATURES, "make the order irrelevant (write each allow that must "
                                     "beat a deny as an exception of that deny: except / NotIn; drop pass rules), "
                                     "or keep these policies on Calico", quiet_when_native=True)
-    if mi.target_name != "cilium":
-        return
-    exact = {id(li) for li, ok in zip(mi.loaded, rewritten) if ok}
+
+
+def check_carve_outs(mi: MigrationInput) -> Iterator[Finding]:
+    """P16 (-> an engine where deny always wins, e.g. Cilium): an allow that carves traffic out of a deny, unless
+    the translation's rewrite keeps it (then no deny is left to win)."""
+    exact = {id(li) for li, ok in zip(mi.loaded, _rewritten(mi)) if ok}
     for allow, deny in carve_outs(mi):
         if id(deny.li) in exact:
             continue  # the rewrite keeps the carve-out: no deny is left to win
