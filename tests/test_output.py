@@ -276,3 +276,19 @@ def test_migrate_checks_the_target_files_as_written(tmp_path: Path, monkeypatch:
     result = run_cli("migrate", "--to", "cilium", "-f", str(src), "--output-dir", str(out))
     assert result.code == 2 and "do not read back as the translation" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.yaml"]
+
+
+def test_output_folder_refusal_is_printed_alone(tmp_path: Path) -> None:
+    """A folder that is not empty stops the run before anything is written: the error is the only diagnostic
+    (the translation's warnings would bury it), followed by the count line."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x", encoding="utf-8")
+    seed = str(Path(__file__).resolve().parent.parent / "samples" / "seed")
+    for args in (("translate", "--engine", "cilium", "-f", seed), ("migrate", "--to", "cilium", "-f", seed)):
+        result = run_cli(*args, "--output-dir", str(out))
+        lines = result.stderr.splitlines()
+        assert result.code == 2 and len(lines) == 2, result.stderr
+        assert "error NPX021: the output folder" in lines[0]
+        assert ("other diagnostics of this run not shown" in lines[0]) is (args[0] == "translate")
+        assert lines[1] == "netpolx: info NPX030: 1 error, 0 warnings, 0 info"

@@ -111,12 +111,24 @@ def _port(p: NPPort, path: tuple[str | int, ...]) -> PortSpec:
         raise _Invalid((*path, field), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
 
-def _rule(r: NPIngressRule | NPEgressRule, direction: Direction, path: tuple[str | int, ...], notes: Notes) -> Rule:
+def _rule(r: NPIngressRule | NPEgressRule, direction: Direction, path: tuple[str | int, ...], notes: Notes,
+          problems: list[_Invalid]) -> Rule:
+    """The rule as intent; every invalid peer and port is added to `problems` (all are reported, not the first)."""
     key = "from" if direction is Direction.INGRESS else "to"
     raw_peers: Sequence[NPPeer] | None = r.from_ if isinstance(r, NPIngressRule) else r.to
-    peers = tuple(_peer(p, (*path, key, i), notes) for i, p in enumerate(raw_peers or ())) or None
-    ports = tuple(_port(p, (*path, "ports", i)) for i, p in enumerate(r.ports or ())) or None
-    return Rule(peers=peers, ports=ports)
+    peers: list[Peer] = []
+    for i, p in enumerate(raw_peers or ()):
+        try:
+            peers.append(_peer(p, (*path, key, i), notes))
+        except _Invalid as exc:
+            problems.append(exc)
+    ports: list[PortSpec] = []
+    for i, port in enumerate(r.ports or ()):
+        try:
+            ports.append(_port(port, (*path, "ports", i)))
+        except _Invalid as exc:
+            problems.append(exc)
+    return Rule(peers=tuple(peers) or None, ports=tuple(ports) or None)
 
 
 def policy_types(np: NetworkPolicy) -> list[Direction]:
@@ -153,6 +165,7 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
     types = policy_types(np)
     spec: dict[str, object] = {"subject": {"pods": np.spec.podSelector or LabelSelector()}, "isolate": types}
     notes: Notes = []
+    problems: list[_Invalid] = []
     try:
         sides: tuple[tuple[Direction, Sequence[NPIngressRule | NPEgressRule] | None], ...] = (
             (Direction.INGRESS, np.spec.ingress), (Direction.EGRESS, np.spec.egress))
@@ -163,8 +176,10 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
                                   f"ignored because policyTypes does not list {direction.value.capitalize()}",
                                   doc.locate("spec", direction.value))
                 continue
-            spec[direction.value] = tuple(_rule(r, direction, ("spec", direction.value, i), notes)
+            spec[direction.value] = tuple(_rule(r, direction, ("spec", direction.value, i), notes, problems)
                                           for i, r in enumerate(rules or ()))
+        if problems:
+            raise problems[0]
         meta = {"name": np.metadata.name, "namespace": namespace, "labels": np.metadata.labels or {},
                 "annotations": np.metadata.annotations or {}}
         intent = NetworkIntent.model_validate({"apiVersion": API_VERSION, "kind": KIND, "metadata": meta,
@@ -173,7 +188,8 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
             diags.warning(codes.IMPORT_NOTE, f"NetworkPolicy {doc.name}: {message}", doc.locate(*path))
         return intent
     except _Invalid as exc:
-        diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {exc}", doc.locate(*exc.path))
+        for problem in problems or [exc]:
+            diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {problem}", doc.locate(*problem.path))
     except ValidationError as exc:
         report_validation_error(exc, doc, f"NetworkPolicy {doc.name}", diags)
     return None

@@ -244,3 +244,16 @@ spec:
     assert f"{path}:11: error NPX102" in result.stderr
     assert "(at spec.ingress[0].from[0].ipBlock.except)" in result.stderr
     assert f"{path}:13: error NPX102" in result.stderr and "(at spec.ingress[0].ports[0].port)" in result.stderr
+
+
+def test_every_invalid_field_of_a_policy_is_reported_with_its_line() -> None:
+    """A bad CIDR, a bad protocol and an out-of-range port in one NetworkPolicy: three errors, each at its line
+    (the first one used to hide the others)."""
+    text = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: shop}\n"
+            "spec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.300/8}\n    ports:\n"
+            "    - {protocol: TCPX, port: 80}\n    - {protocol: TCP, port: 99999}\n")
+    diags = Diagnostics()
+    assert intents_from_documents(documents_from_text(text, "bad.yaml", diags), diags) == []
+    found = {(d.location.line, d.location.field_path) for d in diags.errors}
+    assert found == {(8, "spec.ingress[0].from[0].ipBlock"), (10, "spec.ingress[0].ports[0].protocol"),
+                     (11, "spec.ingress[0].ports[1].port")}

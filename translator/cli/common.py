@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -218,6 +218,18 @@ def finish(diags: Diagnostics, fmt: str, fail_on: str = "error") -> None:
     code = exit_code(diags, fail_on)
     if code:
         raise CommandExit(code)
+
+
+def fail_alone(diags: Diagnostics, code: str, message: str, fmt: str) -> NoReturn:
+    """A fatal error that stops the run before anything is written (e.g. the output folder is not empty): printed
+    alone, so the run's other diagnostics do not bury it, and exit 2."""
+    others = len(diags)
+    if others:
+        message += f" ({others} other diagnostic{'s' if others != 1 else ''} of this run not shown: fix this first)"
+    fatal = Diagnostics(diags.level, diags.engine)
+    fatal.error(code, message)
+    emit(fatal, fmt)
+    raise CommandExit(EXIT_INPUT)
 
 
 def stop_on_unread_inputs(diags: Diagnostics, fmt: str) -> None:

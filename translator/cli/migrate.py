@@ -25,7 +25,7 @@ from translator.backend import Backend
 from translator.cli.common import (
     CommandExit,
     emit,
-    finish,
+    fail_alone,
     input_options,
     make_diagnostics,
     stop_on_input_errors,
@@ -137,8 +137,7 @@ def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, sou
         write_folder(out, bundle_files(migration), prune=prune, command="migrate",
                      check=lambda staging: check_written(staging, migration))
     except OutputError as exc:
-        diags.error(codes.OUTPUT_REFUSED, str(exc))
-        finish(diags, diagnostics_format)
+        fail_alone(diags, codes.OUTPUT_REFUSED, str(exc), diagnostics_format)
     for finding in migration.findings:
         diag = finding.diagnostic(target.name)
         answered = migration.handled_by(finding)

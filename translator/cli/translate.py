@@ -16,6 +16,7 @@ from translator.cli.common import (
     emit,
     engine_option,
     exit_code,
+    fail_alone,
     finish,
     input_options,
     json_output_option,
@@ -135,8 +136,7 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
     try:
         write_folder(output_dir, output_files(objects, output), prune=prune, command="translate", check=check)
     except OutputError as exc:
-        diags.error(codes.OUTPUT_REFUSED, str(exc))
-        finish(diags, diagnostics_format)
+        fail_alone(diags, codes.OUTPUT_REFUSED, str(exc), diagnostics_format)
     emit(diags, diagnostics_format)
 
 
