@@ -13,6 +13,7 @@ import jsonschema
 from pydantic import ValidationError
 
 from translator import codes
+from translator.allocation import bulk
 from translator.diagnostics import Diagnostics
 from translator.intent_schema import tighten
 from translator.loaded import LoadedIntent
@@ -82,6 +83,7 @@ def parse_intent(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
         return None
 
 
+@bulk()
 def intents_from_documents(docs: Iterable[Document], diags: Diagnostics,
                            ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
     """Intents from documents: NetworkIntents validated, native policies imported (knowing which IP ranges may

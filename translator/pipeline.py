@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backends.base import Backend
+from translator.allocation import bulk
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.features import Feature, Use, features_used
 from translator.loaded import LoadedIntent
@@ -70,6 +71,7 @@ def _verdict(support: str, engine: str) -> str:
     }[support]
 
 
+@bulk()
 def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[Compiled]:
     """Check, lower and generate every intent, in input order."""
     # Ordered -> additive (translator/ordered.py): only when the set uses order, tiers, deny or pass rules that
