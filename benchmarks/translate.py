@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from translator.compile.pipeline import compile_intents  # noqa: E402
 from translator.diagnostics import Diagnostics, ErrorLevel  # noqa: E402
-from translator.intents import intents_from_documents  # noqa: E402
-from translator.pipeline import compile_intents  # noqa: E402
+from translator.load.decode import intents_from_documents  # noqa: E402
+from translator.load.source import SafeDumper, SafeLoader, documents_from_text, dump_yaml  # noqa: E402
+from translator.output.reporters import grouped_lines  # noqa: E402
 from translator.registry import all_backends, get_backend  # noqa: E402
-from translator.reporters import grouped_lines  # noqa: E402
-from translator.source import SafeDumper, SafeLoader, documents_from_text, dump_yaml  # noqa: E402
 
 APPS = ["web", "api", "db", "cache", "queue", "worker", "auth", "search", "billing", "mail"]
 

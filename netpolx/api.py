@@ -12,26 +12,26 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from netpolx.errors import InvalidInput, TranslationRefused
 from netpolx.report import Report
 from netpolx.sources import read_documents
 from translator import codes
-from translator.cluster import Cluster, Probe, cluster_from_data, parse_probe
-from translator.cluster import load_cluster as _load_cluster_file
-from translator.defaults import apply_default_namespace
+from translator.cluster.model import Cluster, Probe, cluster_from_data, parse_probe
+from translator.cluster.model import load_cluster as _load_cluster_file
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
+from translator.compile.pipeline import Compiled, compile_intents
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.evaluator.evaluate import Evaluator, ReachResult, semantics_of
 from translator.evaluator.verify import VerifyResult
 from translator.evaluator.verify import verify as _verify
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.defaults import apply_default_namespace
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, SourceFile, documents, dump_json, dump_yaml, parse_text
 from translator.model import NetworkIntent
-from translator.pipeline import Compiled, compile_intents
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
-from translator.registry import UnknownEngineError, get_backend
-from translator.source import Document, SourceFile, documents, dump_json, dump_yaml, parse_text
+from translator.registry import UnknownEngineError, check_target, get_backend
 from translator.target import Target, TargetError, parse_target
 
 # -- the pieces the CLI shares ---------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def resolve_engine(engine: str | Target, diags: Diagnostics, settings: Mapping[s
         return engine
     try:
         target = parse_target(engine, platform, {k: _setting(v) for k, v in (settings or {}).items()})
-        get_backend(target.name)
+        check_target(target)
         return target
     except (TargetError, UnknownEngineError) as exc:
         diags.error(codes.UNKNOWN_ENGINE, str(exc))
@@ -99,7 +99,13 @@ class Policies(Sequence[LoadedIntent]):
     items: tuple[LoadedIntent, ...]
     diagnostics: Report = field(default_factory=Report)
 
-    def __getitem__(self, index: int) -> LoadedIntent:  # type: ignore[override]
+    @overload
+    def __getitem__(self, index: int) -> LoadedIntent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LoadedIntent, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LoadedIntent | tuple[LoadedIntent, ...]:
         return self.items[index]
 
     def __len__(self) -> int:

@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from backends.kubernetes.native import NetworkPolicy, NPPort
+from backends.kubernetes.api import NetworkPolicy, NPPort
 from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator import codes
+from translator.cluster.model import ServicePort
+from translator.cluster.services import ServiceInfo
 from translator.diagnostics import Diagnostics
-from translator.migration.checks import CHECKS, applicable
+from translator.load.source import documents_from_text
+from translator.migration.checks import applicable, checks
 from translator.migration.ordering import ports_may_overlap, selectors_may_overlap
-from translator.migration.services import ServiceInfo, ServicePort
 from translator.migration.validator import ports_cover_service, selector_covers_service, service_is_covered
 from translator.model import LabelSelector, PortSpec, Protocol
-from translator.source import documents_from_text
 
 NPM = ROOT / "samples" / "migration" / "npm-cluster"
 
@@ -55,12 +56,12 @@ def by_code(diags: list[dict], code: str) -> list[dict]:
 
 
 def test_every_check_has_its_own_code_in_the_assigned_range() -> None:
-    own = [c.code for c in CHECKS]
+    own = [c.code for c in checks()]
     assert len(own) == len(set(own))
     for code in own:
         assert code in codes.CODES
         assert 500 <= int(code[3:]) <= 549
-    ids = [i for c in CHECKS for i in c.ids]
+    ids = [i for c in checks() for i in c.ids]
     assert {f"MS{n}" for n in range(1, 6)} <= set(ids)
     assert {f"P{n:02d}" for n in range(1, 28)} <= set(ids), "every pitfall P01-P27 has a check"
 
@@ -181,7 +182,7 @@ def test_egress_check_is_npm_specific(tmp_path: Path) -> None:
 
 def service(selector: dict | None = None, target: int | str = 8080, protocol: str = "TCP") -> ServiceInfo:
     return ServiceInfo("shop", "web", "LoadBalancer", "", selector if selector is not None else {"app": "web"},
-                       (ServicePort(80, target, protocol),))
+                       (ServicePort(port=80, targetPort=target, protocol=protocol),))
 
 
 def policy(spec: str) -> NetworkPolicy:

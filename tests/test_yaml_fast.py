@@ -1,5 +1,5 @@
-"""The direct YAML paths (translator/yamlcore.py's constructor, translator/source.py's representer) give exactly
-what PyYAML's generic constructor and representer give: same data, same text, same errors."""
+"""The direct YAML paths (translator/load/yamlcore.py's constructor, translator/load/source.py's representer)
+give exactly what PyYAML's generic constructor and representer give: same data, same text, same errors."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translator.source import SafeDumper, dump_yaml
-from translator.yamlcore import CoreLoader, load_all
+from translator.load.source import SafeDumper, dump_yaml
+from translator.load.yamlcore import CoreLoader, load_all
 
 
-class GenericLoader(CoreLoader):  # type: ignore[misc,valid-type]
+class GenericLoader(CoreLoader):
     """CoreLoader with the direct constructor switched off."""
 
     def _direct(self, node: yaml.Node) -> Any:
         raise ValueError("generic path")
 
 
-class GenericDumper(SafeDumper):  # type: ignore[misc,valid-type]
+class GenericDumper(SafeDumper):
     """PyYAML's safe dumper without aliases (what dump_yaml was before the direct representer)."""
 
     def ignore_aliases(self, data: Any) -> bool:

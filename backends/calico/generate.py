@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from backends.calico import constants as c
+from backends.calico.api import CRD_V1, V3
 from backends.calico.layout import Part, tier_name
-from backends.calico.native import CRD_V1, V3
 from backends.calico.selector import MAX_LENGTH as SELECTOR_MAX_LENGTH
 from backends.calico.selector import (
     Compare,
@@ -183,7 +183,8 @@ def _merge_negations(fields: dict[str, Any], negations: dict[str, Any], peer: Pe
 def _calico_port(spec: PortSpec) -> int | str:
     if spec.is_range:
         return f"{spec.port}:{spec.endPort}"
-    return spec.port  # type: ignore[return-value]
+    assert spec.port is not None, "only specs with a port are written as ports"
+    return spec.port
 
 
 def _concrete(specs: tuple[PortSpec, ...]) -> list[tuple[Protocol, PortSpec]]:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from backends.calico import constants as c
+from backends.calico.api import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
 from backends.calico.entity import (
     Context,
-    ImportProblem,
     NetSet,
     Path,
     label_selector,
@@ -28,25 +28,28 @@ from backends.calico.entity import (
     satisfiable_terms,
     service_account_names,
 )
-from backends.calico.native import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
 from backends.calico.rules import local_condition, read_rule
 from backends.calico.selector import All, And, Node, conj, negate
 from translator import codes
-from translator.boxes import selector_empty
 from translator.codes import (
     CALICO_DEFAULT_ORDER,
     CALICO_NETWORKSET_SNAPSHOT,
     CALICO_NO_MATCH,
     CALICO_TIER_ORDER_UNKNOWN,
 )
+from translator.compile.boxes import selector_empty
 from translator.diagnostics import Diagnostics
-from translator.loaded import LoadedIntent
-from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent
+from translator.errors import FieldError, InvalidField, UnsupportedField
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document
+from translator.load.validation import report_validation_error
+from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent, Rule
 from translator.origins import Recording, mark, recording
-from translator.source import Document
-from translator.validation import report_validation_error
 
 DEFAULT_NAMESPACE = "default"
+
+Skipped = frozenset[tuple[Direction, int]]
+"""The rules (direction, index) that do not apply to a piece of a policy."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,8 @@ class Draft:
     meta: dict[str, object] = field(default_factory=dict)
 
 
-def _report(diags: Diagnostics, doc: Document, what: str, exc: ImportProblem, prefix: Path = ()) -> None:
-    code = codes.IMPORT_UNSUPPORTED if exc.unsupported else codes.INVALID_VALUE
+def _report(diags: Diagnostics, doc: Document, what: str, exc: FieldError, prefix: Path = ()) -> None:
+    code = codes.IMPORT_UNSUPPORTED if isinstance(exc, UnsupportedField) else codes.INVALID_VALUE
     diags.error(code, f"{what}: {exc}", doc.locate(*prefix, *exc.path))
 
 
@@ -137,8 +140,8 @@ class Piece:
     that do not apply to its pods (their local side asks for something these pods do not have)."""
 
     subject: dict[str, object]
-    atoms: frozenset
-    skipped: frozenset[tuple[Direction, int]] = frozenset()
+    atoms: frozenset[Node]
+    skipped: Skipped = frozenset()
 
 
 MAX_PIECES = 16
@@ -153,18 +156,18 @@ def _possible(term: Node) -> bool:
     try:
         routed = route(term, ())
         sel = label_selector(conj(*routed.pods), ())
-    except ImportProblem:
+    except FieldError:
         return True
     if routed.service_accounts is not None and not routed.service_accounts:
         return False
     return not selector_empty(sel)
 
 
-def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> list[tuple[Node, frozenset]]:
+def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> list[tuple[Node, Skipped]]:
     """The selector's terms split by the rules whose local side narrows the policy's own pods (ingress
     destination.selector / serviceAccounts, egress source.selector / serviceAccounts): each piece either meets
     such a rule's condition (the rule applies) or not (the rule is skipped for it)."""
-    raw: list[tuple[Node, frozenset]] = [(t, frozenset()) for t in terms]
+    raw: list[tuple[Node, Skipped]] = [(t, frozenset()) for t in terms]
     for d in types:
         for i, rule in enumerate((obj.spec.ingress if d is Direction.INGRESS else obj.spec.egress) or ()):
             found = local_condition(rule, d, ("spec", d.value, i))
@@ -172,7 +175,7 @@ def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> l
                 continue
             cond, where = found
             wanted = satisfiable_terms(cond, where)
-            out: list[tuple[Node, frozenset]] = []
+            out: list[tuple[Node, Skipped]] = []
             for term, skipped in raw:
                 atoms = _atoms_of(term)
                 if any(all(isinstance(a, All) or a in atoms for a in _atoms_of(w)) for w in wanted):
@@ -182,8 +185,8 @@ def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> l
                 out += [(t, skipped | {(d, i)}) for t in satisfiable_terms(conj(term, negate(cond)), where)
                         if _possible(t)]
             if len(out) > MAX_PIECES:
-                raise ImportProblem(where, f"the rules whose {where[-2]} narrows the policy's own pods split it into "
-                                    f"more than {MAX_PIECES} intents")
+                raise UnsupportedField(where, f"the rules whose {where[-2]} narrows the policy's own pods split it "
+                                       f"into more than {MAX_PIECES} intents")
             raw = out
     return raw
 
@@ -202,18 +205,17 @@ def _subjects(obj: CalicoPolicy, namespace: str | None) -> list[Piece]:
         found = namespace_terms(parse_at(spec.namespaceSelector, ns_path), ns_path)
         ns_terms = found if found is not None else [None]
     elif namespace is not None and spec.namespaceSelector:
-        raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
-                            unsupported=False)
+        raise InvalidField(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector")
     out: list[Piece] = []
     for term, skipped in _narrowed(obj, _types(obj), terms):
         for ns_term in ns_terms:
             try:
                 subject = _subject(obj, namespace, term, ns_term)
-            except ImportProblem as exc:
+            except FieldError as exc:
                 if not skipped:
                     raise
                 d, i = sorted(skipped, key=lambda x: (x[0].value, x[1]))[0]
-                raise ImportProblem(("spec", d.value, i), f"the rule applies only to some of the policy's pods; the "
+                raise UnsupportedField(("spec", d.value, i), f"the rule applies only to some of the policy's pods; the "
                                     f"others would be {term}: {exc}") from exc
             if subject is not None and all(p.subject != subject or p.skipped != skipped for p in out):
                 out.append(Piece(subject, frozenset(_atoms_of(term)), skipped))
@@ -252,14 +254,14 @@ def _service_account_selector(text: str | None) -> set[str] | None:
         return None
     terms = pod_terms(text, path)
     if len(terms) != 1:
-        raise ImportProblem(path, "'||' in serviceAccountSelector is not supported")
+        raise UnsupportedField(path, "'||' in serviceAccountSelector is not supported")
     routed = route(terms[0], path)
     if routed.namespaces or routed.service_accounts is not None:
-        raise ImportProblem(path, "serviceAccountSelector may only name service accounts")
+        raise UnsupportedField(path, "serviceAccountSelector may only name service accounts")
     names: set[str] | None = None
     for atom in routed.pods:
         if getattr(atom, "key", None) != c.NAME_LABEL:
-            raise ImportProblem(path, f'"{atom}" selects service accounts by label; intents only name them')
+            raise UnsupportedField(path, f'"{atom}" selects service accounts by label; intents only name them')
         found = service_account_names(atom, path)
         names = found if names is None else names & found
     return names
@@ -274,8 +276,8 @@ def strip_tier_prefix(name: str, tier: str) -> str:
 
 
 def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document, what: str,
-           diags: Diagnostics, skipped: frozenset[tuple[Direction, int]] = frozenset()) -> tuple[object, ...]:
-    out = []
+           diags: Diagnostics, skipped: Skipped = frozenset()) -> tuple[Rule, ...]:
+    out: list[Rule] = []
     for i, rule in enumerate((obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress) or ()):
         if (direction, i) in skipped:
             continue
@@ -299,7 +301,7 @@ def read_policy(doc: Document, sets: list[NetSet], tiers: dict[str, TierInfo], d
         return []
     try:
         return _draft(doc, obj, sets, tiers, what, diags)
-    except ImportProblem as exc:
+    except FieldError as exc:
         _report(diags, doc, what, exc)
         return []
 
@@ -312,7 +314,7 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
            diags: Diagnostics) -> list[Draft]:
     glob = doc.kind == "GlobalNetworkPolicy"
     if host := _host_fields(obj):
-        raise ImportProblem(("spec", host[0]), f"{host[0]} applies to host endpoints (node interfaces), which "
+        raise UnsupportedField(("spec", host[0]), f"{host[0]} applies to host endpoints (node interfaces), which "
                             "intents do not model")
     namespace = None if glob else obj.metadata.namespace
     if not glob and namespace is None:
@@ -353,10 +355,13 @@ def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace:
     spec: dict[str, object] = {"subject": piece.subject, "isolate": [] if tier.passes else types}
     if glob:
         spec["scope"] = "Cluster"
+    actions: set[Action] = set()
     for direction in Direction:
         rules = obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress
         if direction in types:
-            spec[direction.value] = _rules(obj, direction, ctx, doc, what, diags, piece.skipped)
+            read = _rules(obj, direction, ctx, doc, what, diags, piece.skipped)
+            spec[direction.value] = read
+            actions.update(r.action for r in read)
         elif rules:
             diags.warning(codes.IMPORT_NOTE, f"{what}: {direction.value} rules are ignored because types does not "
                           f"list {direction.value.capitalize()}", doc.locate("spec", direction.value))
@@ -369,8 +374,7 @@ def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace:
         diags.warning(CALICO_NETWORKSET_SNAPSHOT, f"{what}: {s.kind} {s.name} expanded into its CIDRs "
                       f"({', '.join(s.nets) or 'none'}); later changes to the set are not reflected",
                       doc.locate("spec"))
-    actions = {r.action for d in Direction for r in spec.get(d.value, ())}  # type: ignore[attr-defined]
-    meta = {"name": name, "namespace": namespace, "labels": obj.metadata.labels or {},
+    meta: dict[str, object] = {"name": name, "namespace": namespace, "labels": obj.metadata.labels or {},
             "annotations": obj.metadata.annotations or {}}
     sort_name = obj.metadata.name if glob else f"{namespace}/{obj.metadata.name}"
     return Draft(doc, tier_name, name, namespace, spec, obj.spec.order, sort_name,

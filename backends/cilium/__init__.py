@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.base import Backend
 from backends.cilium import aks, dnsproxy, pitfalls, regex
 from backends.cilium.capabilities import CAPABILITIES
 from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
@@ -21,10 +20,14 @@ from backends.cilium.read import import_cilium_policy
 from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
 from translator import codes
+from translator.backend import Backend
 from translator.capabilities import Capability, Support, lowered, native, no
+from translator.cluster.ranges import cluster_ranges as translator_ranges
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
+from translator.engine_settings import RANGES, flag
 from translator.features import Feature, Use
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, SourceRef
 from translator.model import (
     DEFAULT_TIER,
     Action,
@@ -36,8 +39,6 @@ from translator.model import (
     Rule,
     expand_dns,
 )
-from translator.ranges import cluster_ranges as translator_ranges
-from translator.source import Document, SourceRef
 from translator.target import Target
 
 ENDPORT_SINCE = (1, 17)
@@ -69,6 +70,13 @@ class CiliumBackend(Backend):
     semantics = SEMANTICS
     versions = ("1.14", "1.15", "1.16", "1.17", "1.18", "1.19")
     platforms = frozenset({"aks"})
+    settings = {**RANGES, "acns": flag("Advanced Container Networking Services is on (AKS: FQDN and L7 policy)")}
+    order = 30
+    platform_options = {"aks": aks.AKS_OPTIONS}
+    pre_migration_edits = True
+    migration_module = "backends.cilium.migration"
+    switch_from = {"azure-npm": aks.SWITCH_FROM_NPM, "azure-npm-windows": aks.SWITCH_FROM_NPM}
+    windows_note = aks.WINDOWS_NOTE
 
     def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from backends.base import Backend
 from backends.kubernetes.capabilities import CAPABILITIES
 from backends.kubernetes.generate import generate
 from backends.kubernetes.read import import_network_policy, native_path
 from backends.kubernetes.semantics import SEMANTICS
+from translator.backend import Backend
 from translator.capabilities import Capability, no
 from translator.diagnostics import Diagnostics
 from translator.features import Feature, Use
+from translator.load.source import Document
 from translator.model import DEFAULT_TIER, Action, NetworkIntent
-from translator.source import Document
 
 
 class KubernetesBackend(Backend):
@@ -23,9 +23,11 @@ class KubernetesBackend(Backend):
     title = "Kubernetes NetworkPolicy"
     summary = "vanilla networking.k8s.io/v1 NetworkPolicy (any conformant CNI)"
     capabilities = CAPABILITIES
-    imports = (("networking.k8s.io", "NetworkPolicy"),)
+    imports: ClassVar[tuple[tuple[str, str], ...]] = (("networking.k8s.io", "NetworkPolicy"),)
     semantics = SEMANTICS
     versions = ("1.25", "1.36")
+    order = 0
+    node_os = frozenset({"linux", "windows"})
 
     def support_for(self, use: Use, intent: NetworkIntent) -> Capability:
         """Order and tiers are exact only when every rule allows and the tier is the default one."""

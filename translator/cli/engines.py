@@ -7,12 +7,13 @@ import sys
 
 import click
 
-from translator.capabilities import render_json, render_markdown, render_text
-from translator.intents import schema_text
+from translator.capabilities import Capability, render_json, render_markdown, render_text
+from translator.features import Feature
+from translator.load.decode import schema_text
 from translator.registry import all_backends
 
 
-def matrix_tables() -> list[tuple[str, dict]]:
+def matrix_tables() -> list[tuple[str, dict[Feature, Capability]]]:
     """(engine name, capability table) for every backend, in display order."""
     return [(name, dict(cls.capabilities)) for name, cls in all_backends().items()]
 
@@ -32,8 +33,10 @@ def engines(output: str) -> None:
     if output == "markdown":
         sys.stdout.write(render_markdown(tables))
         return
-    for name, cls in all_backends().items():
-        sys.stdout.write(f"{name:<18} {cls.summary}\n")
+    backends = all_backends()
+    width = max(map(len, backends))
+    for name, cls in backends.items():
+        sys.stdout.write(f"{name:<{width}}  {cls.summary}\n")
     sys.stdout.write("\n" + render_text(tables))
 
 
@@ -42,7 +45,7 @@ def engines(output: str) -> None:
 def schema(cluster: bool) -> None:
     """Print the JSON Schema of the NetworkIntent, or with --cluster of the cluster file (for editors and CI)."""
     if cluster:
-        from translator.cluster import cluster_schema
+        from translator.cluster.model import cluster_schema
 
         sys.stdout.write(json.dumps(cluster_schema(), indent=2, sort_keys=True) + "\n")
         return

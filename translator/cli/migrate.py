@@ -16,10 +16,12 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from translator import codes
+from translator.backend import Backend
 from translator.cli.common import (
     CommandExit,
     emit,
@@ -30,15 +32,16 @@ from translator.cli.common import (
 )
 from translator.cli.migration_check import load_migration, parse_engine
 from translator.diagnostics import Diagnostics
+from translator.load.source import documents
 from translator.migration.bundle import FAIL_ON, Migration, run_migration
 from translator.migration.report import bundle_files, coverage, exit_reason, microsoft_table
-from translator.output import OutputError, write_folder
+from translator.output.files import OutputError, write_folder
+from translator.output.reporters import FORMATS
 from translator.registry import all_backends
-from translator.reporters import FORMATS
-from translator.source import documents
+from translator.target import Target
 
 
-def _canonical(objects: list[dict]) -> list[str]:
+def _canonical(objects: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(o, sort_keys=True) for o in objects)
 
 
@@ -74,7 +77,8 @@ def summary(m: Migration, out: Path) -> str:
     ]) + "\n"
 
 
-def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnostics, fmt: str):
+def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnostics,
+                    fmt: str) -> tuple[Target, Backend]:
     target = parse_engine(text, platform, acns, diags, "--to")
     if target is not None and target.name not in all_backends():
         diags.error(codes.UNKNOWN_ENGINE, f"--to: the {target.name} backend is not installed in this build, so "

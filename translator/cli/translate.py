@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,23 +25,23 @@ from translator.cli.common import (
     widening_option,
 )
 from translator.cli.settings import cli_namespace, current_config, read_policies
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
+from translator.compile.pipeline import Compiled
 from translator.diagnostics import Diagnostics
-from translator.loaded import LoadedIntent
-from translator.output import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
-from translator.pipeline import Compiled
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
-from translator.source import Document, documents, documents_from_text, dump_json, dump_yaml
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, documents, documents_from_text, dump_json, dump_yaml
+from translator.output.files import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
 
 GENERATED = "<generated>"
 
 
-def render(objects: list[dict], output: str) -> str:
+def render(objects: list[dict[str, Any]], output: str) -> str:
     """Objects as printed on stdout: YAML documents, or a JSON List."""
     return dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else "")
 
 
-def output_files(objects: list[dict], output: str) -> dict[str, str]:
-    """One file per object (names from translator.output: injective, so no object overwrites another)."""
+def output_files(objects: list[dict[str, Any]], output: str) -> dict[str, str]:
+    """One file per object (names from translator.output.files: injective, so no object overwrites another)."""
     ext = "json" if output == "json" else "yaml"
     return {object_file_name(obj, ext): render([obj], output) for obj in objects}
 

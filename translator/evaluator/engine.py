@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from translator.cluster import Cluster, Probe
+from translator.cluster.model import Cluster, Probe
 from translator.evaluator.selection import Selection
 from translator.evaluator.trace import Recorder, RuleStep, format_order
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     DEFAULT_TIER,
     DEFAULT_TIER_ORDER,
@@ -37,9 +37,11 @@ from translator.model import (
     Entity,
     NetworkIntent,
     PeerKind,
+    PortSpec,
     Rule,
     expand_dns,
 )
+from translator.registry import reads_networkpolicy
 from translator.semantics import Semantics
 
 NODE_ENTITIES = (Entity.HOST, Entity.REMOTE_NODE)
@@ -149,7 +151,7 @@ def compile_intent(position: int, loaded: LoadedIntent, semantics: Semantics, se
     intent = expand_dns(loaded.intent)
     order, tier = intent.spec.order, intent.spec.tier
     tier_key = (tier.effective_order, tier.name) if tier is not None else (DEFAULT_TIER_ORDER, DEFAULT_TIER)
-    if semantics.vanilla_order is not None and loaded.origin == "kubernetes":
+    if semantics.vanilla_order is not None and reads_networkpolicy(loaded.origin):
         order, tier_key = semantics.vanilla_order, (DEFAULT_TIER_ORDER, DEFAULT_TIER)
     out = CompiledIntent(position, loaded, intent, semantics, sel.subject(intent), tier_key, order)
     uid = uid_start
@@ -184,7 +186,7 @@ def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, seman
         note = (f"HTTP {shapes} (the L4 part decides reach)" if semantics.supports_l7
                 else f"HTTP {shapes} not enforced by {semantics.name}; L4 only")
     return CompiledRule(uid, index, rule, peers, fqdn, loaded, path, note,
-                        node_peers=node_peers, node_not_peers=node_not_peers,  # type: ignore[arg-type]
+                        node_peers=node_peers, node_not_peers=node_not_peers,
                         excluded=all_excluded)
 
 
@@ -200,7 +202,7 @@ class Engine:
             uid += sum(len(r) for r in compiled.rules.values())
             self.intents.append(compiled)
         self.n = len(self.sel.names)
-        self._port_lists: dict[tuple, int] = {}
+        self._port_lists: dict[tuple[tuple[PortSpec, ...] | None, tuple[PortSpec, ...] | None], int] = {}
         for ci in self.intents:
             for cr in (*ci.rules[Direction.INGRESS], *ci.rules[Direction.EGRESS]):
                 key = (cr.rule.ports, cr.rule.notPorts)
@@ -309,7 +311,7 @@ class Engine:
             return found
         ids: list[int] = []
         reps: list[int] = []
-        index: dict[tuple, int] = {}
+        index: dict[tuple[tuple[int, ...], object, str | None], int] = {}
         named: dict[tuple[int, ...], bool] = {}
         for e in range(self.n):
             positions = self._applicable[direction][e] if (self.sel.pods >> e) & 1 else ()

@@ -11,7 +11,7 @@ What the policies can tell apart, and how the cluster covers it:
   one namespace nobody names. Every pod state is placed in every namespace;
 * service accounts: pods run as `default` and as every account named;
 * twins: every kind of pod exists at least twice, so connections between two pods that look alike are seen too;
-* IPs: every CIDR and `except` block, and every range that may hold pods or nodes (translator/ranges.py: the
+* IPs: every CIDR and `except` block, and every range that may hold pods or nodes (translator/cluster/ranges.py: the
   default private ranges, or the ranges the target's settings declare), cuts the address space into regions.
   Pods and nodes only take addresses in the ranges that may hold them; each region where something outside the
   cluster may live gets an external endpoint (declared ranges hold only pods and nodes), and every kind of pod
@@ -38,7 +38,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from translator.cluster import (
+from translator.cluster.model import (
     ICMP_PROTOCOLS,
     ApiServer,
     Cluster,
@@ -50,10 +50,12 @@ from translator.cluster import (
     Probe,
     Service,
 )
-from translator.loaded import LoadedIntent
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     Entity,
     LabelSelector,
+    Network,
     NetworkIntent,
     Operator,
     Peer,
@@ -63,7 +65,6 @@ from translator.model import (
     expand_dns,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, Network
 
 SERVICE_LABEL = "netpolx.io/service"
 OTHER = "netpolx-other"
@@ -80,6 +81,8 @@ FIRST_FRESH_PORT = 30000
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 State = dict[str, str]
+StateKey = tuple[tuple[str, str], ...]
+ScopeKey = tuple[tuple[str, ...] | None, str | None]
 
 
 @dataclass
@@ -87,7 +90,7 @@ class LabelSpace:
     """The label keys and values some selectors mention, and the label states that cover them."""
 
     values: dict[str, set[str]] = field(default_factory=dict)
-    selectors: dict[tuple, LabelSelector] = field(default_factory=dict)
+    selectors: dict[str, LabelSelector] = field(default_factory=dict)
 
     def add(self, sel: LabelSelector | None, skip: frozenset[str] = frozenset()) -> None:
         """Record a selector (keys in `skip` are handled elsewhere)."""
@@ -122,7 +125,7 @@ class LabelSpace:
         keys = sorted(self.values)
         if self.size() <= limit:
             return [_state(zip(keys, combo)) for combo in itertools.product(*(self.options(k) for k in keys))]
-        found: dict[tuple, State] = {(): {}}
+        found: dict[StateKey, State] = {(): {}}
         bases: list[State] = []
         for sel in self.selectors.values():
             base = _satisfy(sel)
@@ -147,7 +150,7 @@ def _state(pairs: Iterable[tuple[str, str | None]]) -> State:
     return {k: v for k, v in pairs if v is not None}
 
 
-def _key(state: State) -> tuple:
+def _key(state: State) -> StateKey:
     return tuple(sorted(state.items()))
 
 
@@ -174,7 +177,7 @@ class Scope:
         return (self.names is None or ns.name in self.names) and \
             (self.selector is None or self.selector.matches(ns.labels))
 
-    def key(self) -> tuple:
+    def key(self) -> ScopeKey:
         """A hashable identity."""
         return (self.names, None if self.selector is None else repr(self.selector.canonical()))
 
@@ -184,10 +187,10 @@ class Facts:
     """Everything in some intents that a cluster must vary to tell policies apart."""
 
     namespaces: dict[str, None] = field(default_factory=dict)
-    pod_selectors: dict[tuple, tuple[Scope, LabelSelector]] = field(default_factory=dict)
+    pod_selectors: dict[tuple[ScopeKey, str], tuple[Scope, LabelSelector]] = field(default_factory=dict)
     ns_labels: LabelSpace = field(default_factory=LabelSpace)
     accounts: set[str] = field(default_factory=set)
-    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
+    networks: list[Network] = field(default_factory=list)
     fqdns: dict[str, None] = field(default_factory=dict)
     ranges: set[tuple[int, int]] = field(default_factory=set)
     icmp_types: dict[str, set[int]] = field(default_factory=dict)
@@ -356,7 +359,7 @@ def _namespaces(facts: Facts) -> list[Namespace]:
     names = [name for name in facts.namespaces if name != FRESH_NAMESPACE]
     labelled = [(f"netpolx-ns-{i}", state) for i, state in enumerate(s for s in facts.ns_labels.states(
         NAMESPACE_STATES) if s)]
-    out = [(name, {}) for name in names] + labelled + [(FRESH_NAMESPACE, {})]
+    out: list[tuple[str, State]] = [(name, {}) for name in names] + labelled + [(FRESH_NAMESPACE, {})]
     return [Namespace(name=name, labels={**labels, NAMESPACE_NAME_LABEL: name}) for name, labels in out]
 
 
@@ -430,7 +433,7 @@ def _fqdn_externals(facts: Facts, allocator: _Allocator) -> list[External]:
 class _Allocator:
     """Hands out unused IPs region by region; regions are the pieces the policies' CIDRs cut the address space into
     (addresses of one region are alike to every policy). In each region pods take IPs only inside the ranges that
-    may hold pods, nodes inside the node ranges, externals outside declared ranges (translator/ranges.py)."""
+    may hold pods, nodes inside the node ranges, externals outside declared ranges (translator/cluster/ranges.py)."""
 
     PREFERRED = {4: int(ipaddress.ip_address("10.244.0.1")), 6: int(ipaddress.ip_address("fd00:10:244::1"))}
 

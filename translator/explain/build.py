@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from translator.compile.ordered import effectively_isolates
 from translator.explain.engine import EngineView, capability_notes, policy_notes, rule_notes
 from translator.explain.model import DirectionExplanation, PolicyExplanation, RuleExplanation
 from translator.explain.words import (
@@ -16,10 +17,9 @@ from translator.explain.words import (
     port_phrase,
     ports_phrase,
 )
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, Rule, expand_dns
 from translator.model.base import format_order
-from translator.ordered import effectively_isolates
 
 IN_OUT = {Direction.INGRESS: "in", Direction.EGRESS: "out"}
 FROM_TO = {Direction.INGRESS: "from", Direction.EGRESS: "to"}
@@ -46,7 +46,7 @@ def order_phrase(intent: NetworkIntent) -> str | None:
     parts = []
     if intent.spec.tier is not None:
         parts.append(f"in tier {intent.spec.tier.name} (order {format_order(intent.spec.tier.effective_order)})")
-    if intent.is_ordered:
+    if intent.spec.order is not None:  # intent.is_ordered
         parts.append(f"ordered (order {format_order(intent.spec.order)}): its rules are checked in order, before the "
                      "unordered policies of its tier, and the first match decides")
     return "; ".join(parts) or None

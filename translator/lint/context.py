@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from translator.diagnostics import SourceLocation
 from translator.lint.finding import ignored_codes
-from translator.lint.native import (
+from translator.lint.written import (
     NamespaceSelectorUse,
     PeerList,
     intent_namespace_selectors,
@@ -19,15 +19,19 @@ from translator.lint.native import (
     namespace_selectors,
     peer_lists,
 )
-from translator.loaded import LoadedIntent
+from translator.load.loaded import INTENT_ORIGIN, LoadedIntent
+from translator.load.source import Document
 from translator.model import Direction, NetworkIntent, expand_dns
-from translator.source import Document
+from translator.registry import reads_networkpolicy
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
-    from translator.cluster import Cluster
+    from translator.cluster.model import Cluster
 
-NATIVE_ORIGINS = frozenset({"intent", "kubernetes"})
-"""Origins whose documents the syntactic lints read directly."""
+
+
+def read_directly(origin: str) -> bool:
+    """Whether the syntactic lints read documents of this origin directly: intents and vanilla NetworkPolicies."""
+    return origin == INTENT_ORIGIN or reads_networkpolicy(origin)
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,9 @@ class LintInput:
     _by_labels: dict[tuple[str | None, frozenset[tuple[str, str]]], list[Linted]] = field(default_factory=dict,
                                                                                          repr=False)
     _complex: dict[str | None, list[Linted]] = field(default_factory=dict, repr=False)
-    memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    """Results checks share (e.g. the redundant policies, which the rule-level check skips)."""
+    policy_pairs: list[tuple[Linted, Linted, str]] | None = field(default=None, repr=False)
+    """The duplicate and redundant policies, once `lint.redundancy` found them (its rule-level check skips them)."""
+    _peer_list_memo: list[PeerList] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for doc in self.documents:
@@ -89,7 +94,7 @@ class LintInput:
 
     def document_of(self, li: LoadedIntent) -> Document | None:
         """The NetworkPolicy/NetworkIntent document an intent came from (None for other kinds)."""
-        if li.source is None or li.origin not in NATIVE_ORIGINS:
+        if li.source is None or not read_directly(li.origin):
             return None
         doc = self._doc_of.get(id(li.source))
         return doc if doc is not None and is_lintable(doc) else None
@@ -140,16 +145,16 @@ class LintInput:
 
     def peer_lists(self) -> list[PeerList]:
         """Peer lists of every policy: from the documents where lint reads them, else from the intents."""
-        if "peer_lists" not in self.memo:
-            self.memo["peer_lists"] = list(self._peer_lists())
-        return self.memo["peer_lists"]
+        if self._peer_list_memo is None:
+            self._peer_list_memo = list(self._peer_lists())
+        return self._peer_list_memo
 
     def _peer_lists(self) -> Iterator[PeerList]:
         for doc in self.documents:
             if is_lintable(doc):
                 yield from peer_lists(doc)
         for li in self.loaded:
-            if li.origin not in NATIVE_ORIGINS:
+            if not read_directly(li.origin):
                 yield from intent_peer_lists(li)
 
     def namespace_selectors(self) -> Iterator[NamespaceSelectorUse]:
@@ -158,5 +163,5 @@ class LintInput:
             if is_lintable(doc):
                 yield from namespace_selectors(doc)
         for li in self.loaded:
-            if li.origin not in NATIVE_ORIGINS:
+            if not read_directly(li.origin):
                 yield from intent_namespace_selectors(li)

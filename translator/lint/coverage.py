@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import assert_never
 
 from translator.model import (
     DEFAULT_TIER_ORDER,
@@ -19,6 +20,7 @@ from translator.model import (
     PortSpec,
     Protocol,
     Rule,
+    network_within,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
@@ -144,11 +146,11 @@ def _fqdn_covers(a: str, b: str) -> bool:
 
 def _cidr_covers(a: Peer, b: Peer) -> bool:
     na, nb = a.network, b.network
-    if na is None or nb is None or na.version != nb.version or not nb.subnet_of(na):  # type: ignore[arg-type]
+    if na is None or nb is None or not network_within(nb, na):
         return False
     holes_b = [ipaddress.ip_network(e) for e in b.except_]
     for e in (ipaddress.ip_network(x) for x in a.except_):
-        if e.overlaps(nb) and not any(e.subnet_of(h) for h in holes_b):  # type: ignore[arg-type]
+        if e.overlaps(nb) and not any(network_within(e, h) for h in holes_b):
             return False
     return True
 
@@ -175,7 +177,9 @@ def peer_covers(a: Peer, a_ns: str | None, b: Peer, b_ns: str | None) -> bool:
         sa, sb = a.service, b.service
         return sa is not None and sb is not None and sa.name == sb.name and \
             (sa.namespace or a_ns) == (sb.namespace or b_ns)
-    return a.entity == b.entity
+    if ka is PeerKind.ENTITY:
+        return a.entity == b.entity
+    assert_never(ka)
 
 
 def peers_cover(a: tuple[Peer, ...] | None, a_ns: str | None, b: tuple[Peer, ...] | None, b_ns: str | None) -> bool:

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from translator.lint.finding import Edit
-from translator.source import SourceRef
-from translator.source import child_node as _child
+from translator.load.source import SourceRef
+from translator.load.source import child_node as _child
 
 
 class LineIndex:
@@ -62,7 +62,7 @@ def key_node(ref: SourceRef, path: tuple[str | int, ...]) -> yaml.Node | None:
     parent = node_at(ref, path[:-1])
     if isinstance(parent, yaml.MappingNode):
         for key, _ in parent.value:
-            if getattr(key, "value", None) == path[-1]:
+            if isinstance(key, yaml.ScalarNode) and key.value == path[-1]:
                 return key
     return None
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from translator import codes
 from translator.lint.context import LintInput
 from translator.lint.finding import Finding, ignored_codes
-from translator.lint.native import is_network_policy
 from translator.lint.rules import rule
+from translator.lint.written import is_network_policy
 
 
 def egress_only_without_policy_types(ctx: LintInput) -> Iterator[Finding]:
@@ -21,7 +21,7 @@ def egress_only_without_policy_types(ctx: LintInput) -> Iterator[Finding]:
             continue
         if not isinstance(spec.get("egress"), list) or not spec["egress"]:
             continue
-        meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
+        meta = found if isinstance(found := doc.data.get("metadata"), dict) else {}
         ns = meta.get("namespace")
         owner = f"{ns}/{doc.name}" if ns else doc.name
         message = (f"{owner}: no policyTypes and only egress rules, so Kubernetes also isolates ingress: the "

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.base import Backend
 from translator import codes
+from translator.backend import Backend
+from translator.compile.pipeline import Compiled, compile_intents
 from translator.diagnostics import Diagnostic, Diagnostics, Severity
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, dump_yaml
 from translator.migration.checks import run_checks
 from translator.migration.edits import (
     AddOn,
@@ -27,12 +29,10 @@ from translator.migration.edits import (
     without_annotation,
 )
 from translator.migration.finding import Finding
-from translator.migration.inputs import INTENT_SOURCE, NPM_ENGINES, MigrationInput, document_ref
+from translator.migration.inputs import INTENT_SOURCE, MigrationInput, document_ref
 from translator.migration.selfcheck import self_check
 from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
-from translator.output import clashes, describe, object_file_name
-from translator.pipeline import Compiled, compile_intents
-from translator.source import Document, dump_yaml
+from translator.output.files import clashes, describe, object_file_name
 
 EXACT, CHANGED, REFUSED = "exact", "changed", "refused"
 
@@ -214,7 +214,7 @@ def attribute(diag: Diagnostic, ranges: list[tuple[str, int, str]]) -> str | Non
 
 
 def _file_names(objects: list[dict[str, Any]], taken: dict[str, int]) -> list[str]:
-    """Injective file names (translator.output); an object whose identity is already taken keeps the name, and
+    """Injective file names (translator.output.files); an object whose identity is already taken keeps the name, and
     the clash is reported by `_clashes` (the bundle is then not written)."""
     names = []
     for obj in objects:
@@ -283,11 +283,12 @@ def _translate(mi: MigrationInput, backend: Backend, loaded: list[LoadedIntent],
 
 def _addons(mi: MigrationInput, findings: list[Finding], edits: list[Edit]) -> list[tuple[str, AddOn]]:
     """(concern, add-on) pairs."""
-    if mi.target_name != "cilium" or mi.source == "cilium":
+    if not mi.needs_bundle_edits:
         return []
     out: list[tuple[str, AddOn]] = []
-    if mi.source in NPM_ENGINES:
+    if mi.implicitly_allowed("node-egress"):
         out += [("node-egress", a) for a in node_egress_addons(mi)]
+    if mi.implicitly_allowed("load-balancers"):
         out += [("load-balancers", a) for a in load_balancer_addons(mi)]
     out += [("nodes-for-ipblocks", a) for a in node_ipblock_addons(mi, edits)]
     lacking = []
@@ -333,8 +334,7 @@ def _status(result: PolicyResult) -> str:
 def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     """Check, edit, translate, add on and verify one migration."""
     findings = run_checks(mi)
-    edits, pre_status = verified_edits(mi, pre_migration_edits(mi) if mi.target_name == "cilium" and
-                                       mi.source != "cilium" else [])
+    edits, pre_status = verified_edits(mi, pre_migration_edits(mi) if mi.needs_bundle_edits else [])
     translated = _edited_intents(mi, [e for e in edits if e.changes])
     results = _results(mi)
     clash_errors: list[Diagnostic] = []
@@ -344,7 +344,8 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     verify = VerifySummary("not run", f"the {mi.target_name} importer cannot read the translation back") \
         if back is None else compare(mi.loaded, back, mi.cluster, semantics_name(mi.source),
                                      semantics_name(mi.target_name))
-    pre_files, rollback_files = {}, {}
+    pre_files: dict[str, str] = {}
+    rollback_files: dict[str, str] = {}
     for edit in edits:
         if edit.changes:
             name = object_file_name(edit.data)
@@ -396,6 +397,6 @@ def _attach(mi: MigrationInput, results: dict[str, PolicyResult], findings: list
     by_intent = {li.intent.ref: mi.policy_ref(li) for li in mi.loaded}
     for flow in verify.flows:
         for intent_ref in flow.get("policies", []):
-            ref = by_intent.get(intent_ref)
-            if ref in results:
-                results[ref].flows += 1
+            policy = by_intent.get(intent_ref)
+            if policy is not None and policy in results:
+                results[policy].flows += 1

@@ -25,7 +25,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.kubernetes.native import NetworkPolicy
+from backends.kubernetes.api import NetworkPolicy
+from translator.cluster.workloads import PodFacts, Workloads
+from translator.load.source import Document
 from translator.migration.inputs import MigrationInput, document_ref
 from translator.migration.validator import (
     is_all_addresses,
@@ -38,9 +40,8 @@ from translator.migration.validator import (
     rules_of,
     unsafe_services,
 )
-from translator.migration.workloads import NAME_LABEL, PodFacts, Workloads
 from translator.model import API_VERSION, DNS_RULE, KIND, Direction, LabelSelector, NetworkIntent
-from translator.source import Document
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 EDIT_ANNOTATION = "netpolx.io/pre-migration"
 ADDON_ANNOTATION = "netpolx.io/post-migration"
@@ -95,7 +96,7 @@ def _pod_peers(mi: MigrationInput, cidr: str, excepts: list[str]) -> tuple[list[
             is_all_addresses(cidr) and not excepts:
         return [{"namespaceSelector": {}}], []
     peers, manual = [], []
-    groups: dict[tuple[str, tuple], list[PodFacts]] = {}
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[PodFacts]] = {}
     for pod in covered:
         key = tuple(sorted((k, v) for k, v in pod.labels.items() if k not in EPHEMERAL_LABELS))
         groups.setdefault((pod.namespace, key), []).append(pod)
@@ -237,7 +238,7 @@ def load_balancer_addons(mi: MigrationInput) -> Iterator[AddOn]:
     for svc in unsafe_services(mi):
         peers: list[dict[str, Any]] = [{"cidr": r} for r in svc.source_ranges] or [{"entity": "world"},
                                                                                    {"entity": "remote-node"}]
-        ports = [{"protocol": p.protocol, "port": p.target_port} for p in svc.ports if p.target_port != 0]
+        ports = [{"protocol": p.protocol, "port": p.target} for p in svc.ports if p.target != 0]
         why = (f"Azure NPM did not police {svc.type} traffic with externalTrafficPolicy Cluster to Service "
                f"{svc.ref} (MS5)")
         sources = ", ".join(svc.source_ranges) if svc.source_ranges else "outside the cluster (world) and from other " \

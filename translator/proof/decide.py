@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from translator.evaluator.engine import dns_patterns
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     DEFAULT_TIER,
     DEFAULT_TIER_ORDER,
@@ -49,6 +49,7 @@ from translator.proof.space import (
     address_range,
     fqdn_matches,
 )
+from translator.registry import reads_networkpolicy
 from translator.semantics import Semantics
 
 SUBJECT_SIDE = {Direction.INGRESS: "dst", Direction.EGRESS: "src"}
@@ -189,9 +190,11 @@ class Compiler:
             found = m.conj(self.kind(side, EXTERNAL), sp.lit("dns-name", side, "", classes))
             return found, found
         if kind is PeerKind.ENTITY:
-            return self.entity(peer.entity, side), FALSE  # type: ignore[arg-type]
+            assert peer.entity is not None
+            return self.entity(peer.entity, side), FALSE
         if kind is PeerKind.NODES:
-            return m.conj(self.kind(side, NODES), self.node_selector(side, peer.nodes)), FALSE  # type: ignore[arg-type]
+            assert peer.nodes is not None
+            return m.conj(self.kind(side, NODES), self.node_selector(side, peer.nodes)), FALSE
         ref = peer.service
         assert ref is not None
         svc_ns = ref.namespace or intent.metadata.namespace or "default"
@@ -217,7 +220,9 @@ class Compiler:
 
     def _block(self, peer: Peer, side: str) -> int:
         sp = self.space
-        lo, hi = address_range(peer.network)  # type: ignore[arg-type]
+        network = peer.network
+        assert network is not None, "a CIDR peer has a network"
+        lo, hi = address_range(network)
         classes = set(sp.address_classes(lo, hi))
         for text in peer.except_:
             elo, ehi = address_range(ipaddress.ip_network(text))
@@ -292,7 +297,7 @@ class Compiler:
         intent = expand_dns(loaded.intent)
         order, tier = intent.spec.order, intent.spec.tier
         tier_key = (tier.effective_order, tier.name) if tier is not None else (DEFAULT_TIER_ORDER, DEFAULT_TIER)
-        if semantics.vanilla_order is not None and loaded.origin == "kubernetes":
+        if semantics.vanilla_order is not None and reads_networkpolicy(loaded.origin):
             order, tier_key = semantics.vanilla_order, (DEFAULT_TIER_ORDER, DEFAULT_TIER)
         out = SymIntent(intent.ref, tier_key, order, intent, semantics)
         for side in ("src", "dst"):
