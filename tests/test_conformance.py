@@ -40,7 +40,7 @@ from translator.evaluator.translation import verify_translation
 from translator.features import Feature, features_used
 from translator.load.decode import intents_from_documents
 from translator.load.loaded import LoadedIntent
-from translator.load.source import Document, documents, dump_yaml
+from translator.load.source import Document, documents, documents_from_text, dump_yaml
 from translator.proof.mdd import FALSE
 from translator.registry import all_backends, importer_for
 from translator.target import parse_target
@@ -68,14 +68,16 @@ class Never:
     reason: str
 
 
-# Known lags, keyed by (engine or one of its VARIANTS, feature value) for the feature cases and (engine, sample path)
+# Known lags, keyed by (engine or one of its VARIANTS, fixture name) for the feature cases and (engine, sample path)
 # for the samples; an engine's entry also holds for its variants.
+CALICO_WORLD = Never("Calico writes world only in a GlobalNetworkPolicy, with the node ranges given as engine "
+                     "settings; a namespaced NetworkPolicy limits negated selectors to its namespace")
 LAGS: dict[tuple[str, str], NotYet | Never] = {
-    ("calico", "entity-world"): Never("Calico writes world only in a GlobalNetworkPolicy, with the node ranges given "
-                                      "as engine settings; a namespaced NetworkPolicy limits negated selectors to "
-                                      "its namespace"),
+    ("calico", "entity-world"): CALICO_WORLD,
+    ("calico", "entity-world-mirrored"): CALICO_WORLD,
     ("calico", "service-peer"): Never("Calico's destination.services also limits an egress rule to the Service's "
                                       "ports; only ingress source.services is exact"),
+    ("cilium", "service-peer-mirrored"): Never("Cilium has Service peers for egress only (toServices)"),
     ("calico,edition=enterprise", "fqdn-exact"): NotYet(
         "Calico Enterprise DNS names (destination.domains) are written, but the output is judged with Calico's "
         "open-source semantics (supports_fqdn=False; semantics are per engine, not per target setting), so "
@@ -95,13 +97,40 @@ VARIANTS: dict[str, tuple[str, ...]] = {
 # -- fixtures -------------------------------------------------------------------------------------------------------
 
 
+MIRRORED = "-mirrored"
+ONE_WAY = frozenset({Feature.FQDN_EXACT, Feature.FQDN_WILDCARD, Feature.L7_HTTP_EGRESS, Feature.DNS_ALLOW,
+                     Feature.DNS_PROXY, Feature.DNS_NAMES})
+"""Features that exist in one direction only (the intent model's own rules): their fixtures are not mirrored."""
+
+
+def _mirror(doc: dict[str, Any]) -> dict[str, Any]:
+    """The same intent with ingress and egress swapped, named NAME-mirrored."""
+    spec = dict(doc["spec"])
+    rules = {d: spec.pop(d) for d in ("ingress", "egress") if d in spec}
+    spec.update({{"ingress": "egress", "egress": "ingress"}[d]: r for d, r in rules.items()})
+    if "isolate" in spec:
+        spec["isolate"] = [{"ingress": "egress", "egress": "ingress"}[d] for d in spec["isolate"]]
+    return {**doc, "metadata": {**doc["metadata"], "name": doc["metadata"]["name"] + MIRRORED}, "spec": spec}
+
+
 @cache
 def feature_fixtures() -> dict[str, LoadedIntent]:
-    """The fixture intents by name (each named after the feature it exercises)."""
+    """The fixture intents by name: one named after each feature, and the same with ingress and egress swapped
+    (NAME-mirrored), so that an engine that writes one direction only is exercised on both."""
     diags = Diagnostics()
     loaded = intents_from_documents(documents([str(FIXTURES)], diags), diags)
     assert not diags.has_errors, [d.format() for d in diags]
+    mirrored = [_mirror(li.intent.dump()) for li in loaded
+                if not ONE_WAY & {u.feature for u in features_used(li.intent)}]
+    name = f"{FIXTURES.relative_to(ROOT)} (ingress and egress swapped)"
+    loaded += intents_from_documents(documents_from_text(dump_yaml(mirrored), name, diags), diags)
+    assert not diags.has_errors, [d.format() for d in diags]
     return {li.intent.metadata.name: li for li in loaded}
+
+
+def feature_of(case: str) -> Feature:
+    """The feature a fixture exercises."""
+    return Feature(case.removesuffix(MIRRORED))
 
 
 def backend_for(target: str) -> Backend:
@@ -150,10 +179,11 @@ def check_generated(objects: list[dict[str, Any]], source: list[LoadedIntent], e
 
 def test_every_feature_has_one_minimal_fixture() -> None:
     fixtures = feature_fixtures()
-    assert sorted(fixtures) == sorted(f.value for f in Feature), "tests/conformance/features.yaml needs one " \
-        "intent per Feature, named after it"
+    assert sorted(n for n in fixtures if not n.endswith(MIRRORED)) == sorted(f.value for f in Feature), \
+        "tests/conformance/features.yaml needs one intent per Feature, named after it"
+    assert any(n.endswith(MIRRORED) for n in fixtures)
     for name, li in fixtures.items():
-        assert Feature(name) in {u.feature for u in features_used(li.intent)}, f"fixture {name} does not use it"
+        assert feature_of(name) in {u.feature for u in features_used(li.intent)}, f"fixture {name} does not use it"
 
 
 def test_lag_tables_name_real_cases() -> None:
@@ -161,7 +191,7 @@ def test_lag_tables_name_real_cases() -> None:
     known = {t for engine in ENGINES for t, _ in targets(engine)}
     for target, case in LAGS:
         assert target in known, f"LAGS names {target!r}, which is not a registered engine or one of its VARIANTS"
-        assert case in {f.value for f in Feature} | samples, f"LAGS names {case!r}: no such feature or sample"
+        assert case in set(feature_fixtures()) | samples, f"LAGS names {case!r}: no such feature case or sample"
     for engine, variants in VARIANTS.items():
         assert engine in ENGINES, f"VARIANTS names {engine!r}, which is not registered"
         assert all(backend_for(v).name == engine for v in variants), variants
@@ -190,10 +220,10 @@ def targets(engine: str) -> Iterator[tuple[str, frozenset[Feature] | None]]:
 def feature_cases() -> Iterator[Any]:
     for engine in ENGINES:
         for target, only in targets(engine):
-            for feature in Feature:
-                if only is None or feature in only:
-                    yield pytest.param(target, feature, id=f"{target}-{feature.value}",
-                                       marks=_lag_marks(target, feature.value))
+            for case in feature_fixtures():
+                # the mirrored fixtures on each engine's default target only (the variants change no direction)
+                if (only is None or feature_of(case) in only) and (target == engine or not case.endswith(MIRRORED)):
+                    yield pytest.param(target, case, id=f"{target}-{case}", marks=_lag_marks(target, case))
 
 
 def _refuses(cap: Capability) -> bool:
@@ -217,13 +247,13 @@ def rewritten_by_ordered_lowering(backend: Backend, li: LoadedIntent) -> set[Fea
     return {u.feature for u in uses_of(li.intent)} - {u.feature for a in after for u in uses_of(a.intent)}
 
 
-@pytest.mark.parametrize(("target", "feature"), list(feature_cases()))
-def test_feature_cell(target: str, feature: Feature) -> None:
-    li = feature_fixtures()[feature.value]
+@pytest.mark.parametrize(("target", "case"), list(feature_cases()))
+def test_feature_cell(target: str, case: str) -> None:
+    li = feature_fixtures()[case]
     backend = backend_for(target)
     engine = backend.name
     for f in overpromised(backend, li):
-        assert isinstance(lag(target, f.value), Never), f"{target}: the {f.value} cell says " \
+        assert isinstance(lag(target, case), Never), f"{target}: the {f.value} cell says " \
             f"{backend.capability(f).cell()} but this minimal use is refused: fix the cell or the backend, or list " \
             "it in LAGS as Never with the reason"
     refusals = expected_refusals(backend, li)
@@ -322,30 +352,32 @@ def _exit_code(result: Any) -> int:
     return exc.code if isinstance(exc, CommandExit) else int(result.exit_code)
 
 
-def _first(engine: str, refused: bool) -> Feature | None:
+def _first(engine: str, refused: bool) -> tuple[str, Feature] | None:
+    """A fixture the engine translates (refused=False), or one it refuses for the feature the fixture is about."""
     backend = backend_for(engine)
-    for feature in Feature:
-        li = feature_fixtures()[feature.value]
-        if bool(expected_refusals(backend, li)) == refused and not rewritten_by_ordered_lowering(backend, li):
-            return feature
+    for case, li in feature_fixtures().items():
+        refusals = expected_refusals(backend, li)
+        if rewritten_by_ordered_lowering(backend, li):
+            continue
+        if (feature_of(case) in refusals) if refused else not refusals:
+            return case, feature_of(case)
     return None
-
-
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_cli_exit_codes(engine: str, tmp_path: Path) -> None:
     runner = CliRunner()
     for refused in (False, True):
-        feature = _first(engine, refused)
-        if feature is None:
+        found = _first(engine, refused)
+        if found is None:
             continue
-        path = tmp_path / f"{feature.value}.yaml"
-        path.write_text(dump_yaml([feature_fixtures()[feature.value].intent.dump()]), encoding="utf-8")
+        case, feature = found
+        path = tmp_path / f"{case}.yaml"
+        path.write_text(dump_yaml([feature_fixtures()[case].intent.dump()]), encoding="utf-8")
         result = runner.invoke(cli, ["translate", "--engine", engine, "-f", str(path), "--verify"])
         if refused:
             assert _exit_code(result) == 1 and result.stdout == "", result.output
-            assert f"({feature.value})" in result.stderr, result.stderr
+            assert f"({feature.value})" in result.stderr and " error " in result.stderr, result.stderr
         else:
             assert _exit_code(result) == 0, result.output
             assert result.stdout.startswith("---"), result.stdout
