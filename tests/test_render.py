@@ -266,3 +266,17 @@ def test_argocd_plugin_generates_the_rendered_manifests(tmp_path: Path) -> None:
     out = subprocess.run(command, cwd=app, env=env, capture_output=True, text=True, timeout=120)
     assert [d["kind"] for d in yaml.safe_load_all(out.stdout) if d] == ["NetworkPolicy", "Deployment"]
     assert "projectcalico.org/v3" in out.stdout
+
+
+def test_schema_modeline_of_an_intent_is_not_kept_above_the_compiled_object() -> None:
+    """`# yaml-language-server: $schema=...` names the intent's schema: above a CiliumNetworkPolicy it would make
+    editors validate the compiled object against the wrong schema. Other comments stay."""
+    from tests.conftest import run_cli
+
+    intent = (ROOT / "samples" / "intents" / "cluster-wide.yaml").read_text(encoding="utf-8")
+    body = "".join(line for line in intent.splitlines(keepends=True) if not line.startswith("#"))
+    text = "# yaml-language-server: $schema=https://netpolx.io/schemas/intent.schema.json\n# keep me\n" + body
+    result = run_cli("render", "--engine", "cilium", stdin=text)
+    assert result.code == 0, result.stderr
+    assert "yaml-language-server" not in result.stdout and result.stdout.startswith("# keep me\n")
+    assert "CiliumClusterwideNetworkPolicy" in result.stdout

@@ -31,6 +31,7 @@ from translator.model import (
 
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
 DEFAULT_NAMESPACE = "default"
+API_VERSION_V1 = "networking.k8s.io/v1"
 
 
 def split_namespace_names(sel: LabelSelector) -> tuple[tuple[str, ...] | None, LabelSelector | None]:
@@ -138,6 +139,11 @@ def policy_types(np: NetworkPolicy) -> list[Direction]:
 
 def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
     """One NetworkPolicy as an intent, or None with diagnostics."""
+    if doc.api_version != API_VERSION_V1:
+        given = doc.api_version or "<no apiVersion>"
+        diags.error(codes.UNKNOWN_KIND, f"NetworkPolicy {doc.name}: netpolx does not read {given} NetworkPolicy: the "
+                    f"API server serves NetworkPolicy as {API_VERSION_V1} only", doc.locate("apiVersion"))
+        return None
     try:
         np = NetworkPolicy.model_validate(doc.data)
     except ValidationError as exc:

@@ -257,3 +257,12 @@ def test_every_invalid_field_of_a_policy_is_reported_with_its_line() -> None:
     found = {(d.location.line, d.location.field_path) for d in diags.errors}
     assert found == {(8, "spec.ingress[0].from[0].ipBlock"), (10, "spec.ingress[0].ports[0].protocol"),
                      (11, "spec.ingress[0].ports[1].port")}
+
+
+@pytest.mark.parametrize("version", ["networking.k8s.io/v1beta1", "networking.k8s.io/v2"])
+def test_networkpolicy_versions_other_than_v1_are_refused(version: str) -> None:
+    text = (f"apiVersion: {version}\nkind: NetworkPolicy\nmetadata: {{name: a, namespace: x}}\n"
+            "spec: {podSelector: {}}\n")
+    result = run_cli("translate", "--engine", "cilium", "-f", "-", stdin=text)
+    assert result.code == 2 and result.stdout == ""
+    assert f"<stdin>:1: error NPX003: NetworkPolicy a: netpolx does not read {version} NetworkPolicy" in result.stderr

@@ -34,6 +34,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
+WITHOUT_DIAGNOSTICS = frozenset({"completion", "engines", "schema", "hook"})
+"""Commands that print no diagnostics of their own (hook passes its options on to the command it runs), so they
+take no --quiet, --diagnostics-file or --no-group."""
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="netpolx")
 def cli() -> None:
@@ -51,7 +56,8 @@ def _register() -> None:
             raise
         for name in names:
             command = getattr(module, name)
-            command.params.extend(output_params())
+            if command.name not in WITHOUT_DIAGNOSTICS:
+                command.params.extend(output_params())
             cli.add_command(command)
 
 

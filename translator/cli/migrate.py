@@ -36,6 +36,7 @@ from translator.load.source import documents
 from translator.migration.bundle import FAIL_ON, Migration, run_migration
 from translator.migration.report import bundle_files, coverage, exit_reason, microsoft_table
 from translator.output.files import OutputError, write_folder
+from translator.output.plural import count
 from translator.output.reporters import FORMATS
 from translator.registry import all_backends
 from translator.target import Target
@@ -64,13 +65,13 @@ def summary(m: Migration, out: Path) -> str:
     v = m.verify
     where = "synthesized" if v.synthesized else "given"
     verify = v.status if v.status == "not run" else \
-        f"{v.status} ({v.total_differences} of {v.connections} connections differ, {where} cluster)"
+        f"{v.status} ({v.total_differences:,} of {count(v.connections, 'connection')} differ, {where} cluster)"
     return "\n".join([
         exit_reason(m),
-        f"migrate {m.mi.source} -> {m.mi.target}: {len(m.policies)} policies: {counts['exact']} exact, "
-        f"{counts['changed']} with announced changes, {counts['refused']} refused",
+        f"migrate {m.mi.source} -> {m.mi.target}: {count(len(m.policies), 'policy', 'policies')}: "
+        f"{counts['exact']:,} exact, {counts['changed']:,} with announced changes, {counts['refused']:,} refused",
         f"verify: {verify}",
-        f"Microsoft's checks: {ms}",
+        *([f"Microsoft's checks: {ms}"] if ms else []),
         f"wrote {out}/: target/ {len(m.target_files)}, pre-migration/ {len(m.pre_files)}, post-migration/ "
         f"{len(m.post_files)} files, rollback/ {len(m.rollback_files)}, report.md, report.html, report.json",
         *[f"coverage: {c}" for c in coverage(m) if not c.startswith("needs --cluster")],
@@ -126,6 +127,10 @@ def migrate(filenames: tuple[str, ...], recursive: bool, target_engine: str, sou
     source = parse_engine(source_engine, platform, False, diags, "--from", allow_intent=True) \
         if source_engine else None
     target, backend = _target_backend(target_engine, platform, acns, diags, diagnostics_format)
+    if source is not None and source.name == target.name:
+        raise click.UsageError(f"--from and --to are both {target.name}: there is nothing to migrate. To check the "
+                               f"policies for {target.name}, run `netpolx check --engine {target.name}` or `netpolx "
+                               f"translate --engine {target.name} --verify`.")
     mi = load_migration(filenames, recursive, source.name if source else None, target, services, cluster, diags,
                         diagnostics_format)
     migration = run_migration(mi, backend)

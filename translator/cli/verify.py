@@ -26,6 +26,7 @@ from translator.cluster.ranges import RANGE_SETTINGS, ClusterRanges, cluster_ran
 from translator.diagnostics import Diagnostics
 from translator.evaluator.verify import VerifyResult
 from translator.load.source import dump_yaml, write_atomic
+from translator.output.plural import count
 from translator.proof import Proof, prove
 from translator.target import TargetError, parse_target
 
@@ -141,7 +142,8 @@ def render_text(proof: Proof, today: VerifyResult | None, cluster: Cluster | Non
 def lens_text(proof: Proof, cluster: Cluster) -> str:
     """What the difference means for the given cluster today."""
     lens = proof.lens
-    head = f"on the given cluster ({len(cluster.pods)} pods, {len(cluster.externals)} external endpoints): "
+    sizes = f"{count(len(cluster.pods), 'pod')}, {count(len(cluster.externals), 'external endpoint')}"
+    head = f"on the given cluster ({sizes}): "
     warnings = "".join(f"\nwarning: {w}" for w in (lens.warnings if lens else []))
     if proof.equivalent:
         return head + "nothing differs" + warnings

@@ -38,12 +38,15 @@ class Piece:
 
     def header(self) -> str:
         """The separator line and the comment and blank lines before the first document (kept when the piece is
-        replaced)."""
+        replaced), but for an editor's schema modeline (`# yaml-language-server: $schema=...`): it names the
+        intent's schema, which the compiled objects do not follow."""
         out = []
         for i, line in enumerate(self.text.splitlines(keepends=True)):
             stripped = line.strip()
             if not (stripped.startswith("#") or not stripped or (i == 0 and stripped == "---")):
                 break
+            if stripped.lstrip("#").strip().startswith("yaml-language-server:"):
+                continue
             out.append(line if line.endswith("\n") else line + "\n")
         return "".join(out)
 

@@ -35,6 +35,7 @@ from translator.diagnostics import Diagnostic, Diagnostics, Severity
 from translator.load.loaded import LoadedIntent
 from translator.migration.bundle import run_migration
 from translator.migration.inputs import MigrationInput
+from translator.output.plural import count
 from translator.platforms import EngineOption
 from translator.registry import all_backends, reads_networkpolicy
 from translator.target import parse_target
@@ -342,7 +343,8 @@ def pre_migration(mi: MigrationInput) -> PreMigration | None:
     v = migration.verify
     pre.equivalent = v.equivalent
     pre.verified = v.status if v.status == "not run" else \
-        f"{v.status} on your cluster after the edits ({v.total_differences} of {v.connections} connections differ)"
+        (f"{v.status} on your cluster after the edits ({v.total_differences:,} of "
+         f"{count(v.connections, 'connection')} differ)")
     return pre
 
 

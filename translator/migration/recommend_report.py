@@ -21,6 +21,7 @@ from translator.migration.recommend import (
     uses_l7,
     windows_alternative,
 )
+from translator.output.plural import count
 
 ORDER = ("runs on the node pools and within its scale limits", "still supported (retiring engines after "
          "supported ones)", "can enforce the policies", "managed by the platform before self-managed",
@@ -92,12 +93,13 @@ def _why_not(o: dict[str, Any]) -> str:
         return f"support ended {o['retires']}"
     state = o["verdict_text"]
     if o["verdict"] == REFUSED:
-        return f"{state} ({len(o['refused'])} reasons)"
+        return f"{state} ({count(len(o['refused']), 'reason')})"
     if o["retiring"]:
         return f"{state}; support ends {o['retires']}, so you would migrate again"
     extra = [f for f in o["factors"] if f.startswith(("self-managed", "paid add-on these"))]
     if o["verdict"] not in (EXACT, FIXABLE):
-        state = f"{sum(not c['pre_migration_fix'] for c in o['changes'])} announced changes remain"
+        left = sum(not c['pre_migration_fix'] for c in o['changes'])
+        state = f"{count(left, 'announced change')} remain{'s' if left == 1 else ''}"
     return "; ".join([state, *extra])
 
 

@@ -12,6 +12,7 @@ from translator.diagnostics import Diagnostic
 from translator.migration.bundle import CHANGED, REFUSED, Migration, PolicyResult
 from translator.migration.checks import checks
 from translator.migration.inputs import INTENT_SOURCE, document_ref
+from translator.output.plural import count as counted
 
 
 def _diag(d: Diagnostic) -> dict[str, Any]:
@@ -30,9 +31,17 @@ def _policy(p: PolicyResult) -> dict[str, Any]:
 VALIDATOR_KINDS = ("NetworkPolicy ", "Service ")
 
 
+def from_azure_npm(m: Migration) -> bool:
+    """Whether the policies run on Azure NPM today (Microsoft's validator and the Windows step concern only that)."""
+    return m.mi.source.startswith("azure-npm")
+
+
 def microsoft_table(m: Migration) -> list[dict[str, Any]]:
     """The validator's five rows: each check, how many NetworkPolicies and Services it flags, and which (the
-    validator reads only those kinds; the same pitfalls on other kinds are in the findings)."""
+    validator reads only those kinds; the same pitfalls on other kinds are in the findings). Empty unless the
+    source is Azure NPM: the validator is Microsoft's check of an Azure NPM -> Cilium move."""
+    if not from_azure_npm(m):
+        return []
     rows = []
     for check in checks():
         ms = [i for i in check.ids if i.startswith("MS")]
@@ -76,8 +85,11 @@ def old_objects(m: Migration) -> list[dict[str, Any]]:
 
 
 def _windows_step(m: Migration) -> str | None:
+    """What to do with Windows node pools: for a move off Azure NPM, or onto AKS (--platform aks)."""
     target = m.mi.target_backend
-    return target.windows_note or None if target is not None else None
+    if target is None or not (from_azure_npm(m) or m.mi.target.platform == "aks"):
+        return None
+    return target.windows_note or None
 
 
 def plan(m: Migration) -> list[dict[str, Any]]:
@@ -100,8 +112,8 @@ def plan(m: Migration) -> list[dict[str, Any]]:
         out.append({"step": f"Apply the translation ({len(m.target_files)} objects).",
                     "commands": ["kubectl apply -f target/"]})
     if m.post_files:
-        out.append({"step": f"Review and apply the post-migration add-ons ({len(m.addons)} in "
-                    f"{len(m.post_files)} files, one per concern; each object says what it allows).",
+        out.append({"step": f"Review and apply the post-migration add-ons ({len(m.addons):,} in "
+                    f"{counted(len(m.post_files), 'file')}, one per concern; each object says what it allows).",
                     "commands": ["kubectl apply -f post-migration/"]})
     deletes = old_objects(m)
     if deletes:
@@ -178,8 +190,9 @@ def exit_reason(m: Migration) -> str:
     verified = "verified equivalent" if m.verify.status == "equivalent" else "not verified"
     handled = sum(m.handled_by(f) is not None for f in m.findings)
     return (f"Exit 0: nothing refused, {verified}, and no finding at or above --fail-on {m.fail_on} is left "
-            f"unanswered ({handled} findings are answered by pre-migration/ or post-migration/; "
-            f"{counts[CHANGED]} policies change in form, each change announced).")
+            f"unanswered ({counted(handled, 'finding')} {'is' if handled == 1 else 'are'} answered by "
+            f"pre-migration/ or post-migration/; {counted(counts[CHANGED], 'policy', 'policies')} "
+            f"change{'s' if counts[CHANGED] == 1 else ''} in form, each change announced).")
 
 
 def build_report(m: Migration, files: list[str]) -> dict[str, Any]:
@@ -249,10 +262,11 @@ def render_markdown(r: dict[str, Any]) -> str:
     out += ["", "## Rollback", ""]
     out += [f"- {mdc(x)}" for x in r["rollback"]] or ["Nothing to roll back."]
     out += [""]
-    out += ["## Microsoft's five checks (azure-npm-to-cilium-validator)", ""]
-    out += _table(["check", "what", "result", "count", "flagged"],
-                  [[c["check"], c["title"], c["status"], c["count"], ", ".join(c["flagged"]) or c["note"] or ""]
-                   for c in r["microsoft_checks"]])
+    if r["microsoft_checks"]:
+        out += ["## Microsoft's five checks (azure-npm-to-cilium-validator)", ""]
+        out += _table(["check", "what", "result", "count", "flagged"],
+                      [[c["check"], c["title"], c["status"], c["count"], ", ".join(c["flagged"]) or c["note"] or ""]
+                       for c in r["microsoft_checks"]])
     out += ["## Policies", ""]
     out += _table(["policy", "status", "why", "target", "pre-migration", "post-migration"],
                   [[p["policy"], p["status"], "; ".join(_reason_lines(p)), ", ".join(p["target_files"]),
@@ -279,7 +293,7 @@ def _reason_lines(p: dict[str, Any]) -> list[str]:
     lines = [f"{d['code']} {_short(d['message'])}" for d in p["reasons"] if d["severity"] != "info"]
     lines += [f"{f['code']} {'/'.join(f['checks'])} {f['title']}" for f in p["findings"] if f["severity"] != "info"]
     if p["changed_flows"]:
-        lines.append(f"{p['changed_flows']} flows change")
+        lines.append(f"{counted(p['changed_flows'], 'flow')} change{'s' if p['changed_flows'] == 1 else ''}")
     return list(dict.fromkeys(lines))
 
 
@@ -377,7 +391,7 @@ def render_html(r: dict[str, Any]) -> str:
             f"<section><h2>Coverage</h2><ul>{cover}</ul></section>"
             f"<section><h2>Plan</h2><ol>{steps}</ol></section>"
             f"<section><h2>Rollback</h2><ul>{back}</ul></section>"
-            f"<section><h2>Microsoft's five checks</h2>{ms}</section>"
+            + (f"<section><h2>Microsoft's five checks</h2>{ms}</section>" if r["microsoft_checks"] else "") +
             f"<section><h2>Policies</h2>{policies}</section>"
             f"<section><h2>Verification</h2><p>{verify_line}</p>{flows}</section>"
             f"<section><h2>Findings</h2>{findings}</section>"

@@ -22,6 +22,7 @@ from translator.evaluator.evaluate import Evaluator, describe_semantics, semanti
 from translator.evaluator.trace import Trace
 from translator.load.loaded import LoadedIntent
 from translator.model import Direction, Network
+from translator.output.plural import count
 from translator.proof.decide import Compiler, PolicySet
 from translator.proof.mdd import FALSE, MDD, TRUE, Cube
 from translator.proof.regions import describe_cube, merge_cubes
@@ -457,6 +458,7 @@ def coverage(prover: Prover, cluster: Cluster | None) -> str:
         left.append("HTTP request matching (L7 rules are compared on their L4 part, as `reach` decides)")
     text = f"{proven} Assumptions: {'; '.join(assumptions)}. Left out: {'; '.join(left)}."
     if cluster is not None:
-        text += (f" The given cluster ({len(cluster.pods)} pods, {len(cluster.externals)} external endpoints) is a "
+        sizes = f"{count(len(cluster.pods), 'pod')}, {count(len(cluster.externals), 'external endpoint')}"
+        text += (f" The given cluster ({sizes}) is a "
                  "lens: it says whether the difference reaches its endpoints today, not the scope of the proof.")
     return text
