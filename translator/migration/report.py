@@ -13,6 +13,7 @@ from translator.migration.bundle import CHANGED, REFUSED, Migration, PolicyResul
 from translator.migration.checks import checks
 from translator.migration.inputs import INTENT_SOURCE, document_ref
 from translator.output.plural import count as counted
+from translator.registry import all_backends
 
 
 def _diag(d: Diagnostic) -> dict[str, Any]:
@@ -31,16 +32,18 @@ def _policy(p: PolicyResult) -> dict[str, Any]:
 VALIDATOR_KINDS = ("NetworkPolicy ", "Service ")
 
 
-def from_azure_npm(m: Migration) -> bool:
-    """Whether the policies run on Azure NPM today (Microsoft's validator and the Windows step concern only that)."""
-    return m.mi.source.startswith("azure-npm")
+def off_retiring_engine(m: Migration) -> bool:
+    """Whether the policies run today on an engine the platform retires (Azure NPM): Microsoft's validator and the
+    Windows node-pool step concern only a move off it."""
+    source = all_backends().get(m.mi.source)
+    return source is not None and source.retires is not None
 
 
 def microsoft_table(m: Migration) -> list[dict[str, Any]]:
     """The validator's five rows: each check, how many NetworkPolicies and Services it flags, and which (the
     validator reads only those kinds; the same pitfalls on other kinds are in the findings). Empty unless the
     source is Azure NPM: the validator is Microsoft's check of an Azure NPM -> Cilium move."""
-    if not from_azure_npm(m):
+    if not off_retiring_engine(m):
         return []
     rows = []
     for check in checks():
@@ -87,7 +90,7 @@ def old_objects(m: Migration) -> list[dict[str, Any]]:
 def _windows_step(m: Migration) -> str | None:
     """What to do with Windows node pools: for a move off Azure NPM, or onto AKS (--platform aks)."""
     target = m.mi.target_backend
-    if target is None or not (from_azure_npm(m) or m.mi.target.platform == "aks"):
+    if target is None or not (off_retiring_engine(m) or m.mi.target.platform == "aks"):
         return None
     return target.windows_note or None
 
