@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from translator import codes
@@ -17,7 +18,7 @@ from translator.diagnostics import Diagnostic, Diagnostics, Severity, SourceLoca
 from translator.evaluator.verify import Difference, VerifyResult, verify
 from translator.intents import intents_from_documents
 from translator.loaded import LoadedIntent
-from translator.model import Direction
+from translator.model import Direction, Tier
 from translator.proof import Proof, Region, Witness, prove
 from translator.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.source import Document, documents_from_text, dump_yaml
@@ -35,7 +36,7 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     settings)."""
     read = Diagnostics()
     docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
-    generated = intents_from_documents(docs, read, ranges)
+    generated = _with_source_tiers(source, intents_from_documents(docs, read, ranges))
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
@@ -61,6 +62,22 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     diags.info(codes.VERIFY_COVERAGE, f"--verify: {engine} output {verdict} to the input. {proof.coverage}",
                engine=engine)
     return proof
+
+
+def _with_source_tiers(source: Sequence[LoadedIntent], generated: list[LoadedIntent]) -> list[LoadedIntent]:
+    """The generated intents, with the tier orders the translation assumes. The output names its tiers but does not
+    create them (translate announces that each must exist with the source's order); read back alone, a tier without
+    its object has no known order and would sort as the default tier, which is not what the translation says."""
+    orders = {t.name: t.order for li in source if (t := li.intent.spec.tier) is not None and t.order is not None}
+    out = []
+    for li in generated:
+        tier = li.intent.spec.tier
+        if tier is None or tier.order is not None or tier.name not in orders:
+            out.append(li)
+            continue
+        spec = li.intent.spec.model_copy(update={"tier": Tier(name=tier.name, order=orders[tier.name])})
+        out.append(replace(li, intent=li.intent.model_copy(update={"spec": spec})))
+    return out
 
 
 def _involved(result: VerifyResult, diff: Difference, source: Sequence[LoadedIntent]) -> set[int]:
