@@ -12,6 +12,8 @@ Which ranges can hold them is translator/ranges.py's answer (the default private
 
 from __future__ import annotations
 
+import ipaddress
+
 from translator.model import Peer
 from translator.ranges import DEFAULT_CLUSTER_RANGES, RANGE_SETTINGS, Network, overlap, remaining
 from translator.ranges import cluster_ranges as _cluster_ranges
@@ -19,7 +21,7 @@ from translator.ranges import setting_errors as _setting_errors
 from translator.target import Target
 
 __all__ = ["DEFAULT_CLUSTER_RANGES", "RANGE_SETTINGS", "Network", "cluster_ranges", "in_cluster_overlap",
-           "remaining", "setting_errors"]
+           "in_cluster_parts", "remaining", "setting_errors"]
 
 
 def setting_errors(target: Target) -> list[str]:
@@ -38,3 +40,18 @@ def in_cluster_overlap(peer: Peer, ranges: list[Network]) -> list[Network]:
     if peer.cidr is None:
         return []
     return overlap(peer.cidr, peer.except_, ranges)
+
+
+def in_cluster_parts(peer: Peer, ranges: list[Network]) -> list[Network]:
+    """The addresses of the peer's CIDR (minus except) that lie in the in-cluster ranges, as disjoint blocks (two
+    CIDR blocks are nested or disjoint, so each part is the smaller of the two)."""
+    if peer.cidr is None:
+        return []
+    parts = remaining(ipaddress.ip_network(peer.cidr), [ipaddress.ip_network(e) for e in peer.except_])
+    out: list[Network] = []
+    for part in parts:
+        for r in ranges:
+            if part.version != r.version or not part.overlaps(r):
+                continue
+            out.append(part if part.subnet_of(r) else r)  # type: ignore[arg-type]
+    return sorted(set(out), key=lambda n: (n.version, n.network_address, n.prefixlen))

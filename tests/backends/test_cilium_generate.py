@@ -252,11 +252,28 @@ def test_allow_cidr_that_can_hold_pods_is_a_change_naming_the_cidr() -> None:
 def test_deny_cidr_that_can_hold_pods_is_refused_unless_the_cluster_ranges_say_otherwise() -> None:
     text = intent("{subject: {pods: {}}, ingress: [{action: deny, peers: [{cidr: 10.99.0.0/16}]}, {}]}")
     objects, diags = compile_for(text)
-    assert objects == [] and "10.99.0.0/16" in diags.errors[0].message
+    [error] = diags.errors
+    assert objects == [] and error.code == codes.WIDENED and error.feature == "cidr"
+    assert "from pods and nodes with addresses in 10.99.0.0/16 would no longer be denied" in error.message
     objects, diags = compile_for(text, "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.224.0.0/16;10.225.0.0/16")
     assert only(objects)["ingressDeny"] == [{"fromCIDRSet": [{"cidr": "10.99.0.0/16"}]}]
     assert not diags.has_errors
     assert any(d.code == codes.CHANGED and d.severity.value == "info" for d in diags)
+
+
+def test_deny_cidr_that_can_hold_pods_is_a_widening_the_user_may_accept() -> None:
+    # Egress, with an except: the message names exactly the in-cluster part that stops being denied.
+    text = intent("{subject: {pods: {}}, egress: [{action: deny, peers: [{cidr: 10.0.0.0/8, except: [10.128.0.0/9]}]},"
+                  " {}]}")
+    objects, diags = compile_for(text, "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.0.0.0/16")
+    [error] = diags.errors
+    assert objects == [] and error.code == codes.WIDENED
+    assert "to pods and nodes with addresses in 10.0.0.0/16 would no longer be denied" in error.message
+    objects, diags = compile_for(text, "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.0.0.0/16",
+                                 accepted=frozenset({codes.WIDENED}))
+    assert only(objects)["egressDeny"] == [{"toCIDRSet": [{"cidr": "10.0.0.0/8", "except": ["10.128.0.0/9"]}]}]
+    [warning] = find(diags, codes.WIDENED)
+    assert warning.severity.value == "warning" and warning.message.endswith("[accepted]")
 
 
 def test_external_cidrs_and_cluster_exclusion_are_exact() -> None:

@@ -8,7 +8,7 @@ on it in-process. Invariants checked on every run:
 - the exit code is 0, 1 or 2 (3 is an internal error);
 - every diagnostic about the input names FILE:LINE;
 - a command that fails writes nothing (`translate --output-dir` leaves the folder empty);
-- a translation that exits 0 also passes `translate --verify` (the two never disagree).
+- `translate` and `translate --verify` exit alike (an exit-0 translation verifies; the two never disagree).
 
     python -m tests.fuzz.fuzzer --count 10000 [--seed 1]      # `make fuzz`
 """
@@ -222,37 +222,24 @@ def commands(path: Path, out: Path, rng: random.Random) -> tuple[str, list[str]]
     return "graph", ["graph", "-f", str(path), "--cluster", str(CLUSTER), "-o", rng.choice(["dot", "mermaid"])]
 
 
-def fuzz(count: int, seed: int = 1, progress: Callable[[Report], None] | None = None) -> Report:
-    """Run `count` mutants; the report lists every broken invariant."""
+def fuzz(count: int, seed: int = 1, progress: Callable[[Report], None] | None = None,
+         only: int | None = None) -> Report:
+    """Run `count` mutants; the report lists every broken invariant. With `only`, run just that document (the
+    same mutant and command as in a whole run with this seed: to reproduce a failure)."""
     rng = random.Random(seed)
     texts = [p.read_text(encoding="utf-8") for p in seeds()]
     report = Report()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="netpolx-fuzz-") as tmp:
-        for n in range(count):
+        for n in range(count if only is None else only + 1):
             text = mutant(rng.choice(texts), rng)
             path = Path(tmp) / f"m{n}.yaml"
-            path.write_text(text, encoding="utf-8")
             out = Path(tmp) / f"out{n}"
             name, argv = commands(path, out, rng)
-            result = run(*argv)
-            report.documents += 1
-            report.commands[name] += 1
-            report.exits[result.code] += 1
-            if result.code not in (0, 1, 2):
-                report.fail(f"{name}: exit {result.code}: {' '.join(argv)}", text, result)
-            elif why := check_diagnostics(result, path):
-                report.fail(f"{name}: {why}", text, result)
-            elif name == "translate":
-                written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
-                if result.code != 0 and written:
-                    report.fail(f"translate exit {result.code} wrote {written}", text, result)
-                if result.code == 0:
-                    verified = run(*argv[:-2], "--verify")
-                    report.commands["translate --verify"] += 1
-                    if verified.code != 0:
-                        report.fail(f"translate exits 0 but translate --verify exits {verified.code}: "
-                                    f"{' '.join(argv[:-2])}", text, verified)
+            if only is not None and n != only:
+                continue
+            path.write_text(text, encoding="utf-8")
+            check_one(report, name, argv, text, path, out)
             path.unlink()
             if progress is not None and (n + 1) % 500 == 0:
                 report.seconds = time.perf_counter() - start
@@ -261,13 +248,41 @@ def fuzz(count: int, seed: int = 1, progress: Callable[[Report], None] | None = 
     return report
 
 
+def check_one(report: Report, name: str, argv: list[str], text: str, path: Path, out: Path) -> None:
+    """Run one command on one mutant and record every invariant it breaks."""
+    result = run(*argv)
+    report.documents += 1
+    report.commands[name] += 1
+    report.exits[result.code] += 1
+    if result.code not in (0, 1, 2) or "Traceback" in result.stderr:
+        report.fail(f"{name}: exit {result.code}: {' '.join(argv)}", text, result)
+    elif why := check_diagnostics(result, path):
+        report.fail(f"{name}: {why}", text, result)
+    elif name == "translate":
+        written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
+        if result.code != 0 and written:
+            report.fail(f"translate exit {result.code} wrote {written}", text, result)
+        if result.code in (0, 1):
+            # translate and translate --verify never disagree: an exit-0 translation verifies, and --verify
+            # does not turn a refusal into a success.
+            verified = run(*argv[:-2], "--verify")
+            report.commands["translate --verify"] += 1
+            if verified.code != result.code:
+                report.fail(f"translate exits {result.code} but translate --verify exits {verified.code}: "
+                            f"{' '.join(argv[:-2])}", text, verified)
+            elif why := check_diagnostics(verified, path):
+                report.fail(f"translate --verify: {why}", text, verified)
+
+
 def _main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--failures", type=Path, default=None, help="Write every failure here.")
+    parser.add_argument("--only", type=int, default=None, metavar="N",
+                        help="Run only document N (0-based) of this seed, to reproduce a failure.")
     args = parser.parse_args()
-    report = fuzz(args.count, args.seed, lambda r: print(r.summary(), flush=True))
+    report = fuzz(args.count, args.seed, lambda r: print(r.summary(), flush=True), only=args.only)
     print(report.summary())
     for kind, n in Counter(f.splitlines()[0].split(":")[0] + ": " + f.splitlines()[0].split(": ", 2)[1][:60]
                            for f in report.failures).most_common():
