@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
+    # the pure-Python loader is another class than libyaml's; both have the interface CoreLoader relies on
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_DEPTH = 100
@@ -50,11 +51,11 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _MERGE = re.compile(r"^(?:<<)$")
 
 
-class CoreLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class CoreLoader(_BaseLoader):
     """libyaml parsing with YAML 1.2 core-schema resolution and the strict constructors above."""
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
-    yaml_constructors: dict[Any, Any] = {}
+    yaml_constructors: ClassVar[dict[Any, Any]] = {}
 
     def construct_document(self, node: Node) -> Any:
         check_shape(node)
@@ -108,7 +109,7 @@ def _check_duplicates(node: MappingNode) -> None:
             seen.add(ident)
 
 
-def core_int(value: str, node: Node) -> int:
+def core_int(value: str, node: ScalarNode) -> int:
     """An integer as the Go parsers read it: decimal, 0o octal, 0x hex, and a leading zero as octal (decimal when a
     digit is 8 or 9: they then read the float of that value)."""
     if not _INT.match(value):
