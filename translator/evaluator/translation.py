@@ -20,7 +20,7 @@ from translator.evaluator.verify import Difference, VerifyResult, verify
 from translator.load.decode import intents_from_documents
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents_from_text, dump_yaml
-from translator.model import Direction, Tier
+from translator.model import Direction
 from translator.proof import Proof, Region, Witness, prove
 
 GENERATED = "<generated>"
@@ -36,7 +36,7 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     settings)."""
     read = Diagnostics()
     docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
-    generated = _with_source_tiers(source, intents_from_documents(docs, read, ranges))
+    generated = _with_source_tier_orders(intents_from_documents(docs, read, ranges), source)
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
@@ -64,19 +64,20 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     return proof
 
 
-def _with_source_tiers(source: Sequence[LoadedIntent], generated: list[LoadedIntent]) -> list[LoadedIntent]:
-    """The generated intents, with the tier orders the translation assumes. The output names its tiers but does not
-    create them (translate announces that each must exist with the source's order); read back alone, a tier without
-    its object has no known order and would sort as the default tier, which is not what the translation says."""
-    orders = {t.name: t.order for li in source if (t := li.intent.spec.tier) is not None and t.order is not None}
+def _with_source_tier_orders(generated: list[LoadedIntent], source: Sequence[LoadedIntent]) -> list[LoadedIntent]:
+    """A generated policy naming a tier whose order the output does not give (the tier object is not generated;
+    the backend announces that it must exist with the source's order) is read with the source's order."""
+    orders = {li.intent.spec.tier.name: li.intent.spec.tier.order for li in source
+              if li.intent.spec.tier is not None and li.intent.spec.tier.order is not None}
     out = []
     for li in generated:
-        tier = li.intent.spec.tier
-        if tier is None or tier.order is not None or tier.name not in orders:
+        spec = li.intent.spec
+        if spec.tier is None or spec.tier.order is not None or spec.tier.name not in orders:
             out.append(li)
             continue
-        spec = li.intent.spec.model_copy(update={"tier": Tier(name=tier.name, order=orders[tier.name])})
-        out.append(replace(li, intent=li.intent.model_copy(update={"spec": spec})))
+        tier = spec.tier.model_copy(update={"order": orders[spec.tier.name]})
+        intent = li.intent.model_copy(update={"spec": spec.model_copy(update={"tier": tier})})
+        out.append(replace(li, intent=intent))
     return out
 
 
