@@ -389,3 +389,18 @@ def test_translate_cli_on_the_samples_gives_fqdn_and_http(tmp_path: object) -> N
                      "-f", "samples/intents/l7-http.yaml")
     assert result.code == 0, result.stderr
     assert "toFQDNs" in result.stdout and "matchPattern: '*'" in result.stdout and "http:" in result.stdout
+
+
+def test_in_cluster_overlap_fast_path_agrees_with_the_exact_one() -> None:
+    from backends.cilium.cidr import cluster_ranges, in_cluster_overlap
+    from translator.cluster.ranges import overlap
+    from translator.model import Peer
+    from translator.target import parse_target
+
+    blocks = ["10.0.0.0/8", "10.1.2.3/32", "0.0.0.0/0", "11.0.0.0/8", "172.15.255.255/32", "172.16.0.0/32",
+              "172.31.255.255/32", "172.32.0.0/11", "192.168.0.0/15", "100.63.255.255/32", "100.128.0.0/9", "::/0",
+              "fc00::/6", "fe00::/7", "fd12::1/128", "2001:db8::/32", "8.0.0.0/5"]
+    for engine in ("cilium", "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.224.0.0/16;172.20.0.0/14"):
+        ranges, _ = cluster_ranges(parse_target(engine))
+        for block in blocks:
+            assert in_cluster_overlap(Peer(cidr=block), ranges) == overlap(block, (), ranges), (engine, block)

@@ -50,6 +50,29 @@ QUIRKS = ("20:21", "yes", "on", "010", "0o17", "1_000", "2024-01-01", ".nan", "!
           "!!bool maybe", "!!timestamp 2001-12-14", "!custom x", "!!binary aGk=", "9" * 30, "~", "&a x", "*zz")
 
 
+CIDRS = ("10.0.0.0/8", "10.244.0.0/16", "0.0.0.0/0", "192.168.1.0/24", "100.64.0.0/10", "203.0.113.0/24",
+         "198.51.100.7/32", "8.8.8.8/32", "::/0", "fc00::/7", "2001:db8::/32")
+VALID: dict[str, tuple[Any, ...]] = {
+    # Values that keep a document valid but change what it means: the mutants that reach the translation and its
+    # proof (the hostile ones mostly stop at input validation).
+    "action": ("Allow", "Deny", "Pass", "Log", "allow", "deny", "pass"),
+    "cidr": CIDRS, "nets": CIDRS, "notNets": CIDRS, "fromCIDR": CIDRS, "toCIDR": CIDRS,
+    "port": (53, 80, 443, 5432, 8080, 1, 65535, "http", "dns"), "endPort": (81, 90, 1024, 65535),
+    "ports": (53, 80, 443, "8000:8100", "20:21"), "notPorts": (22, 80, "1000:2000"),
+    "protocol": ("TCP", "UDP", "SCTP", "ICMP", "ANY"),
+    "order": (1, 5, 10, 100, 1000, 1500.5), "types": ("Ingress", "Egress"), "policyTypes": ("Ingress", "Egress"),
+    "isolate": ("ingress", "egress"),
+    "selector": ("all()", "app == 'api'", "has(role)", "!has(app)", "app in {'web', 'api'}", "role != 'x'"),
+    "namespaceSelector": ("all()", "kubernetes.io/metadata.name == 'payments'", "global()"),
+    "fromEntities": ("world", "cluster", "host", "remote-node", "all", "kube-apiserver"),
+    "toEntities": ("world", "cluster", "host", "remote-node", "all", "kube-apiserver"),
+    "entity": ("world", "cluster", "host", "remote-node", "all", "kube-apiserver"),
+    "app": ("web", "api", "db", "frontend"), "role": ("partner", "frontend", "db"),
+    "enableDefaultDeny": ({"ingress": False}, {"egress": False}, {"ingress": True, "egress": True}),
+}
+ENGINE_SETTINGS = ("", ",pod-cidr=10.244.0.0/16,node-cidr=10.224.0.0/16")
+
+
 def seeds() -> list[Path]:
     """The seed files: samples/ policies (not expected outputs) and the wild corpus when present."""
     found = [p for p in sorted((ROOT / "samples").rglob("*.yaml")) if "expected" not in p.parts]
@@ -119,6 +142,26 @@ def mutate_data(docs: list[Any], rng: random.Random) -> list[Any]:
     return docs
 
 
+def mutate_values(docs: list[Any], rng: random.Random) -> list[Any]:
+    """A few meaning-changing but valid mutations: a value swapped for another valid one of its field."""
+    docs = copy.deepcopy(docs)
+    spots = [(c, k) for d in docs for c in _containers(d, []) if isinstance(c, dict) for k in c if k in VALID]
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        if not spots:
+            break
+        target, key = rng.choice(spots)
+        value = rng.choice(VALID[key])
+        if isinstance(target[key], list) and not isinstance(value, dict):
+            items = target[key]
+            if items and rng.random() < 0.6:
+                items[rng.randrange(len(items))] = value
+            else:
+                items.append(value)
+        elif isinstance(target[key], (str, int, float, bool)) or target[key] is None or isinstance(value, dict):
+            target[key] = value
+    return docs
+
+
 def mutate_text(text: str, rng: random.Random) -> str:
     """One textual mutation: a YAML quirk in place of a scalar, a duplicated line, truncation or a stray byte."""
     lines = text.splitlines()
@@ -148,7 +191,8 @@ def mutant(seed_text: str, rng: random.Random) -> str:
         except yaml.YAMLError:
             docs = []
         if docs:
-            text = yaml.safe_dump_all(mutate_data(docs, rng), sort_keys=False)
+            mutate = mutate_values if rng.random() < 0.5 else mutate_data
+            text = yaml.safe_dump_all(mutate(docs, rng), sort_keys=False)
             return mutate_text(text, rng) if rng.random() < 0.2 else text
     return mutate_text(seed_text, rng)
 
@@ -208,7 +252,10 @@ def commands(path: Path, out: Path, rng: random.Random) -> tuple[str, list[str]]
     engine = rng.choice(ENGINES)
     choice = rng.random()
     if choice < 0.45:
-        return "translate", ["translate", "--engine", engine, "-f", str(path), "--output-dir", str(out)]
+        settings = rng.choice(ENGINE_SETTINGS)
+        extra = ["--allow-widening"] if rng.random() < 0.15 else []
+        return "translate", ["translate", "--engine", engine + settings, "-f", str(path), *extra,
+                             "--output-dir", str(out)]
     if choice < 0.55:
         return "check", ["check", "--engine", engine, "-f", str(path)]
     if choice < 0.65:
