@@ -294,6 +294,9 @@ def test_feature_cell(target: str, case: str) -> None:
             f"refuses them: {[d.format() for d in diags]}"
     assert not diags.has_errors, _errors(diags)
     assert objects, f"{target} generated nothing"
+    if rewritten:
+        assert any(d.code == codes.ORDERED_LOWERED for d in diags), \
+            f"{sorted(f.value for f in rewritten)} compiled away without an {codes.ORDERED_LOWERED} info"
     for use in uses_of(li.intent):
         cell = backend.support_for(use, li.intent)  # the cell, refined by the context of the use
         if cell.support in (Support.LOWERED, Support.CHANGED) and use.feature not in rewritten:
