@@ -39,7 +39,7 @@ golden: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/netpolx schema > schemas/intent.schema.json
-	$(BIN)/python -c "from translator.config import schema_text; print(schema_text(), end='')" > schemas/config.schema.json
+	$(BIN)/python -c "from translator.cli.config import schema_text; print(schema_text(), end='')" > schemas/config.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py
@@ -50,7 +50,7 @@ clean:
 
 readme: $(STAMP)
 	$(BIN)/python tools/update_readme.py
-	$(BIN)/python -c "from translator.rulehelp import codes_markdown; print(codes_markdown(), end='')" > docs/codes.md
+	$(BIN)/python -c "from translator.output.rulehelp import codes_markdown; print(codes_markdown(), end='')" > docs/codes.md
 
 krew: $(STAMP)
 	$(BIN)/python tools/krew_manifest.py

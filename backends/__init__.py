@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from backends.base import Backend
+from translator.backend import Backend
 
 __all__ = ["Backend"]

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from translate import make_policy
 
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
 from translator.lint import LintInput
 from translator.lint.run import CHECKS
-from translator.source import documents_from_text, dump_yaml
+from translator.load.decode import intents_from_documents
+from translator.load.source import documents_from_text, dump_yaml
 
 
 def main() -> None:

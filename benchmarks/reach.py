@@ -32,12 +32,12 @@ from typing import Any
 
 import yaml
 
-from translator.cluster import Cluster, Probe, cluster_from_data
+from translator.cluster.model import Cluster, Probe, cluster_from_data
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.evaluator import Evaluator
 from translator.evaluator.verify import verify
-from translator.intents import intents_from_documents
-from translator.source import SafeDumper, SourceFile, documents_from_text, dump_yaml
+from translator.load.decode import intents_from_documents
+from translator.load.source import SafeDumper, SourceFile, documents_from_text, dump_yaml
 
 APPS = ["web", "api", "db", "cache", "queue", "worker", "auth", "search", "billing", "mail"]
 TIERS = ["frontend", "backend"]
@@ -135,7 +135,7 @@ def run_verify(policies_text: str, translated_text: str, cluster_data: dict[str,
 
 def translated(policies_text: str) -> str:
     """The policies imported and generated again for the kubernetes engine, renamed (what `verify` compares)."""
-    from translator.pipeline import compile_intents
+    from translator.compile.pipeline import compile_intents
     from translator.registry import get_backend
 
     diags = Diagnostics(ErrorLevel.WARN)

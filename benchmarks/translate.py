@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostics, ErrorLevel
-from translator.intents import intents_from_documents
-from translator.pipeline import compile_intents
+from translator.load.decode import intents_from_documents
+from translator.load.source import SafeDumper, SafeLoader, documents_from_text, dump_yaml
 from translator.registry import all_backends, get_backend
-from translator.source import SafeDumper, SafeLoader, documents_from_text, dump_yaml
 
 APPS = ["web", "api", "db", "cache", "queue", "worker", "auth", "search", "billing", "mail"]
 

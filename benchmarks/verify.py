@@ -30,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reach import find_nca, kubectl_lists, make_cluster, make_policy, ratio, run_nca
 
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostics, ErrorLevel
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.pipeline import compile_intents
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import SafeDumper, documents_from_text, dump_yaml
 from translator.proof import prove
 from translator.registry import get_backend
-from translator.source import SafeDumper, documents_from_text, dump_yaml
 
 
 def load(text: str, name: str) -> list[LoadedIntent]:

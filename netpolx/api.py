@@ -18,20 +18,20 @@ from netpolx.errors import InvalidInput, TranslationRefused
 from netpolx.report import Report
 from netpolx.sources import read_documents
 from translator import codes
-from translator.cluster import Cluster, Probe, cluster_from_data, parse_probe
-from translator.cluster import load_cluster as _load_cluster_file
-from translator.defaults import apply_default_namespace
+from translator.cluster.model import Cluster, Probe, cluster_from_data, parse_probe
+from translator.cluster.model import load_cluster as _load_cluster_file
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
+from translator.compile.pipeline import Compiled, compile_intents
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.evaluator.evaluate import Evaluator, ReachResult, semantics_of
 from translator.evaluator.verify import VerifyResult
 from translator.evaluator.verify import verify as _verify
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.defaults import apply_default_namespace
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, SourceFile, documents, dump_json, dump_yaml, parse_text
 from translator.model import NetworkIntent
-from translator.pipeline import Compiled, compile_intents
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
 from translator.registry import UnknownEngineError, get_backend
-from translator.source import Document, SourceFile, documents, dump_json, dump_yaml, parse_text
 from translator.target import Target, TargetError, parse_target
 
 # -- the pieces the CLI shares ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import overload
 
 from translator import codes
 from translator.diagnostics import Diagnostic, Diagnostics, Severity
-from translator.reporters import render
+from translator.output.reporters import render
 
 INPUT_CODES = frozenset({codes.YAML_SYNTAX, codes.INVALID_FIELD, codes.UNKNOWN_KIND, codes.INVALID_VALUE,
                          codes.UNREADABLE, codes.UNKNOWN_ENGINE, codes.DUPLICATE_OBJECT})

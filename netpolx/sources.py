@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias
 
 from translator.diagnostics import Diagnostics
-from translator.source import Document, documents, documents_from_text
+from translator.load.source import Document, documents, documents_from_text
 
 Source: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any] | Sequence[Mapping[str, Any]]"
 """Policies as YAML or JSON text (`str`), a file or directory (`pathlib.Path`; directories are read recursively),

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from backends.base import Backend
 from tests.conftest import run_cli
 from tests.shared import ROOT
+from translator.backend import Backend
 from translator.capabilities import Capability, Support, check_total, render_markdown
 from translator.cli.engines import matrix_tables
 from translator.features import Feature

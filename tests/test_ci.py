@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator import codes
-from translator.rulehelp import DOCS_URL, codes_markdown
+from translator.output.rulehelp import DOCS_URL, codes_markdown
 
 SAMPLES = ROOT / "samples"
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -89,7 +89,7 @@ def test_github_annotations() -> None:
 
 def test_github_annotation_escaping() -> None:
     from translator.diagnostics import Diagnostic, Severity, SourceLocation
-    from translator.github import annotation
+    from translator.output.github import annotation
 
     d = Diagnostic("NPX004", Severity.WARNING, "50% of a\nb", SourceLocation("a,b:c.yaml", 3))
     assert annotation(d) == "::warning file=a%2Cb%3Ac.yaml,line=3,title=netpolx NPX004::50%25 of a%0Ab"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from translator import codes
-from translator.cluster import NAMESPACE_NAME_LABEL, Probe, load_cluster, parse_probe
+from translator.cluster.model import NAMESPACE_NAME_LABEL, Probe, load_cluster, parse_probe
 from translator.diagnostics import Diagnostics
 
 CONTRACT = """\

@@ -10,7 +10,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT
-from translator.config import CONFIG_SCHEMA, schema_text
+from translator.cli.config import CONFIG_SCHEMA, schema_text
 
 NP = """apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from translator.cluster import Cluster, External, Namespace, Pod, Probe
+from translator.cluster.model import Cluster, External, Namespace, Pod, Probe
 from translator.evaluator import Evaluator
 from translator.evaluator.engine import Engine
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Direction, NetworkIntent
 from translator.registry import UnknownEngineError
 from translator.semantics import INTENT_SEMANTICS, Semantics
@@ -25,7 +25,7 @@ def pod(ref: str, labels: dict[str, str] | None = None, ip: str | None = None, p
 
 def cluster(*pods: Pod, externals: tuple[External, ...] = (), ns_labels: dict[str, dict[str, str]] | None = None,
             services: Any = ()) -> Cluster:
-    from translator.cluster import Service
+    from translator.cluster.model import Service
 
     namespaces = [Namespace(name=n, labels=labels) for n, labels in (ns_labels or {}).items()]
     return Cluster(namespaces, list(pods), list(externals), [], [Service.model_validate(s) for s in services])

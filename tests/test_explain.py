@@ -14,11 +14,11 @@ from tests.shared import ROOT
 from translator.diagnostics import Diagnostics
 from translator.explain import EngineView, explain_policy
 from translator.explain.words import peer_phrase, port_phrase, ports_phrase
-from translator.intents import intents_from_documents
+from translator.load.decode import intents_from_documents
+from translator.load.source import documents_from_text
 from translator.model import LabelSelector, Operator, Peer, PortSpec, Protocol, Requirement
 from translator.registry import all_backends
 from translator.semantics import Semantics
-from translator.source import documents_from_text
 
 EXPECTED = ROOT / "samples" / "expected-explain"
 INTENT_CASES = sorted(p.stem for p in (ROOT / "samples" / "intents").glob("*.yaml"))

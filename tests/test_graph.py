@@ -17,11 +17,11 @@ from tests.conftest import run_cli
 from tests.shared import ROOT, skip_without_browser
 from translator.diagnostics import Diagnostics
 from translator.graph import Graph, Isolation, build_graph, render_dot, render_html, render_mermaid
-from translator.intents import intents_from_documents
+from translator.load.decode import intents_from_documents
+from translator.load.source import documents_from_text
 from translator.registry import all_backends
-from translator.source import documents_from_text
 
-cluster_mod = pytest.importorskip("translator.cluster")
+cluster_mod = pytest.importorskip("translator.cluster.model")
 
 SEED = str(ROOT / "samples" / "seed")
 SEED_CLUSTER = str(ROOT / "samples" / "graph" / "seed-cluster.yaml")

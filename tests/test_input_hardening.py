@@ -15,8 +15,8 @@ import yaml
 
 from tests.conftest import run_cli
 from translator.diagnostics import Diagnostics
-from translator.source import documents_from_text
-from translator.yamlcore import load_all
+from translator.load.source import documents_from_text
+from translator.load.yamlcore import load_all
 
 CALICO = """apiVersion: projectcalico.org/v3
 kind: NetworkPolicy
@@ -149,7 +149,7 @@ def test_json_fast_path_reads_plain_json() -> None:
 # --- size and streams --------------------------------------------------------------------------------------------
 
 def test_oversized_input_is_refused(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("translator.source.MAX_INPUT_BYTES", 1000)
+    monkeypatch.setattr("translator.load.source.MAX_INPUT_BYTES", 1000)
     stderr = refused_at("a: " + "x" * 2000 + "\n", 1, tmp_path=tmp_path)
     assert "larger than" in stderr
 
@@ -166,10 +166,10 @@ def test_endless_stdin_is_refused(monkeypatch) -> None:  # type: ignore[no-untyp
             buf[:] = bytes(len(buf))
             return len(buf)
 
-    monkeypatch.setattr("translator.source.MAX_INPUT_BYTES", 1 << 20)
+    monkeypatch.setattr("translator.load.source.MAX_INPUT_BYTES", 1 << 20)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(Zero())))
     diags = Diagnostics()
-    from translator.source import documents
+    from translator.load.source import documents
     assert documents(["-"], diags) == []
     (err,) = diags.errors
     assert err.location.file == "<stdin>" and err.location.line == 1 and "larger than" in err.message

@@ -16,11 +16,11 @@ from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator import codes
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
 from translator.lint import RULES
 from translator.lint.coverage import port_covers, rule_covers, selector_covers
+from translator.load.decode import intents_from_documents
+from translator.load.source import documents_from_text
 from translator.model import LabelSelector, Operator, Peer, PortSpec, Protocol, Requirement, Rule
-from translator.source import documents_from_text
 
 SAMPLES = ROOT / "samples" / "lint"
 EXPECTED = ROOT / "samples" / "expected-lint"
@@ -404,7 +404,7 @@ def test_nca_misconception_cases_are_or_of_peers(name: str) -> None:
 
 def _edit(text: str, make: object) -> str:
     from translator.lint.edits import LineIndex, apply
-    from translator.source import SourceFile, SourceRef
+    from translator.load.source import SourceFile, SourceRef
 
     ref = SourceRef(SourceFile("f.yaml", text), 0)
     edit = make(ref, LineIndex(text))  # type: ignore[operator]

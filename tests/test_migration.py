@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT, validate_object
-from translator.output import MANIFEST
+from translator.output.files import MANIFEST
 
 SAMPLES = ROOT / "samples" / "migration"
 EXPECTED = ROOT / "samples" / "expected-migration"

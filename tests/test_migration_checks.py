@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from backends.kubernetes.native import NetworkPolicy, NPPort
+from backends.kubernetes.api import NetworkPolicy, NPPort
 from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator import codes
 from translator.diagnostics import Diagnostics
+from translator.load.source import documents_from_text
 from translator.migration.checks import CHECKS, applicable
 from translator.migration.ordering import ports_may_overlap, selectors_may_overlap
 from translator.migration.services import ServiceInfo, ServicePort
 from translator.migration.validator import ports_cover_service, selector_covers_service, service_is_covered
 from translator.model import LabelSelector, PortSpec, Protocol
-from translator.source import documents_from_text
 
 NPM = ROOT / "samples" / "migration" / "npm-cluster"
 

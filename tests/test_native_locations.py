@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import run_cli
 from translator.diagnostics import Diagnostics
-from translator.intents import load_intents
+from translator.load.decode import load_intents
 
 CNP = """\
 apiVersion: cilium.io/v2

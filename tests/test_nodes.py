@@ -9,14 +9,14 @@ from typing import Any
 import yaml
 
 from tests.conftest import run_cli
-from translator.cluster import ApiServer, Cluster, Node, Pod, cluster_from_data
+from translator.cluster.model import ApiServer, Cluster, Node, Pod, cluster_from_data
+from translator.cluster.ranges import cluster_ranges, contains
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
 from translator.evaluator.synth import synthesize_cluster
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import SourceFile
 from translator.model import NetworkIntent
-from translator.ranges import cluster_ranges, contains
-from translator.source import SourceFile
 
 
 def intent(spec: dict[str, Any], namespace: str = "x") -> LoadedIntent:

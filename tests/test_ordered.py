@@ -1,5 +1,5 @@
-"""Ordered -> additive (translator/ordered.py, translator/boxes.py): first-match intents compiled into equivalent
-allow-only intents, checked with the evaluator; refusals name the rules that meet."""
+"""Ordered -> additive (translator/compile/ordered.py, translator/compile/boxes.py): first-match intents compiled
+into equivalent allow-only intents, checked with the evaluator; refusals name the rules that meet."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from backends.kubernetes import KubernetesBackend
 from tests.conftest import run_cli
 from tests.shared import ROOT, validate_object
 from translator import codes
-from translator.boxes import Box, cidr_minus, port_minus, subtract
-from translator.cluster import Cluster
+from translator.cluster.model import Cluster
+from translator.compile.boxes import Box, cidr_minus, port_minus, subtract
+from translator.compile.ordered import disjoint, lower_ordered, to_additive
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostics, ErrorLevel
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text
 from translator.model import Action, NetworkIntent, Peer, PortSpec, Protocol
-from translator.ordered import disjoint, lower_ordered, to_additive
-from translator.pipeline import compile_intents
-from translator.source import documents_from_text
 
 verify_mod = pytest.importorskip("translator.evaluator.verify")
 synth = pytest.importorskip("translator.evaluator.synth")
@@ -241,7 +241,7 @@ _cilium_member = st.builds(
 @given(st.lists(_cilium_member, min_size=1, max_size=3))
 def test_sets_compiled_for_an_engine_with_native_deny_keep_their_meaning(members: list[dict[str, Any]]) -> None:
     from backends.cilium import CiliumBackend
-    from translator.source import dump_yaml
+    from translator.load.source import dump_yaml
 
     source = load("---\n".join(intent(m, f"i{n}") for n, m in enumerate(members)))
     diags = Diagnostics()

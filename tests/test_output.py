@@ -15,7 +15,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT
-from translator.output import KILL_HOOK, MANIFEST, escape_part, object_file_name
+from translator.output.files import KILL_HOOK, MANIFEST, escape_part, object_file_name
 
 SEED = str(ROOT / "samples" / "intents" / "seed.yaml")
 
@@ -77,7 +77,7 @@ def test_two_sources_with_one_output_identity_are_an_error_naming_both(tmp_path:
 
 def test_verify_checks_the_files_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A writer that damages what lands on disk is caught by --verify (it re-reads the staged files)."""
-    from translator import output
+    from translator.output import files as output
 
     real = output._write_new
 
@@ -262,7 +262,7 @@ def test_single_output_files_use_exclusive_temporary_files(tmp_path: Path) -> No
 
 
 def test_migrate_checks_the_target_files_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from translator import output
+    from translator.output import files as output
 
     real = output._write_new
 

@@ -13,15 +13,15 @@ import pytest
 import yaml
 
 from tests.conftest import run_cli
-from translator.cluster import ApiServer, Cluster, ContainerPort, External, Namespace, Node, Pod, Probe, Service
+from translator.cluster.model import ApiServer, Cluster, ContainerPort, External, Namespace, Node, Pod, Probe, Service
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text
 from translator.proof import prove
 from translator.proof.prove import Prover
 from translator.proof.space import PROTOCOLS
-from translator.source import documents_from_text
 
 NAMESPACES = ["x", "y", "z"]
 KEYS = ["app", "tier"]

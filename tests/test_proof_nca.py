@@ -12,9 +12,9 @@ import json
 import pytest
 
 from tests.shared import corpus
-from translator.cluster import Cluster, ContainerPort, Namespace, Pod
+from translator.cluster.model import Cluster, ContainerPort, Namespace, Pod
 from translator.diagnostics import Diagnostics, ErrorLevel
-from translator.intents import load_intents
+from translator.load.decode import load_intents
 from translator.proof import prove
 
 NCA_EQUIV = [

@@ -17,15 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.shared import validate_object
-from translator.cluster import Cluster, Probe
+from translator.cluster.model import Cluster, Probe
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
 from translator.evaluator.verify import verify
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.pipeline import compile_intents
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text, dump_yaml
 from translator.registry import get_backend
-from translator.source import documents_from_text, dump_yaml
 
 # Modest by default; NETPOLX_HYPOTHESIS_EXAMPLES=500 for a deeper local run.
 SETTINGS = settings(max_examples=int(os.environ.get("NETPOLX_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
@@ -156,8 +156,8 @@ def load(objects: list[dict[str, Any]], name: str = "p.yaml") -> list[LoadedInte
 
 
 def to_cluster(data: dict[str, Any]) -> Cluster:
-    from translator.cluster import cluster_from_data
-    from translator.source import SourceFile
+    from translator.cluster.model import cluster_from_data
+    from translator.load.source import SourceFile
 
     diags = Diagnostics()
     cluster = cluster_from_data([data], SourceFile("c.yaml", ""), diags)

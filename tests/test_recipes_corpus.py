@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from tests.shared import CORPUS, corpus, load_json
-from translator.cluster import Cluster, cluster_from_data
+from translator.cluster.model import Cluster, cluster_from_data
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
-from translator.intents import intents_from_documents
-from translator.source import SourceFile, documents_from_text, dump_yaml
+from translator.load.decode import intents_from_documents
+from translator.load.source import SourceFile, documents_from_text, dump_yaml
 
 RECIPES = ("network-policy-recipes", "recipes")
 pytestmark = pytest.mark.corpus

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator.diagnostics import Diagnostics
-from translator.intents import load_intents
+from translator.load.decode import load_intents
 from translator.migration import recommend as rec
 
 INTENTS = ROOT / "samples" / "intents"

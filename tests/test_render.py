@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.shared import ROOT
-from translator.render import split
+from translator.compile.manifests import split
 
 BIN = Path(sys.executable).parent
 NETPOLX = str(BIN / "netpolx")

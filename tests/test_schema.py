@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.shared import ROOT
-from translator.intents import intent_schema, schema_text
+from translator.load.decode import intent_schema, schema_text
 
 
 def test_committed_schema_is_current() -> None:

@@ -19,7 +19,7 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT
-from translator.cluster import load_cluster
+from translator.cluster.model import load_cluster
 from translator.diagnostics import Diagnostics
 
 KUBECTL_OUTPUT = ROOT / "tests" / "data" / "kubectl" / "get-ns-pods-svc-nodes.yaml"

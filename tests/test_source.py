@@ -8,7 +8,7 @@ import pytest
 
 from tests.shared import corpus
 from translator.diagnostics import Diagnostics
-from translator.source import LAST_APPLIED, SourceFile, documents_from_text, dump_yaml, strip_server_fields
+from translator.load.source import LAST_APPLIED, SourceFile, documents_from_text, dump_yaml, strip_server_fields
 
 
 def docs(text: str, name: str = "in.yaml") -> tuple[list, Diagnostics]:

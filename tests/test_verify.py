@@ -11,14 +11,14 @@ import yaml
 
 from tests.conftest import run_cli
 from tests.shared import ROOT, validate_object
-from translator.cluster import Cluster, Namespace, Pod, Probe
+from translator.cluster.model import Cluster, Namespace, Pod, Probe
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
 from translator.evaluator.synth import synthesize_cluster
 from translator.evaluator.verify import verify
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.source import documents_from_text
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text
 
 WEB = """\
 apiVersion: netpolx.io/v1alpha1

@@ -90,7 +90,7 @@ def test_diagnostics_on_native_input_name_the_native_field(outcomes: tuple) -> N
 
 
 def test_location_check_accepts_native_fields_only() -> None:
-    from translator.source import SourceFile
+    from translator.load.source import SourceFile
 
     text = "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: a\nspec:\n  egress:\n" \
            "  - toEntities: [world]\n"

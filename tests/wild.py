@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.shared import CORPUS
 from translator.cli import main
-from translator.source import SourceFile, child_node
+from translator.load.source import SourceFile, child_node
 
 WILD = CORPUS / "wild"
 FOLDERS = {"k8s": "kubernetes", "cilium": "cilium", "calico": "calico"}

@@ -188,7 +188,7 @@ CODES.update({
     CILIUM_REGEX_GLOB: "Cilium: an HTTP method, path or host regex that looks like a shell glob (`/v1/*`).",
 })
 
-# Calico engine and ordered -> additive lowering (NPX400-NPX429): backends/calico, translator/ordered.py
+# Calico engine and ordered -> additive lowering (NPX400-NPX429): backends/calico, translator/compile/ordered.py
 CALICO_TIER = "NPX400"
 CALICO_NETWORKSET_SNAPSHOT = "NPX401"
 CALICO_DEFAULT_ORDER = "NPX402"

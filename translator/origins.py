@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from translator.source import SourceRef, child_node
+from translator.load.source import SourceRef, child_node
 
 Path = tuple[str | int, ...]
 T = TypeVar("T")

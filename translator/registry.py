@@ -10,7 +10,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 import backends as backends_pkg
-from backends.base import Backend
+from translator.backend import Backend
 
 ENTRY_POINT_GROUP = "netpolx.backends"
 

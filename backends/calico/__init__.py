@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.base import Backend
+from backends.calico.api import CRD_GROUP, CRD_V1, POLICY_KINDS, SET_KINDS, TIER_KIND, V3, V3_GROUP
 from backends.calico.capabilities import CAPABILITIES
 from backends.calico.generate import Options, generate, problems
 from backends.calico.layout import Part, Plan, plan
-from backends.calico.native import CRD_GROUP, CRD_V1, POLICY_KINDS, SET_KINDS, TIER_KIND, V3, V3_GROUP
 from backends.calico.read import import_calico
 from backends.calico.semantics import SEMANTICS
 from translator import codes
+from translator.backend import Backend
 from translator.capabilities import Capability, native, no
+from translator.cluster.ranges import cluster_ranges
 from translator.codes import CALICO_LAYOUT, CALICO_TIER
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document
 from translator.model import Action, Direction, NetworkIntent, expand_dns
 from translator.model.base import format_order
-from translator.ranges import cluster_ranges
-from translator.source import Document
 from translator.target import Target
 
 KINDS = (*POLICY_KINDS, *SET_KINDS, TIER_KIND)

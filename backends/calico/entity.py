@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from backends.calico import constants as c
-from backends.calico.native import EntityRule
+from backends.calico.api import EntityRule
 from backends.calico.selector import (
     All,
     And,
@@ -38,8 +38,8 @@ from backends.calico.selector import (
     to_label_selector,
 )
 from backends.kubernetes.read import split_namespace_names
+from translator.load.source import SourceRef
 from translator.model import LabelSelector, Peer, ServiceRef
-from translator.source import SourceRef
 
 Path = tuple[str | int, ...]
 

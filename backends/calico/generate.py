@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from backends.calico import constants as c
+from backends.calico.api import CRD_V1, V3
 from backends.calico.layout import Part, tier_name
-from backends.calico.native import CRD_V1, V3
 from backends.calico.selector import MAX_LENGTH as SELECTOR_MAX_LENGTH
 from backends.calico.selector import (
     Compare,

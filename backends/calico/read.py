@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from backends.calico import constants as c
+from backends.calico.api import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
 from backends.calico.entity import (
     Context,
     ImportProblem,
@@ -28,23 +29,22 @@ from backends.calico.entity import (
     satisfiable_terms,
     service_account_names,
 )
-from backends.calico.native import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
 from backends.calico.rules import local_condition, read_rule
 from backends.calico.selector import All, And, Node, conj, negate
 from translator import codes
-from translator.boxes import selector_empty
 from translator.codes import (
     CALICO_DEFAULT_ORDER,
     CALICO_NETWORKSET_SNAPSHOT,
     CALICO_NO_MATCH,
     CALICO_TIER_ORDER_UNKNOWN,
 )
+from translator.compile.boxes import selector_empty
 from translator.diagnostics import Diagnostics
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document
+from translator.load.validation import report_validation_error
 from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent
 from translator.origins import Recording, mark, recording
-from translator.source import Document
-from translator.validation import report_validation_error
 
 DEFAULT_NAMESPACE = "default"
 

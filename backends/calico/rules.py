@@ -8,9 +8,9 @@ import re
 
 from pydantic import ValidationError
 
+from backends.calico.api import CalicoRule, EntityRule, HTTPMatch, ICMPFields
 from backends.calico.constants import PROTOCOL_NUMBERS, SERVICE_ACCOUNT_LABEL
 from backends.calico.entity import NOTHING, Context, ImportProblem, Path, entity_peers, parse_at, pod_terms
-from backends.calico.native import CalicoRule, EntityRule, HTTPMatch, ICMPFields
 from backends.calico.selector import All, And, Node, conj, one_of
 from translator.model import Action, Direction, HTTPRule, ICMPMatch, Peer, PortSpec, Protocol, Rule
 from translator.origins import mark

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.base import Backend
 from backends.cilium import aks, dnsproxy, pitfalls, regex
 from backends.cilium.capabilities import CAPABILITIES
 from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
@@ -21,10 +20,13 @@ from backends.cilium.read import import_cilium_policy
 from backends.cilium.selectors import reserved_key_error
 from backends.cilium.semantics import SEMANTICS
 from translator import codes
+from translator.backend import Backend
 from translator.capabilities import Capability, Support, lowered, native, no
+from translator.cluster.ranges import cluster_ranges as translator_ranges
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
 from translator.features import Feature, Use
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, SourceRef
 from translator.model import (
     DEFAULT_TIER,
     Action,
@@ -36,8 +38,6 @@ from translator.model import (
     Rule,
     expand_dns,
 )
-from translator.ranges import cluster_ranges as translator_ranges
-from translator.source import Document, SourceRef
 from translator.target import Target
 
 ENDPORT_SINCE = (1, 17)

@@ -6,16 +6,16 @@ do). Cilium classifies traffic by identity first: a CIDR rule never matches a po
 which AKS does not let you set). A CIDR whose range, minus its `except` blocks, can hold pod, node or service
 addresses therefore changes meaning when it is compiled for Cilium.
 
-Which ranges can hold them is translator/ranges.py's answer (the default private ranges, or the target's
+Which ranges can hold them is translator/cluster/ranges.py's answer (the default private ranges, or the target's
 `pod-cidr`, `node-cidr` and `service-cidr` settings), shared with the importers and `verify`.
 """
 
 from __future__ import annotations
 
+from translator.cluster.ranges import DEFAULT_CLUSTER_RANGES, RANGE_SETTINGS, Network, overlap, remaining
+from translator.cluster.ranges import cluster_ranges as _cluster_ranges
+from translator.cluster.ranges import setting_errors as _setting_errors
 from translator.model import Peer
-from translator.ranges import DEFAULT_CLUSTER_RANGES, RANGE_SETTINGS, Network, overlap, remaining
-from translator.ranges import cluster_ranges as _cluster_ranges
-from translator.ranges import setting_errors as _setting_errors
 from translator.target import Target
 
 __all__ = ["DEFAULT_CLUSTER_RANGES", "RANGE_SETTINGS", "Network", "cluster_ranges", "in_cluster_overlap",

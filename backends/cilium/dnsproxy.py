@@ -16,7 +16,7 @@ from backends.cilium.lower import has_fqdn, is_fqdn_dns_rule, needs_dns_rule
 from translator import codes
 from translator.diagnostics import Diagnostics
 from translator.lint.coverage import subject_covers
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, PeerKind, dns_name_covers, expand_dns
 
 

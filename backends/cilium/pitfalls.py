@@ -12,7 +12,7 @@ from backends.cilium.cidr import Network, in_cluster_overlap
 from backends.cilium.lower import excludes_cluster, needs_dns_rule
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     Action,
     Direction,

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from backends.cilium import native as n
+from backends.cilium import api as n
 from backends.cilium.cidr import in_cluster_overlap
 from backends.cilium.generate import CCNP, DESCRIPTION_ANNOTATION
 from backends.cilium.icmp import icmp_type
@@ -44,7 +44,9 @@ from backends.cilium.selectors import (
     selector_of,
 )
 from translator import codes
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.diagnostics import Diagnostics
+from translator.load.source import Document
 from translator.model import (
     API_VERSION,
     KIND,
@@ -63,8 +65,6 @@ from translator.model import (
     Rule,
 )
 from translator.origins import mark
-from translator.ranges import DEFAULT_RANGES, ClusterRanges
-from translator.source import Document
 
 DEFAULT_NAMESPACE = "default"
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP, "ANY": Protocol.ANY}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from backends.base import Backend
 from backends.kubernetes.capabilities import CAPABILITIES
 from backends.kubernetes.generate import generate
 from backends.kubernetes.read import import_network_policy, native_path
 from backends.kubernetes.semantics import SEMANTICS
+from translator.backend import Backend
 from translator.capabilities import Capability, no
 from translator.diagnostics import Diagnostics
 from translator.features import Feature, Use
+from translator.load.source import Document
 from translator.model import DEFAULT_TIER, Action, NetworkIntent
-from translator.source import Document
 
 
 class KubernetesBackend(Backend):

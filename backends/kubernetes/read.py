@@ -9,10 +9,12 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from backends.kubernetes.api import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
 from backends.kubernetes.generate import NAMESPACE_NAME_LABEL
-from backends.kubernetes.native import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
 from translator import codes
 from translator.diagnostics import Diagnostics
+from translator.load.source import Document
+from translator.load.validation import report_validation_error
 from translator.model import (
     API_VERSION,
     KIND,
@@ -25,8 +27,6 @@ from translator.model import (
     Protocol,
     Rule,
 )
-from translator.source import Document
-from translator.validation import report_validation_error
 
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
 DEFAULT_NAMESPACE = "default"

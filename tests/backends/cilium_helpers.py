@@ -8,11 +8,11 @@ import yaml
 
 from backends.cilium import CiliumBackend
 from tests.shared import validate_object
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostic, Diagnostics
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.pipeline import compile_intents
-from translator.source import documents_from_text, dump_yaml
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text, dump_yaml
 from translator.target import parse_target
 
 

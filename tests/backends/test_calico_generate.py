@@ -17,12 +17,12 @@ from backends.calico import CalicoBackend
 from tests.conftest import run_cli
 from tests.shared import CORPUS, ROOT, corpus, load_json, validate_object
 from translator import codes
+from translator.cluster.ranges import cluster_ranges
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.pipeline import compile_intents
-from translator.ranges import cluster_ranges
-from translator.source import documents_from_text, dump_yaml
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text, dump_yaml
 from translator.target import parse_target
 
 verify_mod = pytest.importorskip("translator.evaluator.verify")

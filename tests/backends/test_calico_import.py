@@ -11,10 +11,10 @@ import yaml
 from tests.shared import CORPUS, corpus
 from translator import codes
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text, dump_yaml
 from translator.model import Action, Direction
-from translator.source import documents_from_text, dump_yaml
 
 POLICY_KINDS = {"NetworkPolicy", "GlobalNetworkPolicy", "NetworkSet", "GlobalNetworkSet", "Tier"}
 

@@ -12,9 +12,9 @@ import yaml
 from tests.conftest import run_cli
 from translator import codes
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
-from translator.source import documents_from_text
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text
 
 THREAT_FEED = """\
 apiVersion: projectcalico.org/v3

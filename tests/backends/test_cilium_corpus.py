@@ -17,7 +17,7 @@ import yaml
 from tests.backends.cilium_helpers import compile_for, load, reimport
 from tests.shared import CORPUS, corpus, load_json
 from translator import codes
-from translator.source import dump_yaml
+from translator.load.source import dump_yaml
 
 pytestmark = pytest.mark.corpus
 CILIUM = ("cilium",)

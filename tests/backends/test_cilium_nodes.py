@@ -8,10 +8,10 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import run_cli
-from translator.cluster import Cluster, Node, Pod
+from translator.cluster.model import Cluster, Node, Pod
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator
-from translator.intents import load_intents
+from translator.load.decode import load_intents
 from translator.model import Direction, Entity
 
 

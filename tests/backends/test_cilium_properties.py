@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tests.backends.cilium_helpers import compile_for, load, reimport
 from translator import codes
-from translator.source import dump_yaml
+from translator.load.source import dump_yaml
 
 keys = st.sampled_from(["app", "tier"])
 vals = st.sampled_from(["a", "b"])

@@ -10,8 +10,8 @@ import yaml
 from tests.backends.cilium_helpers import codes_of, compile_for, load, reimport
 from tests.shared import ROOT
 from translator import codes
+from translator.load.source import dump_yaml
 from translator.model import Direction, Entity, LabelSelector, NetworkIntent, Peer, PortSpec, Protocol
-from translator.source import dump_yaml
 
 
 def cnp(spec: str, kind: str = "CiliumNetworkPolicy", name: str = "p", namespace: str | None = "ns",

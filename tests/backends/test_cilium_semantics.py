@@ -117,8 +117,8 @@ CLUSTER = {
 
 
 def _cluster(data: dict[str, Any]) -> Any:
-    from translator.cluster import cluster_from_data
-    from translator.source import SourceFile
+    from translator.cluster.model import cluster_from_data
+    from translator.load.source import SourceFile
 
     diags = Diagnostics()
     cluster = cluster_from_data([data], SourceFile("cluster.json", json.dumps(data)), diags)

@@ -14,11 +14,11 @@ from backends.kubernetes import KubernetesBackend
 from tests.conftest import run_cli
 from tests.shared import corpus, load_json, validate_networkpolicy
 from translator.capabilities import Support
+from translator.compile.pipeline import compile_intents
 from translator.diagnostics import Diagnostics
 from translator.features import Feature
-from translator.intents import intents_from_documents
-from translator.pipeline import compile_intents
-from translator.source import documents_from_text, dump_yaml
+from translator.load.decode import intents_from_documents
+from translator.load.source import documents_from_text, dump_yaml
 
 
 def import_text(text: str) -> tuple[list, Diagnostics]:

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from translator.cli import main
-from translator.yamlcore import load_all
+from translator.load.yamlcore import load_all
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CORPUS = ROOT.parent / "shared" / "upstream" / "corpus" / "wild"

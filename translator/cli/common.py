@@ -14,9 +14,9 @@ import click
 from translator import codes
 from translator.cli.settings import current_config, settings_options
 from translator.diagnostics import Diagnostics, ErrorLevel, Severity
+from translator.load.source import write_atomic
+from translator.output.reporters import FORMATS, GROUP_AT, counts, format_for, grouped_lines, render, summary_line
 from translator.registry import UnknownEngineError, all_backends, get_backend
-from translator.reporters import FORMATS, GROUP_AT, counts, format_for, grouped_lines, render, summary_line
-from translator.source import write_atomic
 from translator.target import Target, TargetError, parse_target
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,7 +8,7 @@ import sys
 import click
 
 from translator.capabilities import render_json, render_markdown, render_text
-from translator.intents import schema_text
+from translator.load.decode import schema_text
 from translator.registry import all_backends
 
 
@@ -42,7 +42,7 @@ def engines(output: str) -> None:
 def schema(cluster: bool) -> None:
     """Print the JSON Schema of the NetworkIntent, or with --cluster of the cluster file (for editors and CI)."""
     if cluster:
-        from translator.cluster import cluster_schema
+        from translator.cluster.model import cluster_schema
 
         sys.stdout.write(json.dumps(cluster_schema(), indent=2, sort_keys=True) + "\n")
         return

@@ -18,10 +18,10 @@ from translator.cli.common import (
 from translator.cli.settings import read_documents
 from translator.explain import FORMATS, EngineView, render
 from translator.explain import explain as build
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.output.reporters import FORMATS as DIAGNOSTICS_FORMATS
 from translator.registry import UnknownEngineError, get_backend
-from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
 from translator.semantics import INTENT_SEMANTICS
 from translator.target import Target
 

@@ -23,9 +23,9 @@ from translator.cli.lint import load_cluster_option
 from translator.cli.settings import read_documents
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.graph import FORMATS, build_graph, default_probes, render
-from translator.intents import intents_from_documents
-from translator.reporters import FORMATS as DIAGNOSTICS_FORMATS
-from translator.source import write_atomic
+from translator.load.decode import intents_from_documents
+from translator.load.source import write_atomic
+from translator.output.reporters import FORMATS as DIAGNOSTICS_FORMATS
 
 MAX_DECISIONS = 1_000_000
 """The most flows (ordered endpoint pairs x probes) one graph decides: beyond it the command refuses rather than
@@ -67,7 +67,7 @@ def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str
     """
     diags = make_diagnostics()
     try:
-        from translator.cluster import parse_probe
+        from translator.cluster.model import parse_probe
         from translator.evaluator import Evaluator
     except ImportError:
         _needs("the reference evaluator (translator.evaluator)", diags, diagnostics_format)

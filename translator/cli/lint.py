@@ -19,20 +19,20 @@ from translator.cli.common import (
     make_diagnostics,
     stop_on_input_errors,
 )
+from translator.cli.config import Config
 from translator.cli.settings import current_config, read_documents
-from translator.config import Config
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.intents import intents_from_documents
 from translator.lint import RULES, LintInput
 from translator.lint import lint as run_lint
 from translator.lint.finding import Finding
 from translator.lint.rules import resolve
 from translator.lint.run import FixPlan, plan_fixes
-from translator.output import OutputError, apply_rewrite, plan_rewrite
-from translator.reporters import FORMATS
+from translator.load.decode import intents_from_documents
+from translator.output.files import OutputError, apply_rewrite, plan_rewrite
+from translator.output.reporters import FORMATS
 
 if TYPE_CHECKING:
-    from translator.cluster import Cluster
+    from translator.cluster.model import Cluster
 
 
 def load_cluster_option(path: str | None, diags: Diagnostics, fmt: str) -> Cluster | None:
@@ -40,9 +40,9 @@ def load_cluster_option(path: str | None, diags: Diagnostics, fmt: str) -> Clust
     if path is None:
         return None
     try:
-        from translator.cluster import load_cluster
+        from translator.cluster.model import load_cluster
     except ImportError:
-        diags.error(codes.NEEDS_COMPONENT, "--cluster needs translator.cluster (the evaluator's cluster model), "
+        diags.error(codes.NEEDS_COMPONENT, "--cluster needs translator.cluster.model (the evaluator's cluster model), "
                     "which this build does not have")
         emit(diags, fmt)
         raise CommandExit(EXIT_INPUT) from None

@@ -30,12 +30,12 @@ from translator.cli.common import (
 )
 from translator.cli.migration_check import load_migration, parse_engine
 from translator.diagnostics import Diagnostics
+from translator.load.source import documents
 from translator.migration.bundle import FAIL_ON, Migration, run_migration
 from translator.migration.report import bundle_files, coverage, exit_reason, microsoft_table
-from translator.output import OutputError, write_folder
+from translator.output.files import OutputError, write_folder
+from translator.output.reporters import FORMATS
 from translator.registry import all_backends
-from translator.reporters import FORMATS
-from translator.source import documents
 
 
 def _canonical(objects: list[dict]) -> list[str]:

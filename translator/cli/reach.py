@@ -19,10 +19,10 @@ from translator.cli.common import (
     stop_on_input_errors,
 )
 from translator.cli.settings import read_policies
-from translator.cluster import Cluster, Probe, load_cluster, parse_probe
+from translator.cluster.model import Cluster, Probe, load_cluster, parse_probe
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator, semantics_of
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.registry import UnknownEngineError
 
 

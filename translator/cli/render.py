@@ -24,9 +24,7 @@ from translator.cli.common import (
     widening_option,
 )
 from translator.cli.settings import current_config, namespace_for
-from translator.defaults import apply_default_namespace
-from translator.diagnostics import Diagnostics, SourceLocation
-from translator.krm import (
+from translator.compile.krm import (
     CONFIG_KIND,
     FunctionConfig,
     ItemLocator,
@@ -35,8 +33,10 @@ from translator.krm import (
     resource_list,
     safe_load,
 )
-from translator.render import Piece, assemble, intents_of, is_intent, read_pieces
-from translator.source import SourceFile, documents_from_text, expand_paths, read_text
+from translator.compile.manifests import Piece, assemble, intents_of, is_intent, read_pieces
+from translator.diagnostics import Diagnostics, SourceLocation
+from translator.load.defaults import apply_default_namespace
+from translator.load.source import SourceFile, documents_from_text, expand_paths, read_text
 from translator.target import Target
 
 
@@ -158,7 +158,7 @@ def _function(text: str, data: dict, diags: Diagnostics) -> str:
         intents = [d for d in docs if is_intent(d)]
         if config.namespace:
             apply_default_namespace(intents, config.namespace)
-        from translator.intents import intents_from_documents
+        from translator.load.decode import intents_from_documents
 
         loaded = intents_from_documents(intents, diags)
         compiled = compile_policies(loaded, target, diags) if not diags.has_errors else []

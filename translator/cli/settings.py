@@ -10,12 +10,12 @@ from typing import Any, TypeVar
 
 import click
 
-from translator.config import Config, find_config, load_config
-from translator.defaults import apply_default_namespace
+from translator.cli.config import Config, find_config, load_config
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.diagnostics import Diagnostics
-from translator.loaded import LoadedIntent
-from translator.ranges import DEFAULT_RANGES, ClusterRanges
-from translator.source import Document, documents
+from translator.load.defaults import apply_default_namespace
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, documents
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -18,9 +18,9 @@ import click
 
 from translator import codes
 from translator.cli.common import EXIT_INPUT, CommandExit, emit, make_diagnostics
-from translator.cluster import cluster_from_data
+from translator.cluster.model import cluster_from_data
 from translator.diagnostics import Diagnostics
-from translator.source import SourceFile, dump_yaml, parse_text, write_atomic
+from translator.load.source import SourceFile, dump_yaml, parse_text, write_atomic
 
 RESOURCES = "namespaces,pods,services,nodes"
 TIMEOUT = 120

@@ -24,12 +24,12 @@ from translator.cli.common import (
     widening_option,
 )
 from translator.cli.settings import cli_namespace, current_config, read_policies
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
+from translator.compile.pipeline import Compiled
 from translator.diagnostics import Diagnostics
-from translator.loaded import LoadedIntent
-from translator.output import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
-from translator.pipeline import Compiled
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, cluster_ranges
-from translator.source import Document, documents, documents_from_text, dump_json, dump_yaml
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, documents, documents_from_text, dump_json, dump_yaml
+from translator.output.files import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
 
 GENERATED = "<generated>"
 
@@ -40,7 +40,7 @@ def render(objects: list[dict], output: str) -> str:
 
 
 def output_files(objects: list[dict], output: str) -> dict[str, str]:
-    """One file per object (names from translator.output: injective, so no object overwrites another)."""
+    """One file per object (names from translator.output.files: injective, so no object overwrites another)."""
     ext = "json" if output == "json" else "yaml"
     return {object_file_name(obj, ext): render([obj], output) for obj in objects}
 

@@ -21,10 +21,10 @@ from translator.cli.common import (
 )
 from translator.cli.reach import check_engine, stop_on_errors
 from translator.cli.settings import read_policies
-from translator.cluster import Cluster, load_cluster
+from translator.cluster.model import Cluster, load_cluster
 from translator.evaluator.verify import VerifyResult
+from translator.load.source import dump_yaml, write_atomic
 from translator.proof import Proof, prove
-from translator.source import dump_yaml, write_atomic
 
 MAX_TODAY = 20
 MAX_NAMES = 12

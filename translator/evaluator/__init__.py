@@ -7,7 +7,7 @@ builds a cluster that covers every distinction two policy sets can make.
 
 from __future__ import annotations
 
-from translator.cluster import Probe
+from translator.cluster.model import Probe
 from translator.evaluator.evaluate import Evaluator, ReachResult, describe_semantics, semantics_for, semantics_of
 from translator.evaluator.trace import DirectionTrace, Trace
 

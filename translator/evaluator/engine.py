@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from translator.cluster import Cluster, Probe
+from translator.cluster.model import Cluster, Probe
 from translator.evaluator.selection import Selection
 from translator.evaluator.trace import Recorder, RuleStep, format_order
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     DEFAULT_TIER,
     DEFAULT_TIER_ORDER,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from translator.cluster import Cluster, Probe
+from translator.cluster.model import Cluster, Probe
 from translator.evaluator.engine import Engine
 from translator.evaluator.selection import iter_bits
 from translator.evaluator.trace import DirectionTrace, Recorder, Trace
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Direction
 from translator.registry import UnknownEngineError, get_backend
 from translator.semantics import INTENT_SEMANTICS, Semantics

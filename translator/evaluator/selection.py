@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from translator.cluster import ICMP_PROTOCOLS, Cluster, Probe
+from translator.cluster.model import ICMP_PROTOCOLS, Cluster, Probe
 from translator.model import Entity, LabelSelector, NetworkIntent, Operator, Peer, PeerKind, PortSpec
 from translator.semantics import Semantics
 

@@ -11,7 +11,7 @@ What the policies can tell apart, and how the cluster covers it:
   one namespace nobody names. Every pod state is placed in every namespace;
 * service accounts: pods run as `default` and as every account named;
 * twins: every kind of pod exists at least twice, so connections between two pods that look alike are seen too;
-* IPs: every CIDR and `except` block, and every range that may hold pods or nodes (translator/ranges.py: the
+* IPs: every CIDR and `except` block, and every range that may hold pods or nodes (translator/cluster/ranges.py: the
   default private ranges, or the ranges the target's settings declare), cuts the address space into regions.
   Pods and nodes only take addresses in the ranges that may hold them; each region where something outside the
   cluster may live gets an external endpoint (declared ranges hold only pods and nodes), and every kind of pod
@@ -38,7 +38,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from translator.cluster import (
+from translator.cluster.model import (
     ICMP_PROTOCOLS,
     ApiServer,
     Cluster,
@@ -50,7 +50,8 @@ from translator.cluster import (
     Probe,
     Service,
 )
-from translator.loaded import LoadedIntent
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, Network
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     Entity,
     LabelSelector,
@@ -63,7 +64,6 @@ from translator.model import (
     expand_dns,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, Network
 
 SERVICE_LABEL = "netpolx.io/service"
 OTHER = "netpolx-other"
@@ -430,7 +430,7 @@ def _fqdn_externals(facts: Facts, allocator: _Allocator) -> list[External]:
 class _Allocator:
     """Hands out unused IPs region by region; regions are the pieces the policies' CIDRs cut the address space into
     (addresses of one region are alike to every policy). In each region pods take IPs only inside the ranges that
-    may hold pods, nodes inside the node ranges, externals outside declared ranges (translator/ranges.py)."""
+    may hold pods, nodes inside the node ranges, externals outside declared ranges (translator/cluster/ranges.py)."""
 
     PREFERRED = {4: int(ipaddress.ip_address("10.244.0.1")), 6: int(ipaddress.ip_address("fd00:10:244::1"))}
 

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from translator import codes
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.diagnostics import Diagnostic, Diagnostics, Severity, SourceLocation
 from translator.evaluator.verify import Difference, VerifyResult, verify
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, documents_from_text, dump_yaml
 from translator.model import Direction
 from translator.proof import Proof, Region, Witness, prove
-from translator.ranges import DEFAULT_RANGES, ClusterRanges
-from translator.source import Document, documents_from_text, dump_yaml
 
 GENERATED = "<generated>"
 

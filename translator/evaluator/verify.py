@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from translator.cluster import Cluster, Probe
+from translator.cluster.model import Cluster, Probe
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.evaluator.evaluate import Evaluator
 from translator.evaluator.selection import iter_bits
 from translator.evaluator.synth import probes_of, synthesize_cluster
 from translator.evaluator.trace import Trace
-from translator.loaded import LoadedIntent
-from translator.ranges import DEFAULT_RANGES, ClusterRanges
+from translator.load.loaded import LoadedIntent
 
 
 @dataclass

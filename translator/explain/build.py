@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from translator.compile.ordered import effectively_isolates
 from translator.explain.engine import EngineView, capability_notes, policy_notes, rule_notes
 from translator.explain.model import DirectionExplanation, PolicyExplanation, RuleExplanation
 from translator.explain.words import (
@@ -16,10 +17,9 @@ from translator.explain.words import (
     port_phrase,
     ports_phrase,
 )
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Action, Direction, NetworkIntent, Rule, expand_dns
 from translator.model.base import format_order
-from translator.ordered import effectively_isolates
 
 IN_OUT = {Direction.INGRESS: "in", Direction.EGRESS: "out"}
 FROM_TO = {Direction.INGRESS: "from", Direction.EGRESS: "to"}

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from backends.base import Backend
+from translator.backend import Backend
 from translator.capabilities import Support
+from translator.compile.pipeline import uses_of
 from translator.model import Direction, NetworkIntent, Peer, PeerKind, Rule
 from translator.model.base import format_order
-from translator.pipeline import uses_of
 from translator.semantics import Semantics
 
 SUPPORT_WORDS: dict[Support, str] = {

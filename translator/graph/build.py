@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 from translator.graph.model import EXTERNAL_GROUP, Edge, Flow, Graph, Isolation, Node
 from translator.lint.workloads import namespace_labels, selects, workload_name
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Direction
 
 if TYPE_CHECKING:
-    from translator.cluster import Cluster, Pod, Probe
+    from translator.cluster.model import Cluster, Pod, Probe
 
 
 def default_probes(cluster: Cluster, extra: Sequence[Probe]) -> list[Probe]:
     """The cluster file's probes plus `extra`; when there are none, every container port the pods declare."""
-    from translator.cluster import Probe
+    from translator.cluster.model import Probe
 
     chosen = list(dict.fromkeys([*cluster.probes, *extra]))
     if chosen:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from translator.diagnostics import SourceLocation
 from translator.lint.finding import ignored_codes
-from translator.lint.native import (
+from translator.lint.written import (
     NamespaceSelectorUse,
     PeerList,
     intent_namespace_selectors,
@@ -19,12 +19,12 @@ from translator.lint.native import (
     namespace_selectors,
     peer_lists,
 )
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document
 from translator.model import Direction, NetworkIntent, expand_dns
-from translator.source import Document
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
-    from translator.cluster import Cluster
+    from translator.cluster.model import Cluster
 
 NATIVE_ORIGINS = frozenset({"intent", "kubernetes"})
 """Origins whose documents the syntactic lints read directly."""

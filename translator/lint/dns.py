@@ -14,21 +14,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from translator import codes
+from translator.compile.ordered import effectively_isolates
 from translator.diagnostics import SourceLocation
 from translator.lint.context import Linted, LintInput
 from translator.lint.coverage import ports_cover, scope_namespace, subject_covers
 from translator.lint.edits import LineIndex, append_item, set_key
 from translator.lint.finding import Finding, Fix
-from translator.lint.native import is_network_policy
 from translator.lint.rules import rule
 from translator.lint.workloads import namespace_labels, selects
+from translator.lint.written import is_network_policy
 from translator.model import Action, Direction, Entity, Peer, PeerKind, PortSpec, Protocol, Rule
 from translator.model.dns import KUBE_DNS_LABELS, KUBE_DNS_NAMESPACE
 from translator.model.labels import NAMESPACE_NAME_LABEL
-from translator.ordered import effectively_isolates
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
-    from translator.cluster import Cluster, Pod
+    from translator.cluster.model import Cluster, Pod
 
 DNS_NAMESPACE = KUBE_DNS_NAMESPACE
 DNS_POD_LABELS = (KUBE_DNS_LABELS, {"k8s-app": "coredns"}, {"app.kubernetes.io/name": "coredns"},

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from translator.lint.finding import Edit
-from translator.source import SourceRef
-from translator.source import child_node as _child
+from translator.load.source import SourceRef
+from translator.load.source import child_node as _child
 
 
 class LineIndex:

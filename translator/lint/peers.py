@@ -24,8 +24,8 @@ from translator.lint.edits import (
     replace_scalar,
 )
 from translator.lint.finding import Edit, Finding, Fix
-from translator.lint.native import NamespaceSelectorUse, PeerItem, PeerList, is_network_policy
 from translator.lint.rules import rule
+from translator.lint.written import NamespaceSelectorUse, PeerItem, PeerList, is_network_policy
 from translator.model import LabelSelector
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 from translator.model.labels import dns_label_error

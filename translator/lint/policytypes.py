@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from translator import codes
 from translator.lint.context import LintInput
 from translator.lint.finding import Finding, ignored_codes
-from translator.lint.native import is_network_policy
 from translator.lint.rules import rule
+from translator.lint.written import is_network_policy
 
 
 def egress_only_without_policy_types(ctx: LintInput) -> Iterator[Finding]:

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from translator.diagnostics import Diagnostics, ErrorLevel
-from translator.intents import intents_from_documents
 from translator.lint import dns, peers, policytypes, redundancy, selection
 from translator.lint.context import LintInput
 from translator.lint.edits import apply
 from translator.lint.finding import Edit, Finding
-from translator.source import documents_from_text
+from translator.load.decode import intents_from_documents
+from translator.load.source import documents_from_text
 
 Check = Callable[[LintInput], Iterable[Finding]]
 

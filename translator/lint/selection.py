@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from translator import codes
+from translator.compile.ordered import effectively_isolates
 from translator.lint.context import Linted, LintInput
 from translator.lint.finding import Finding
 from translator.lint.rules import rule
 from translator.lint.workloads import namespace_labels, selects, workload_name
 from translator.model import Direction
-from translator.ordered import effectively_isolates
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
-    from translator.cluster import Cluster, Pod
+    from translator.cluster.model import Cluster, Pod
 
 
 def selects_no_pod(ctx: LintInput) -> Iterator[Finding]:

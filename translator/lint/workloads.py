@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from translator.model import NetworkIntent
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
-    from translator.cluster import Cluster, Pod
+    from translator.cluster.model import Cluster, Pod
 
 WORKLOAD_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app", "k8s-app", "name", "component")
 """Labels that name a pod's workload, most specific convention first."""

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.base import Backend
 from translator import codes
+from translator.backend import Backend
+from translator.compile.pipeline import Compiled, compile_intents
 from translator.diagnostics import Diagnostic, Diagnostics, Severity
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, dump_yaml
 from translator.migration.checks import run_checks
 from translator.migration.edits import (
     AddOn,
@@ -30,9 +32,7 @@ from translator.migration.finding import Finding
 from translator.migration.inputs import INTENT_SOURCE, NPM_ENGINES, MigrationInput, document_ref
 from translator.migration.selfcheck import self_check
 from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
-from translator.output import clashes, describe, object_file_name
-from translator.pipeline import Compiled, compile_intents
-from translator.source import Document, dump_yaml
+from translator.output.files import clashes, describe, object_file_name
 
 EXACT, CHANGED, REFUSED = "exact", "changed", "refused"
 
@@ -214,7 +214,7 @@ def attribute(diag: Diagnostic, ranges: list[tuple[str, int, str]]) -> str | Non
 
 
 def _file_names(objects: list[dict[str, Any]], taken: dict[str, int]) -> list[str]:
-    """Injective file names (translator.output); an object whose identity is already taken keeps the name, and
+    """Injective file names (translator.output.files); an object whose identity is already taken keeps the name, and
     the clash is reported by `_clashes` (the bundle is then not written)."""
     names = []
     for obj in objects:

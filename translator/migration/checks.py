@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from translator import codes
-from translator.migration import dns, limits, native, ordering, pitfalls, validator
+from translator.migration import dns, document_pitfalls, limits, ordering, pitfalls, validator
 from translator.migration.finding import Finding
 from translator.migration.inputs import KNOWN_ENGINES, NP_ENGINES, NPM_ENGINES, MigrationInput
 
@@ -96,15 +96,15 @@ CHECKS: tuple[Check, ...] = (
     Check(codes.MIG_PROTOCOL_DEFAULT, ("P07",), "Port protocol defaults",
           "A NetworkPolicy port without protocol is TCP; a Cilium one is any protocol.",
           "Cilium PortProtocol doc; Kubernetes NetworkPolicyPort",
-          (When(native.check_protocol_default, targets=CILIUM, not_sources=CILIUM),
+          (When(document_pitfalls.check_protocol_default, targets=CILIUM, not_sources=CILIUM),
            When(pitfalls.check_protocol_any, sources=CILIUM, targets=NP_ENGINES))),
     Check(codes.MIG_IMPLICIT_INGRESS, ("P08",), "policyTypes absent with only egress rules",
           "Kubernetes then also isolates ingress, which is usually unintended.",
-          "Kubernetes NetworkPolicySpec.policyTypes", (When(native.check_implicit_ingress),)),
+          "Kubernetes NetworkPolicySpec.policyTypes", (When(document_pitfalls.check_implicit_ingress),)),
     Check(codes.MIG_EMPTY_SELECTOR, ("P09",), "Empty selectors",
           "podSelector: {} alone is the policy's namespace, namespaceSelector: {} every namespace; in Cilium an "
           "empty endpoint selector is the policy's namespace only.", "cilium/cilium#14580, #4513",
-          (When(native.check_empty_selectors, targets=CILIUM, not_sources=CILIUM),)),
+          (When(document_pitfalls.check_empty_selectors, targets=CILIUM, not_sources=CILIUM),)),
     Check(codes.MIG_AND_OR, ("P10",), "Namespace and pod peers: OR, not AND",
           "Separate namespaceSelector and podSelector peers mean either one.",
           "ahmetb/kubernetes-network-policy-recipes#98", (When(pitfalls.check_and_or),)),
@@ -134,11 +134,11 @@ CHECKS: tuple[Check, ...] = (
     Check(codes.MIG_CALICO_ONLY, ("P18",), "Calico-only constructs",
           "Global policies, network sets, service accounts, negations, ICMP, service rules and host options are "
           "partly or not expressible elsewhere.", "Calico GlobalNetworkPolicy reference; cybozu-go/neco-apps#2317",
-          (When(native.check_calico_objects, sources=CALICO, targets=NOT_CALICO),
+          (When(document_pitfalls.check_calico_objects, sources=CALICO, targets=NOT_CALICO),
            When(limits.check_calico_only, sources=CALICO, targets=NOT_CALICO))),
     Check(codes.MIG_GNP_EMPTY_NAMESPACE, ("P19",), "GlobalNetworkPolicy rule without namespaceSelector",
           "It matches pods of every namespace plus non-namespaced endpoints.", "Calico automatic labels doc",
-          (When(native.check_gnp_empty_namespace, sources=CALICO, targets=NOT_CALICO),)),
+          (When(document_pitfalls.check_gnp_empty_namespace, sources=CALICO, targets=NOT_CALICO),)),
     Check(codes.MIG_APISERVER, ("P20",), "API server by CIDR",
           "Cilium matches the API server by CIDR only with policy-cidr-match-mode nodes; on AKS webhooks arrive "
           "as remote-node.", "cilium/cilium#20550, #32464",
@@ -157,7 +157,7 @@ CHECKS: tuple[Check, ...] = (
           (When(limits.check_imds, sources=NPM_ENGINES, targets=CILIUM),)),
     Check(codes.MIG_NO_NAMESPACE, ("P25",), "Policy without namespace",
           "kubectl applies it to the current context's namespace.", "awslabs k8s-network-policy-migrator",
-          (When(native.check_missing_namespace),)),
+          (When(document_pitfalls.check_missing_namespace),)),
     Check(codes.MIG_SELF_CHECK, ("P26",), "Translator self-check",
           "Lost CIDRs, ports or peers, or toCIDR next to toCIDRSet voiding except; run by `migrate` on its output.",
           "awslabs nets[0]; cmcconnell policy_converter.py"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, warning
 from translator.migration.inputs import MigrationInput
 from translator.migration.workloads import NAME_LABEL

@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.kubernetes.native import NetworkPolicy
+from backends.kubernetes.api import NetworkPolicy
+from translator.load.source import Document
 from translator.migration.inputs import MigrationInput, document_ref
 from translator.migration.validator import (
     is_all_addresses,
@@ -40,7 +41,6 @@ from translator.migration.validator import (
 )
 from translator.migration.workloads import NAME_LABEL, PodFacts, Workloads
 from translator.model import API_VERSION, DNS_RULE, KIND, Direction, LabelSelector, NetworkIntent
-from translator.source import Document
 
 EDIT_ANNOTATION = "netpolx.io/pre-migration"
 ADDON_ANNOTATION = "netpolx.io/post-migration"

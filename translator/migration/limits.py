@@ -7,8 +7,9 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from translator.compile.pipeline import uses_of
 from translator.features import Feature
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, info, warning
 from translator.migration.inputs import NPM_ENGINES, MigrationInput
 from translator.migration.pitfalls import (
@@ -23,7 +24,6 @@ from translator.migration.pitfalls import (
     target_backend,
 )
 from translator.model import Action, Direction, Entity, PeerKind, Rule
-from translator.pipeline import uses_of
 
 FQDN_L7 = (Feature.FQDN_EXACT, Feature.FQDN_WILDCARD, Feature.L7_HTTP, Feature.L7_HTTP_HOST_HEADERS,
            Feature.L7_HTTP_EGRESS)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from translator.features import Feature
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error
 from translator.migration.inputs import MigrationInput
 from translator.migration.pitfalls import feature_findings, path_of

@@ -11,17 +11,17 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from functools import cache
 
-from backends.base import Backend
+from translator.backend import Backend
 from translator.capabilities import Support
+from translator.compile.pipeline import uses_of
 from translator.diagnostics import Severity
 from translator.features import Feature, Use
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, info, warning
 from translator.migration.inputs import MigrationInput
 from translator.migration.validator import endport_verdict, ipblock_covers_pods
 from translator.migration.workloads import PodFacts
 from translator.model import Direction, Entity, LabelSelector, Peer, PeerKind, Rule
-from translator.pipeline import uses_of
 from translator.registry import all_backends
 
 IMDS = ipaddress.ip_address("169.254.169.254")

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from translator import codes
+from translator.compile.pipeline import check_intent
 from translator.diagnostics import Diagnostic, Diagnostics, Severity
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.bundle import run_migration
 from translator.migration.inputs import NP_ENGINES, MigrationInput
-from translator.pipeline import check_intent
 from translator.registry import all_backends
 from translator.target import parse_target
 

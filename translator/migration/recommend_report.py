@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.recommend import (
     EXACT,
     FIXABLE,

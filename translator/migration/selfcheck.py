@@ -9,7 +9,7 @@ from typing import Any
 
 from translator import codes
 from translator.diagnostics import Severity
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding
 from translator.model import Action, PeerKind
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.source import Document, documents
+from translator.load.source import Document, documents
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 PROTOCOLS = ("TCP", "UDP", "SCTP")

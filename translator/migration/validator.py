@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from backends.kubernetes.native import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
+from backends.kubernetes.api import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
 from backends.kubernetes.read import policy_types
 from translator import codes
 from translator.diagnostics import Severity, SourceLocation

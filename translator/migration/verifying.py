@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from translator.cluster import Cluster
+from translator.cluster.model import Cluster
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import documents_from_text, dump_yaml
 from translator.registry import all_backends
-from translator.source import documents_from_text, dump_yaml
 
 MAX_FLOWS = 200
 TRACED_FLOWS = 50

@@ -1,6 +1,6 @@
 """Cluster facts for the migration checks (`--cluster`): namespaces, pods and Services.
 
-The file is read by the evaluator's loader (translator.cluster: the contract's cluster file or a kubectl List);
+The file is read by the evaluator's loader (translator.cluster.model: the contract's cluster file or a kubectl List);
 the checks keep pod labels, IPs and container ports, namespace labels, and, from kubectl objects, what that loader
 does not keep: Service types and externalTrafficPolicy (see `services`) and hostNetwork pods.
 """
@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from translator import codes
-from translator.cluster import Cluster, Service, load_cluster
+from translator.cluster.model import Cluster, Service, load_cluster
 from translator.diagnostics import Diagnostics
+from translator.load.source import Document, SourceFile, SourceRef, expand_paths, parse_text, read_text
 from translator.migration.services import ServiceInfo, ServicePort, is_service, services_from_documents
 from translator.model import LabelSelector
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
-from translator.source import Document, SourceFile, SourceRef, expand_paths, parse_text, read_text
 
 
 @dataclass(frozen=True)

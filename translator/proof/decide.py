@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from translator.evaluator.engine import dns_patterns
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     DEFAULT_TIER,
     DEFAULT_TIER_ORDER,

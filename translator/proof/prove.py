@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
-from translator.cluster import Cluster, ContainerPort
+from translator.cluster.model import Cluster, ContainerPort
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, Network
 from translator.evaluator.evaluate import Evaluator, describe_semantics, semantics_for
 from translator.evaluator.trace import Trace
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import Direction
 from translator.proof.decide import Compiler, PolicySet
 from translator.proof.mdd import FALSE, MDD, TRUE, Cube
@@ -42,7 +43,6 @@ from translator.proof.space import (
     address_range,
 )
 from translator.proof.witness import Point, class_cost, realize
-from translator.ranges import DEFAULT_RANGES, ClusterRanges, Network
 
 MAX_REGIONS = 20
 MERGE_LIMIT = 2000

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from translator.cluster import ApiServer, Cluster, ContainerPort, External, Namespace, Node, Pod, Probe, Service
+from translator.cluster.model import ApiServer, Cluster, ContainerPort, External, Namespace, Node, Pod, Probe, Service
 from translator.proof.space import (
     API_EXTERNAL,
     API_NODE,

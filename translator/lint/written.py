@@ -10,9 +10,9 @@ from typing import Any
 
 from translator.diagnostics import SourceLocation
 from translator.lint.finding import ignored_codes
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document
 from translator.model import API_VERSION, KIND, Direction, LabelSelector, Peer
-from translator.source import Document
 
 NP_API = "networking.k8s.io/v1"
 NP_KIND = "NetworkPolicy"

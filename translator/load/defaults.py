@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from translator.load.source import Document
 from translator.model import API_VERSION, KIND
-from translator.source import Document
 
 NAMESPACED: frozenset[tuple[str, str]] = frozenset({
     ("networking.k8s.io/v1", "NetworkPolicy"),

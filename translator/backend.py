@@ -12,11 +12,11 @@ from typing import Any, ClassVar
 from translator.capabilities import Capability, check_total
 from translator.diagnostics import Diagnostics, Locator
 from translator.features import Feature, Use
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, SourceRef
 from translator.model import NetworkIntent
 from translator.origins import recording
 from translator.semantics import INTENT_SEMANTICS, Semantics
-from translator.source import Document, SourceRef
 from translator.target import Target
 
 

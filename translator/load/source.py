@@ -1,7 +1,7 @@
 """Reading policy files: files, directories, stdin; multi-document YAML and JSON; `List` unpacking.
 
 Loading uses libyaml (PyYAML's C parser) with YAML 1.2 core-schema resolution and strict checks
-(translator/yamlcore.py); JSON goes through the json module with the same checks, and falls back to the YAML loader
+(translator/load/yamlcore.py); JSON goes through the json module with the same checks, and falls back to the YAML loader
 (which reports lines) for anything it refuses. Source positions are computed lazily: only when a diagnostic needs a
 line is the file composed again into nodes, and the field path looked up there.
 """
@@ -21,7 +21,7 @@ import yaml
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
+from translator.load.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as SafeDumper
@@ -406,6 +406,6 @@ def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` through a temporary file and rename, so readers never see half a file. The temporary
     file is created exclusively with an unpredictable name next to `path` (a planted link cannot redirect the
     write), and is removed if anything fails or the run is interrupted."""
-    from translator.output import write_file
+    from translator.output.files import write_file
 
     write_file(path, text)

@@ -7,7 +7,7 @@ tier, a deny-all if an applicable intent isolates; after the last tier, allow. A
 first item it matches allows (pass jumps to the next tier). The allowed set is therefore the union, over allow
 items, of "the item, within what reaches its tier, minus every earlier deny, pass or allow of that tier"; that
 union is what the additive set allows, with the direction isolated unless it allows everything. Differences are
-exact (translator/boxes.py: CIDR except, negated label terms, split port ranges, else notPeers/notPorts).
+exact (translator/compile/boxes.py: CIDR except, negated label terms, split port ranges, else notPeers/notPorts).
 
 This is only sound when every intent whose rules can meet on one endpoint is compiled together. Intents are
 grouped by identical subject; a group that needs compiling (deny or pass rules, or several tiers) must be
@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from translator import codes
-from translator.boxes import ANY, Box, NotAdditive, boxes_of, intersect, selector_empty, subtract, unique
+from translator.backend import Backend
 from translator.capabilities import Support
+from translator.compile.boxes import ANY, Box, NotAdditive, boxes_of, intersect, selector_empty, subtract, unique
 from translator.diagnostics import Diagnostics
 from translator.features import Feature, features_used
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import (
     DEFAULT_TIER,
     Action,
@@ -38,9 +38,6 @@ from translator.model import (
     expand_dns,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
-
-if TYPE_CHECKING:
-    from backends.base import Backend
 
 MAX_BOXES = 2000
 _EXACT = (Support.NATIVE, Support.LOWERED)

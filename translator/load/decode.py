@@ -13,15 +13,15 @@ import jsonschema
 from pydantic import ValidationError
 
 from translator import codes
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.diagnostics import Diagnostics
-from translator.intent_schema import tighten
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, documents
+from translator.load.validation import report_validation_error
 from translator.model import API_VERSION, KIND, NetworkIntent
-from translator.ranges import DEFAULT_RANGES, ClusterRanges
+from translator.model.schema import tighten
 from translator.registry import all_backends, importer_for
-from translator.source import Document, documents
 from translator.target import Target
-from translator.validation import report_validation_error
 
 SCHEMA_ID = "https://netpolx.io/schemas/intent.schema.json"
 IGNORED_KINDS = frozenset({"Namespace", "Pod", "Service", "Deployment", "ConfigMap", "Tier", "Profile",
@@ -38,7 +38,7 @@ def intent_schema() -> dict[str, Any]:
 
 def schema_text() -> str:
     """The published schema (`netpolx schema`, schemas/intent.schema.json): the model's schema tightened to refuse
-    what the tool refuses (translator/intent_schema.py); sorted keys, two-space indent. The tool itself validates
+    what the tool refuses (translator/model/schema.py); sorted keys, two-space indent. The tool itself validates
     with the model's schema and then the model, whose messages are more precise."""
     return json.dumps(tighten(intent_schema()), indent=2, sort_keys=True) + "\n"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from translator.model import LabelSelector
-from translator.native import ObjectMetadata, Strict
+from translator.native_api import ObjectMetadata, Strict
 
 
 class _Strict(Strict):

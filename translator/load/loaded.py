@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from translator.diagnostics import SourceLocation
+from translator.load.source import SourceRef
 from translator.model import NetworkIntent
 from translator.origins import native_field
-from translator.source import SourceRef
 
 
 @dataclass(frozen=True)

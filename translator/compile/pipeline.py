@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from backends.base import Backend
+from translator.backend import Backend
+from translator.compile.ordered import lower_ordered
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.features import Feature, Use, features_used
-from translator.loaded import LoadedIntent
+from translator.load.loaded import LoadedIntent
 from translator.model import NetworkIntent, expand_dns
-from translator.ordered import lower_ordered
 
 
 @dataclass
@@ -72,7 +72,7 @@ def _verdict(support: str, engine: str) -> str:
 
 def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[Compiled]:
     """Check, lower and generate every intent, in input order."""
-    # Ordered -> additive (translator/ordered.py): only when the set uses order, tiers, deny or pass rules that
+    # Ordered -> additive (translator/compile/ordered.py): only when the set uses order, tiers, deny or pass rules that
     # the backend cannot express natively; what cannot be rewritten stays as written (and is refused below).
     refused: set[int] = set()
     loaded = lower_ordered(loaded, backend, diags, refused)

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from translator import __version__, codes
 from translator.diagnostics import Diagnostic, Severity
-from translator.github import annotations
-from translator.rulehelp import sarif_rule
+from translator.output.github import annotations
+from translator.output.rulehelp import sarif_rule
 
 FORMATS = ("text", "json", "sarif", "github")
 GROUP_AT = 4

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from translator.native import STRICT, ObjectMetadata, Strict
+from translator.native_api import STRICT, ObjectMetadata, Strict
 
 
 class _Strict(Strict):

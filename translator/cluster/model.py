@@ -25,8 +25,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from translator import codes, kubeobjects
+from translator import codes
+from translator.cluster import kubeobjects
 from translator.diagnostics import Diagnostics, SourceLocation
+from translator.load.source import SourceFile, SourceRef, parse_text, read_text
 from translator.model.labels import (
     NAMESPACE_NAME_LABEL,
     dns_label_error,
@@ -35,7 +37,6 @@ from translator.model.labels import (
     label_value_error,
 )
 from translator.model.ports import port_name_error
-from translator.source import SourceFile, SourceRef, parse_text, read_text
 
 _DNS_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*")
 PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")

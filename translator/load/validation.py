@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from translator import codes
 from translator.diagnostics import Diagnostics
-from translator.source import Document
+from translator.load.source import Document
 
 _TYPE_WORDS = {
     "dict_type": "an object", "model_type": "an object", "list_type": "a list", "tuple_type": "a list",

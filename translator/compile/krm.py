@@ -20,7 +20,7 @@ import yaml
 
 from translator import codes
 from translator.diagnostics import Diagnostic, Diagnostics, SourceLocation
-from translator.source import SourceFile, SourceRef, dump_yaml
+from translator.load.source import SourceFile, SourceRef, dump_yaml
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1alpha1")
 CONFIG_KIND = "NetpolxTranslate"

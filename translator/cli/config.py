@@ -31,7 +31,7 @@ import jsonschema
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
-from translator.source import SourceFile, SourceRef, parse_text, read_text
+from translator.load.source import SourceFile, SourceRef, parse_text, read_text
 
 FILE_NAMES = (".netpolx.yaml", ".netpolx.yml")
 SEVERITIES = ["error", "warning", "info"]

@@ -1,4 +1,5 @@
-"""Exact set algebra on rule matches, for compiling first-match rules into additive ones (translator/ordered.py).
+"""Exact set algebra on rule matches, for compiling first-match rules into additive ones
+(translator/compile/ordered.py).
 
 A Box is one product set of connections: (peer minus notPeers) x (port minus notPorts), where a missing peer is
 "any peer" and a missing port is "every port of every protocol". A rule is the union of the boxes of its

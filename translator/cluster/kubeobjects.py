@@ -11,7 +11,7 @@ carry `kind`, and also the API server's own list responses (`PodList`, `NodeList
   Services is Cluster), `loadBalancerSourceRanges`.
 * Node: name, labels, the first InternalIP as `ip` and every other address, `spec.podCIDRs` (or `spec.podCIDR`).
 
-`trimmed` gives the object in that form; translator/cluster.py validates it and reports errors at the object's
+`trimmed` gives the object in that form; translator/cluster/model.py validates it and reports errors at the object's
 line in the file.
 """
 

@@ -12,12 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from translator.compile.pipeline import Compiled
 from translator.diagnostics import Diagnostics
-from translator.intents import intents_from_documents
-from translator.loaded import LoadedIntent
+from translator.load.decode import intents_from_documents
+from translator.load.loaded import LoadedIntent
+from translator.load.source import Document, SourceFile, documents_from_text, dump_yaml
 from translator.model import API_VERSION, KIND
-from translator.pipeline import Compiled
-from translator.source import Document, SourceFile, documents_from_text, dump_yaml
 
 SEPARATOR = re.compile(r"^---(?=[ \t\r]|$)", re.M)
 HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.M)

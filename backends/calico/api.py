@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
-from translator.native import ObjectMetadata, Strict
+from translator.native_api import ObjectMetadata, Strict
 
 V3_GROUP = "projectcalico.org"
 CRD_GROUP = "crd.projectcalico.org"
