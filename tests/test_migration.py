@@ -213,8 +213,8 @@ def test_self_check_finds_lost_cidrs_and_voided_excepts() -> None:
 
 
 def test_pod_selector_for_picks_the_fewest_labels_that_select_exactly_those_pods() -> None:
+    from translator.cluster.workloads import PodFacts, Workloads
     from translator.migration.edits import pod_selector_for
-    from translator.migration.workloads import PodFacts, Workloads
 
     a = PodFacts("ns", "a", {"app": "web", "pod-template-hash": "x1", "tier": "front"}, "10.0.0.1")
     b = PodFacts("ns", "b", {"app": "web", "pod-template-hash": "x2", "tier": "back"}, "10.0.0.2")

@@ -14,11 +14,12 @@ from backends.kubernetes.api import NetworkPolicy, NPPort
 from tests.conftest import run_cli
 from tests.shared import ROOT
 from translator import codes
+from translator.cluster.model import ServicePort
+from translator.cluster.services import ServiceInfo
 from translator.diagnostics import Diagnostics
 from translator.load.source import documents_from_text
 from translator.migration.checks import CHECKS, applicable
 from translator.migration.ordering import ports_may_overlap, selectors_may_overlap
-from translator.migration.services import ServiceInfo, ServicePort
 from translator.migration.validator import ports_cover_service, selector_covers_service, service_is_covered
 from translator.model import LabelSelector, PortSpec, Protocol
 
@@ -181,7 +182,7 @@ def test_egress_check_is_npm_specific(tmp_path: Path) -> None:
 
 def service(selector: dict | None = None, target: int | str = 8080, protocol: str = "TCP") -> ServiceInfo:
     return ServiceInfo("shop", "web", "LoadBalancer", "", selector if selector is not None else {"app": "web"},
-                       (ServicePort(80, target, protocol),))
+                       (ServicePort(port=80, targetPort=target, protocol=protocol),))
 
 
 def policy(spec: str) -> NetworkPolicy:

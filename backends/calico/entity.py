@@ -12,7 +12,7 @@ pods included. NetworkSets matched by a selector contribute their CIDRs: they ar
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -39,7 +39,7 @@ from backends.calico.selector import (
 )
 from backends.kubernetes.read import split_namespace_names
 from translator.load.source import SourceRef
-from translator.model import LabelSelector, Peer, ServiceRef
+from translator.model import LabelSelector, Network, Peer, ServiceRef, network_within
 
 Path = tuple[str | int, ...]
 
@@ -311,9 +311,9 @@ def endpoint_peer(routed: Routed, ns_term: Node | None, own_namespace: str | Non
         accounts = sa_names if accounts is None else accounts & sa_names
     if accounts is not None and not accounts:
         raise ImportProblem(path, "the service-account terms contradict each other (the rule matches nothing)")
-    if pods.is_empty() and (names is not None or namespaces is not None or accounts is not None):
-        pods = None  # type: ignore[assignment]  # "any pod" of the namespaces / accounts given
-    return _peer(pods=pods, namespaces=namespaces, namespaceNames=names,
+    # an empty pod selector with namespaces or accounts given is "any pod" of them
+    any_pod = pods.is_empty() and (names is not None or namespaces is not None or accounts is not None)
+    return _peer(pods=None if any_pod else pods, namespaces=namespaces, namespaceNames=names,
                  serviceAccounts=tuple(sorted(accounts)) if accounts is not None else None)
 
 
@@ -323,14 +323,14 @@ def cidr_peers(nets: Iterable[str], not_nets: Iterable[str], path: Path) -> list
     out = []
     for i, text in enumerate(nets):
         net = _net(text, (*path, "nets", i))
-        if any(net.version == o.version and net.subnet_of(o) for o in parsed_not):  # type: ignore[arg-type]
+        if any(network_within(net, o) for o in parsed_not):
             continue
-        excepts = sorted({str(o) for o in parsed_not if o.version == net.version and o.subnet_of(net)})  # type: ignore[arg-type]
+        excepts = sorted({str(o) for o in parsed_not if network_within(o, net)})
         out.append(_peer(cidr=str(net), **{"except": excepts}))
     return out
 
 
-def _net(text: str, path: Path) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def _net(text: str, path: Path) -> Network:
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
@@ -424,7 +424,8 @@ def _positive_peers(er: EntityRule, ctx: Context, path: Path) -> list[Peer]:
     if ns_terms is None or ns_terms:
         for term in pod_terms(er.selector, (*path, "selector")):
             routed = route(term, (*path, "selector"))
-            for ns_term in ns_terms or [None]:
+            ns_choices: Sequence[Node | None] = ns_terms or [None]
+            for ns_term in ns_choices:
                 try:
                     peer = endpoint_peer(routed, ns_term, ctx.namespace, sa_names, (*path, "namespaceSelector"),
                                          (*path, "selector"))

@@ -183,7 +183,8 @@ def _merge_negations(fields: dict[str, Any], negations: dict[str, Any], peer: Pe
 def _calico_port(spec: PortSpec) -> int | str:
     if spec.is_range:
         return f"{spec.port}:{spec.endPort}"
-    return spec.port  # type: ignore[return-value]
+    assert spec.port is not None, "only specs with a port are written as ports"
+    return spec.port
 
 
 def _concrete(specs: tuple[PortSpec, ...]) -> list[tuple[Protocol, PortSpec]]:

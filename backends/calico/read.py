@@ -43,10 +43,13 @@ from translator.diagnostics import Diagnostics
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document
 from translator.load.validation import report_validation_error
-from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent
+from translator.model import API_VERSION, KIND, Action, Direction, NetworkIntent, Rule
 from translator.origins import Recording, mark, recording
 
 DEFAULT_NAMESPACE = "default"
+
+Skipped = frozenset[tuple[Direction, int]]
+"""The rules (direction, index) that do not apply to a piece of a policy."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,8 @@ class Piece:
     that do not apply to its pods (their local side asks for something these pods do not have)."""
 
     subject: dict[str, object]
-    atoms: frozenset
-    skipped: frozenset[tuple[Direction, int]] = frozenset()
+    atoms: frozenset[Node]
+    skipped: Skipped = frozenset()
 
 
 MAX_PIECES = 16
@@ -160,11 +163,11 @@ def _possible(term: Node) -> bool:
     return not selector_empty(sel)
 
 
-def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> list[tuple[Node, frozenset]]:
+def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> list[tuple[Node, Skipped]]:
     """The selector's terms split by the rules whose local side narrows the policy's own pods (ingress
     destination.selector / serviceAccounts, egress source.selector / serviceAccounts): each piece either meets
     such a rule's condition (the rule applies) or not (the rule is skipped for it)."""
-    raw: list[tuple[Node, frozenset]] = [(t, frozenset()) for t in terms]
+    raw: list[tuple[Node, Skipped]] = [(t, frozenset()) for t in terms]
     for d in types:
         for i, rule in enumerate((obj.spec.ingress if d is Direction.INGRESS else obj.spec.egress) or ()):
             found = local_condition(rule, d, ("spec", d.value, i))
@@ -172,7 +175,7 @@ def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> l
                 continue
             cond, where = found
             wanted = satisfiable_terms(cond, where)
-            out: list[tuple[Node, frozenset]] = []
+            out: list[tuple[Node, Skipped]] = []
             for term, skipped in raw:
                 atoms = _atoms_of(term)
                 if any(all(isinstance(a, All) or a in atoms for a in _atoms_of(w)) for w in wanted):
@@ -274,8 +277,8 @@ def strip_tier_prefix(name: str, tier: str) -> str:
 
 
 def _rules(obj: CalicoPolicy, direction: Direction, ctx: Context, doc: Document, what: str,
-           diags: Diagnostics, skipped: frozenset[tuple[Direction, int]] = frozenset()) -> tuple[object, ...]:
-    out = []
+           diags: Diagnostics, skipped: Skipped = frozenset()) -> tuple[Rule, ...]:
+    out: list[Rule] = []
     for i, rule in enumerate((obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress) or ()):
         if (direction, i) in skipped:
             continue
@@ -353,10 +356,13 @@ def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace:
     spec: dict[str, object] = {"subject": piece.subject, "isolate": [] if tier.passes else types}
     if glob:
         spec["scope"] = "Cluster"
+    actions: set[Action] = set()
     for direction in Direction:
         rules = obj.spec.ingress if direction is Direction.INGRESS else obj.spec.egress
         if direction in types:
-            spec[direction.value] = _rules(obj, direction, ctx, doc, what, diags, piece.skipped)
+            read = _rules(obj, direction, ctx, doc, what, diags, piece.skipped)
+            spec[direction.value] = read
+            actions.update(r.action for r in read)
         elif rules:
             diags.warning(codes.IMPORT_NOTE, f"{what}: {direction.value} rules are ignored because types does not "
                           f"list {direction.value.capitalize()}", doc.locate("spec", direction.value))
@@ -369,8 +375,7 @@ def _piece(doc: Document, obj: CalicoPolicy, piece: Piece, name: str, namespace:
         diags.warning(CALICO_NETWORKSET_SNAPSHOT, f"{what}: {s.kind} {s.name} expanded into its CIDRs "
                       f"({', '.join(s.nets) or 'none'}); later changes to the set are not reflected",
                       doc.locate("spec"))
-    actions = {r.action for d in Direction for r in spec.get(d.value, ())}  # type: ignore[attr-defined]
-    meta = {"name": name, "namespace": namespace, "labels": obj.metadata.labels or {},
+    meta: dict[str, object] = {"name": name, "namespace": namespace, "labels": obj.metadata.labels or {},
             "annotations": obj.metadata.annotations or {}}
     sort_name = obj.metadata.name if glob else f"{namespace}/{obj.metadata.name}"
     return Draft(doc, tier_name, name, namespace, spec, obj.spec.order, sort_name,

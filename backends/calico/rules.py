@@ -185,6 +185,8 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
     if not ingress and peer_side.services is not None:
         raise ImportProblem((*path, side, "services"), "destination.services also limits the rule to the Service's "
                             "ports, which an intent's service peer does not")
+    peers: tuple[Peer, ...] | None
+    not_peers: tuple[Peer, ...] | None
     if not ingress and peer_side.domains:
         peers, not_peers = _fqdn_peers(peer_side, path), None
     else:
@@ -193,34 +195,41 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
         return None
     port_specs, not_ports = ports(rule, path)
     _check_ip_version(rule, peers, port_specs, path)
-    fields: dict[str, object] = {"action": action, "peers": peers, "notPeers": not_peers, "ports": port_specs,
-                                 "notPorts": not_ports}
+    http_rules: tuple[HTTPRule, ...] | None = None
     if rule.http is not None:
         if not ingress:
             raise ImportProblem((*path, "http"), "HTTP matches in egress rules are not enforced by Calico")
-        fields["http"] = http(rule.http)
-        fields["ports"] = port_specs or (PortSpec(protocol=Protocol.TCP),)
-    _mark_parts(rule, fields, path, side)
+        http_rules = http(rule.http)
+        port_specs = port_specs or (PortSpec(protocol=Protocol.TCP),)
+    fields: dict[str, object] = {"action": action, "peers": peers, "notPeers": not_peers, "ports": port_specs,
+                                 "notPorts": not_ports}
+    if http_rules is not None:
+        fields["http"] = http_rules
+    _mark_parts(rule, path, side, (peers, not_peers), (port_specs, not_ports), http_rules)
     try:
         return Rule.model_validate(fields)
     except ValidationError as exc:
         raise ImportProblem(path, exc.errors()[0]["msg"].removeprefix("Value error, "), unsupported=False) from exc
 
 
-def _mark_parts(rule: CalicoRule, fields: dict[str, object], path: Path, side: str) -> None:
-    """Mark the rule's peers and ports with the native fields they came from (for diagnostics)."""
-    for key in ("peers", "notPeers"):
-        for peer in fields.get(key) or ():  # type: ignore[attr-defined]
+def _mark_parts(rule: CalicoRule, path: Path, side: str,
+                peer_lists: tuple[tuple[Peer, ...] | None, tuple[Peer, ...] | None],
+                port_lists: tuple[tuple[PortSpec, ...] | None, tuple[PortSpec, ...] | None],
+                http_rules: tuple[HTTPRule, ...] | None) -> None:
+    """Mark the rule's peers, notPeers, ports, notPorts and HTTP matches with the native fields they came from (for
+    diagnostics)."""
+    for peers in peer_lists:
+        for peer in peers or ():
             mark(peer, (*path, side))
-    for key, listed, single in (("ports", "ports", ("icmp", "protocol")),
-                                ("notPorts", "notPorts", ("notICMP", "notProtocol"))):
+    for specs, listed, single in zip(port_lists, ("ports", "notPorts"), (("icmp", "protocol"),
+                                                                          ("notICMP", "notProtocol"))):
         numbered = getattr(rule.destination, listed) or ()
-        for j, spec in enumerate(fields.get(key) or ()):  # type: ignore[attr-defined]
+        for j, spec in enumerate(specs or ()):
             if j < len(numbered) and spec.port is not None:
                 mark(spec, (*path, "destination", listed, j))
             else:
                 mark(spec, (*path, next((f for f in single if getattr(rule, f) is not None), "destination")))
-    for h in fields.get("http") or ():  # type: ignore[attr-defined]
+    for h in http_rules or ():
         mark(h, (*path, "http"))
 
 

@@ -428,7 +428,7 @@ def from_requirement(req: Requirement) -> Node:
 def from_label_selector(sel: LabelSelector) -> Node:
     """A Kubernetes label selector as a Calico expression, exactly; terms in Calico's converter order
     (matchLabels sorted by key, then matchExpressions as written); `{}` is `all()`."""
-    terms = [Compare(k, "==", v) for k, v in sorted(sel.matchLabels.items())]
+    terms: list[Node] = [Compare(k, "==", v) for k, v in sorted(sel.matchLabels.items())]
     terms += [from_requirement(r) for r in sel.matchExpressions]
     return conj(*terms)
 

@@ -129,9 +129,11 @@ def _peer_value(peer: Peer, cluster: bool, namespace: str | None) -> Any:
     if kind is PeerKind.CIDR:
         return {"cidr": peer.cidr, **({"except": list(peer.except_)} if peer.except_ else {})}
     if kind is PeerKind.ENTITY:
-        return peer.entity.value  # type: ignore[union-attr]
+        assert peer.entity is not None
+        return peer.entity.value
     if kind is PeerKind.NODES:
-        return node_selector(peer.nodes)  # type: ignore[arg-type]
+        assert peer.nodes is not None
+        return node_selector(peer.nodes)
     if kind is PeerKind.FQDN:
         assert peer.fqdn is not None
         return {"matchPattern" if "*" in peer.fqdn else "matchName": peer.fqdn}

@@ -6,6 +6,8 @@ DNS rule added for FQDN peers, which allows more and is announced as a change (p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from backends.cilium.ports import NotSubtractable, remaining_ports
 from translator.model import (
     DNS_RULE,
@@ -20,6 +22,7 @@ from translator.model import (
     Protocol,
     Rule,
     is_dns_rule,
+    network_within,
 )
 
 RANGE_EXPANSION_LIMIT = 40
@@ -30,13 +33,13 @@ ICMP_TYPES = range(256)
 FQDN_DNS_DESCRIPTION = "DNS to kube-dns, added so Cilium can learn the IPs of the FQDN peers"
 
 
-def map_rules(intent: NetworkIntent, fn: object) -> NetworkIntent:
+def map_rules(intent: NetworkIntent, fn: Callable[[Rule, Direction], Iterable[Rule]]) -> NetworkIntent:
     """The intent with `fn(rule, direction) -> list[Rule]` applied to every rule."""
     update: dict[str, tuple[Rule, ...] | None] = {}
     for direction in Direction:
         rules = intent.rules(direction)
         if intent.has_section(direction):
-            update[direction.value] = tuple(r for rule in rules for r in fn(rule, direction))  # type: ignore[operator]
+            update[direction.value] = tuple(r for rule in rules for r in fn(rule, direction))
     spec = intent.spec.model_copy(update=update)
     return intent.model_copy(update={"spec": spec})
 
@@ -87,10 +90,9 @@ def fold_not_peers(rule: Rule, direction: Direction) -> list[Rule]:
     for peer in rule.peers or ():
         net = peer.network
         assert net is not None
-        if any(n is not None and n.version == net.version and net.subnet_of(n) for n in negated):  # type: ignore[arg-type]
+        if any(n is not None and network_within(net, n) for n in negated):
             continue
-        inside = [str(n) for n in negated if n is not None and n.version == net.version and n != net
-                  and n.subnet_of(net)]  # type: ignore[arg-type]
+        inside = [str(n) for n in negated if n is not None and n != net and network_within(n, net)]
         peers.append(Peer.model_validate({"cidr": peer.cidr, "except": sorted({*peer.except_, *inside})}))
     if not peers:
         return []  # every peer is excluded: the rule matches nothing

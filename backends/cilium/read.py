@@ -36,7 +36,6 @@ from backends.cilium.generate import CCNP, DESCRIPTION_ANNOTATION
 from backends.cilium.icmp import icmp_type
 from backends.cilium.lower import CLUSTER_PEER
 from backends.cilium.selectors import (
-    NAMESPACE_NAME_LABEL,
     SelectorError,
     entity_of,
     namespace_part,
@@ -63,7 +62,9 @@ from translator.model import (
     Protocol,
     Requirement,
     Rule,
+    network_within,
 )
+from translator.model.labels import NAMESPACE_NAME_LABEL
 from translator.origins import mark
 
 DEFAULT_NAMESPACE = "default"
@@ -231,7 +232,8 @@ class Reader:
         raw = sel if isinstance(sel, dict) else sel.raw() if hasattr(sel, "raw") else None
         if not isinstance(raw, dict):
             raise Invalid(path, "a node selector must be a label selector")
-        data = {"matchLabels": raw.get("matchLabels") or {}, "matchExpressions": raw.get("matchExpressions") or []}
+        data: dict[str, Any] = {"matchLabels": raw.get("matchLabels") or {},
+                                "matchExpressions": raw.get("matchExpressions") or []}
         keys = [*data["matchLabels"], *(e.get("key", "") for e in data["matchExpressions"] if isinstance(e, dict))]
         for key in keys:
             if ":" in str(key).split("/")[0] and not str(key).startswith(("k8s:", "any:")):
@@ -262,7 +264,7 @@ class Reader:
             blocks = [ipaddress.ip_network(e, strict=False) for e in excepts]
         except ValueError as exc:
             raise Invalid(path, f"invalid CIDR: {exc}") from exc
-        if any(b.version == net.version and net.subnet_of(b) for b in blocks):  # type: ignore[arg-type]
+        if any(network_within(net, b) for b in blocks):
             return None  # the except removes the whole block
         try:
             return Peer.model_validate({"cidr": str(net), "except": [str(b) for b in blocks]})

@@ -172,7 +172,8 @@ class Parsed:
 
 
 def _requirements(raw: dict[str, Any]) -> list[tuple[str, Operator, tuple[str, ...]]]:
-    out = [(str(k), Operator.IN, (str(v),)) for k, v in (raw.get("matchLabels") or {}).items()]
+    out: list[tuple[str, Operator, tuple[str, ...]]] = [
+        (str(k), Operator.IN, (str(v),)) for k, v in (raw.get("matchLabels") or {}).items()]
     for e in raw.get("matchExpressions") or []:
         out.append((str(e["key"]), Operator(e["operator"]), tuple(str(v) for v in e.get("values") or ())))
     return out

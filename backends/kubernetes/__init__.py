@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from backends.kubernetes.capabilities import CAPABILITIES
 from backends.kubernetes.generate import generate
@@ -23,7 +23,7 @@ class KubernetesBackend(Backend):
     title = "Kubernetes NetworkPolicy"
     summary = "vanilla networking.k8s.io/v1 NetworkPolicy (any conformant CNI)"
     capabilities = CAPABILITIES
-    imports = (("networking.k8s.io", "NetworkPolicy"),)
+    imports: ClassVar[tuple[tuple[str, str], ...]] = (("networking.k8s.io", "NetworkPolicy"),)
     semantics = SEMANTICS
     versions = ("1.25", "1.36")
 

@@ -154,7 +154,9 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
     spec: dict[str, object] = {"subject": {"pods": np.spec.podSelector or LabelSelector()}, "isolate": types}
     notes: Notes = []
     try:
-        for direction, rules in ((Direction.INGRESS, np.spec.ingress), (Direction.EGRESS, np.spec.egress)):
+        sides: tuple[tuple[Direction, Sequence[NPIngressRule | NPEgressRule] | None], ...] = (
+            (Direction.INGRESS, np.spec.ingress), (Direction.EGRESS, np.spec.egress))
+        for direction, rules in sides:
             if direction not in types:
                 if rules:
                     diags.warning(codes.IMPORT_NOTE, f"NetworkPolicy {np.metadata.name}: {direction.value} rules are "

@@ -126,7 +126,11 @@ def output_settings() -> OutputSettings:
     ctx = click.get_current_context(silent=True)
     if ctx is None:
         return OutputSettings()
-    return ctx.find_root().meta.setdefault(OUTPUT_KEY, OutputSettings())
+    meta = ctx.find_root().meta
+    found = meta.get(OUTPUT_KEY)
+    if not isinstance(found, OutputSettings):
+        found = meta[OUTPUT_KEY] = OutputSettings()
+    return found
 
 
 def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:

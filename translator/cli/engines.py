@@ -7,12 +7,13 @@ import sys
 
 import click
 
-from translator.capabilities import render_json, render_markdown, render_text
+from translator.capabilities import Capability, render_json, render_markdown, render_text
+from translator.features import Feature
 from translator.load.decode import schema_text
 from translator.registry import all_backends
 
 
-def matrix_tables() -> list[tuple[str, dict]]:
+def matrix_tables() -> list[tuple[str, dict[Feature, Capability]]]:
     """(engine name, capability table) for every backend, in display order."""
     return [(name, dict(cls.capabilities)) for name, cls in all_backends().items()]
 

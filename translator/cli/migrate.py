@@ -16,6 +16,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,7 +39,7 @@ from translator.output.reporters import FORMATS
 from translator.registry import all_backends
 
 
-def _canonical(objects: list[dict]) -> list[str]:
+def _canonical(objects: list[dict[str, Any]]) -> list[str]:
     return sorted(json.dumps(o, sort_keys=True) for o in objects)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -52,7 +53,7 @@ def _render(texts: list[tuple[str, str]], target: Target, diags: Diagnostics, fm
     compiled = compile_policies(loaded, target, diags)
     if diags.has_errors:
         finish(diags, fmt)
-    out = []
+    out: list[str] = []
     for stream in streams:
         text = assemble(stream, compiled)
         if out and text and not text.startswith("---"):
@@ -144,14 +145,14 @@ def _target(config: FunctionConfig, diags: Diagnostics, fmt: str) -> Target | No
     return resolve_engine(config.engine, diags, config.settings, config.platform)
 
 
-def _function(text: str, data: dict, diags: Diagnostics) -> str:
+def _function(text: str, data: dict[str, Any], diags: Diagnostics) -> str:
     items = data.get("items") or []
     source = SourceFile("<stdin>", text)
     locator = ItemLocator(source, items)
     config = parse_function_config(data.get("functionConfig"),
                                    SourceLocation("<stdin>", source.locate(0, ("functionConfig",))[0]), diags)
     target = _target(config, diags, "text") if not diags.has_errors else None
-    out_items: list = list(items)
+    out_items: list[Any] = list(items)
     if target is not None:
         diags.accepted = frozenset({codes.WIDENED}) if config.allow_widening else frozenset()
         docs = documents_from_text(text, "<stdin>", diags)
@@ -163,7 +164,7 @@ def _function(text: str, data: dict, diags: Diagnostics) -> str:
         loaded = intents_from_documents(intents, diags)
         compiled = compile_policies(loaded, target, diags) if not diags.has_errors else []
         if not diags.has_errors:
-            by_item: dict[int, list] = {}
+            by_item: dict[int, list[dict[str, Any]]] = {}
             for c in compiled:
                 ref = c.loaded.source
                 if ref is not None and len(ref.prefix) == 2 and ref.prefix[0] == "items":

@@ -49,8 +49,8 @@ def _ctx() -> click.Context | None:
 def current_config(diags: Diagnostics) -> Config | None:
     """This run's settings (an empty Config when there is no file); None with diagnostics when the file is bad."""
     ctx = _ctx()
-    if ctx is not None and LOADED_KEY in ctx.meta:
-        return ctx.meta[LOADED_KEY]
+    if ctx is not None and isinstance(loaded := ctx.meta.get(LOADED_KEY), Config):  # only a Config is stored
+        return loaded
     explicit = ctx.meta.get(CONFIG_KEY) if ctx is not None else None
     path = Path(explicit) if explicit else find_config()
     config = Config() if path is None else load_config(path, diags)

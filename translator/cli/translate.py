@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,12 +35,12 @@ from translator.output.files import MANIFEST, OutputError, clashes, describe, ob
 GENERATED = "<generated>"
 
 
-def render(objects: list[dict], output: str) -> str:
+def render(objects: list[dict[str, Any]], output: str) -> str:
     """Objects as printed on stdout: YAML documents, or a JSON List."""
     return dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else "")
 
 
-def output_files(objects: list[dict], output: str) -> dict[str, str]:
+def output_files(objects: list[dict[str, Any]], output: str) -> dict[str, str]:
     """One file per object (names from translator.output.files: injective, so no object overwrites another)."""
     ext = "json" if output == "json" else "yaml"
     return {object_file_name(obj, ext): render([obj], output) for obj in objects}

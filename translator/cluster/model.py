@@ -272,12 +272,18 @@ class ApiServer(_Model):
 
 
 class ServicePort(_Model):
-    """A Service port (informational; Service peers select pods, the rule's ports still apply)."""
+    """A Service port (Service peers select pods, the rule's ports still apply; the migration checks read the
+    target port)."""
 
     name: str | None = None
     port: int = Field(ge=1, le=65535)
     targetPort: int | str | None = None
     protocol: str = "TCP"
+
+    @property
+    def target(self) -> int | str:
+        """The targetPort after the API server's defaulting (the port itself): a number or a container port name."""
+        return self.targetPort if self.targetPort is not None else self.port
 
 
 class Service(_Model):

@@ -37,6 +37,7 @@ from translator.model import (
     Entity,
     NetworkIntent,
     PeerKind,
+    PortSpec,
     Rule,
     expand_dns,
 )
@@ -184,7 +185,7 @@ def _compile_rule(uid: int, index: int, rule: Rule, intent: NetworkIntent, seman
         note = (f"HTTP {shapes} (the L4 part decides reach)" if semantics.supports_l7
                 else f"HTTP {shapes} not enforced by {semantics.name}; L4 only")
     return CompiledRule(uid, index, rule, peers, fqdn, loaded, path, note,
-                        node_peers=node_peers, node_not_peers=node_not_peers,  # type: ignore[arg-type]
+                        node_peers=node_peers, node_not_peers=node_not_peers,
                         excluded=all_excluded)
 
 
@@ -200,7 +201,7 @@ class Engine:
             uid += sum(len(r) for r in compiled.rules.values())
             self.intents.append(compiled)
         self.n = len(self.sel.names)
-        self._port_lists: dict[tuple, int] = {}
+        self._port_lists: dict[tuple[tuple[PortSpec, ...] | None, tuple[PortSpec, ...] | None], int] = {}
         for ci in self.intents:
             for cr in (*ci.rules[Direction.INGRESS], *ci.rules[Direction.EGRESS]):
                 key = (cr.rule.ports, cr.rule.notPorts)
@@ -309,7 +310,7 @@ class Engine:
             return found
         ids: list[int] = []
         reps: list[int] = []
-        index: dict[tuple, int] = {}
+        index: dict[tuple[tuple[int, ...], object, str | None], int] = {}
         named: dict[tuple[int, ...], bool] = {}
         for e in range(self.n):
             positions = self._applicable[direction][e] if (self.sel.pods >> e) & 1 else ()

@@ -36,7 +36,11 @@ def iter_bits(bits: int) -> Iterable[int]:
         bits ^= low
 
 
-def selector_key(sel: LabelSelector) -> tuple:
+SelectorKey = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]
+"""A selector as a hashable value: its labels and its requirements, sorted."""
+
+
+def selector_key(sel: LabelSelector) -> SelectorKey:
     """A hashable key for a selector (selectors hold dicts, so they are not hashable themselves)."""
     return (tuple(sorted(sel.matchLabels.items())),
             tuple(sorted((r.key, r.operator.value, r.values) for r in sel.matchExpressions)))
@@ -62,7 +66,7 @@ class LabelIndex:
             for k, v in lab.items():
                 self.pairs[(k, v)] = self.pairs.get((k, v), 0) | bit
                 self.keys[k] = self.keys.get(k, 0) | bit
-        self._cache: dict[tuple, int] = {}
+        self._cache: dict[SelectorKey, int] = {}
 
     def select(self, sel: LabelSelector) -> int:
         """The members that `sel` selects (Kubernetes semantics: terms ANDed; NotIn matches a missing key)."""
@@ -130,9 +134,9 @@ class Selection:
             self.sa_pods[pod.service_account] = self.sa_pods.get(pod.service_account, 0) | (1 << i)
         self._ips = self._ip_table()
         self._named = self._named_ports()
-        self._cidr_cache: dict[tuple, tuple[int, int]] = {}
+        self._cidr_cache: dict[tuple[str | None, tuple[str, ...]], tuple[int, int]] = {}
         self._fqdn_cache: dict[str, int] = {}
-        self._ns_cache: dict[tuple, int] = {}
+        self._ns_cache: dict[SelectorKey, int] = {}
 
     # -- labels and namespaces -------------------------------------------------------------------------------
 
@@ -190,9 +194,11 @@ class Selection:
             found = self._fqdn(peer.fqdn or "") if semantics.supports_fqdn else 0
             return found, found
         if kind is PeerKind.ENTITY:
-            return self.entity(peer.entity), 0  # type: ignore[arg-type]
+            assert peer.entity is not None
+            return self.entity(peer.entity), 0
         if kind is PeerKind.NODES:
-            return self.nodes_labelled(peer.nodes), 0  # type: ignore[arg-type]
+            assert peer.nodes is not None
+            return self.nodes_labelled(peer.nodes), 0
         return self._service(peer, intent), 0
 
     def _endpoints(self, peer: Peer, intent: NetworkIntent) -> int:
@@ -275,7 +281,9 @@ class Selection:
         key = (peer.cidr, peer.except_)
         found = self._cidr_cache.get(key)
         if found is None:
-            inside = self.ip_range(peer.network)  # type: ignore[arg-type]
+            network = peer.network
+            assert network is not None, "a CIDR peer has a network"
+            inside = self.ip_range(network)
             for text in peer.except_:
                 inside &= ~self.ip_range(ipaddress.ip_network(text))
             found = self._cidr_cache[key] = (inside & (self.pods | self.nodes), inside & self.externals)

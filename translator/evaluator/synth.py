@@ -80,6 +80,8 @@ FIRST_FRESH_PORT = 30000
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 State = dict[str, str]
+StateKey = tuple[tuple[str, str], ...]
+ScopeKey = tuple[tuple[str, ...] | None, str | None]
 
 
 @dataclass
@@ -87,7 +89,7 @@ class LabelSpace:
     """The label keys and values some selectors mention, and the label states that cover them."""
 
     values: dict[str, set[str]] = field(default_factory=dict)
-    selectors: dict[tuple, LabelSelector] = field(default_factory=dict)
+    selectors: dict[str, LabelSelector] = field(default_factory=dict)
 
     def add(self, sel: LabelSelector | None, skip: frozenset[str] = frozenset()) -> None:
         """Record a selector (keys in `skip` are handled elsewhere)."""
@@ -122,7 +124,7 @@ class LabelSpace:
         keys = sorted(self.values)
         if self.size() <= limit:
             return [_state(zip(keys, combo)) for combo in itertools.product(*(self.options(k) for k in keys))]
-        found: dict[tuple, State] = {(): {}}
+        found: dict[StateKey, State] = {(): {}}
         bases: list[State] = []
         for sel in self.selectors.values():
             base = _satisfy(sel)
@@ -147,7 +149,7 @@ def _state(pairs: Iterable[tuple[str, str | None]]) -> State:
     return {k: v for k, v in pairs if v is not None}
 
 
-def _key(state: State) -> tuple:
+def _key(state: State) -> StateKey:
     return tuple(sorted(state.items()))
 
 
@@ -174,7 +176,7 @@ class Scope:
         return (self.names is None or ns.name in self.names) and \
             (self.selector is None or self.selector.matches(ns.labels))
 
-    def key(self) -> tuple:
+    def key(self) -> ScopeKey:
         """A hashable identity."""
         return (self.names, None if self.selector is None else repr(self.selector.canonical()))
 
@@ -184,10 +186,10 @@ class Facts:
     """Everything in some intents that a cluster must vary to tell policies apart."""
 
     namespaces: dict[str, None] = field(default_factory=dict)
-    pod_selectors: dict[tuple, tuple[Scope, LabelSelector]] = field(default_factory=dict)
+    pod_selectors: dict[tuple[ScopeKey, str], tuple[Scope, LabelSelector]] = field(default_factory=dict)
     ns_labels: LabelSpace = field(default_factory=LabelSpace)
     accounts: set[str] = field(default_factory=set)
-    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
+    networks: list[Network] = field(default_factory=list)
     fqdns: dict[str, None] = field(default_factory=dict)
     ranges: set[tuple[int, int]] = field(default_factory=set)
     icmp_types: dict[str, set[int]] = field(default_factory=dict)
@@ -356,7 +358,7 @@ def _namespaces(facts: Facts) -> list[Namespace]:
     names = [name for name in facts.namespaces if name != FRESH_NAMESPACE]
     labelled = [(f"netpolx-ns-{i}", state) for i, state in enumerate(s for s in facts.ns_labels.states(
         NAMESPACE_STATES) if s)]
-    out = [(name, {}) for name in names] + labelled + [(FRESH_NAMESPACE, {})]
+    out: list[tuple[str, State]] = [(name, {}) for name in names] + labelled + [(FRESH_NAMESPACE, {})]
     return [Namespace(name=name, labels={**labels, NAMESPACE_NAME_LABEL: name}) for name, labels in out]
 
 

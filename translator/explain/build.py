@@ -46,7 +46,7 @@ def order_phrase(intent: NetworkIntent) -> str | None:
     parts = []
     if intent.spec.tier is not None:
         parts.append(f"in tier {intent.spec.tier.name} (order {format_order(intent.spec.tier.effective_order)})")
-    if intent.is_ordered:
+    if intent.spec.order is not None:  # intent.is_ordered
         parts.append(f"ordered (order {format_order(intent.spec.order)}): its rules are checked in order, before the "
                      "unordered policies of its tier, and the first match decides")
     return "; ".join(parts) or None

@@ -4,7 +4,7 @@ connect), and each workload's default-deny state from the policies that select i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from translator.graph.model import EXTERNAL_GROUP, Edge, Flow, Graph, Isolation, Node
@@ -27,7 +27,8 @@ def default_probes(cluster: Cluster, extra: Sequence[Probe]) -> list[Probe]:
     return sorted(ports, key=lambda p: (p.port, p.protocol))
 
 
-def _isolation(pods: Sequence[Pod], loaded: Sequence[LoadedIntent], labels: dict, direction: Direction) -> Isolation:
+def _isolation(pods: Sequence[Pod], loaded: Sequence[LoadedIntent], labels: Mapping[str, Mapping[str, str]],
+               direction: Direction) -> Isolation:
     flags = [any(li.intent.isolates(direction) and selects(li.intent, pod, labels) for li in loaded) for pod in pods]
     if all(flags):
         return Isolation.ALL
@@ -69,9 +70,9 @@ def build_graph(cluster: Cluster, loaded: Sequence[LoadedIntent], rows: Iterable
     order = {p: i for i, p in enumerate(f"{p.port}/{p.protocol}" for p in probes)}
     position = {n.id: i for i, n in enumerate(n for nodes in groups.values() for n in nodes)}
     flows: dict[tuple[str, str], list[Flow]] = {}
-    for (src, dst, probe), (allowed, total) in counts.items():
-        if allowed:
-            flows.setdefault((src, dst), []).append(Flow(probe, allowed < total))
+    for (src, dst, probe), (granted, total) in counts.items():
+        if granted:
+            flows.setdefault((src, dst), []).append(Flow(probe, granted < total))
     edges = [Edge(src, dst, tuple(sorted(fl, key=lambda f: order.get(f.probe, 0))))
              for (src, dst), fl in sorted(flows.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
     return Graph(engine, tuple(order), groups, edges)

@@ -7,8 +7,9 @@ module per rule family holds the checks.
 
 from __future__ import annotations
 
+from translator.lint.context import LintInput
 from translator.lint.finding import IGNORE_ANNOTATION, Edit, Finding, Fix
 from translator.lint.rules import RULES, LintRule
-from translator.lint.run import LintInput, lint
+from translator.lint.run import lint
 
 __all__ = ["IGNORE_ANNOTATION", "RULES", "Edit", "Finding", "Fix", "LintInput", "LintRule", "lint"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from translator.diagnostics import SourceLocation
 from translator.lint.finding import ignored_codes
@@ -80,8 +80,9 @@ class LintInput:
     _by_labels: dict[tuple[str | None, frozenset[tuple[str, str]]], list[Linted]] = field(default_factory=dict,
                                                                                          repr=False)
     _complex: dict[str | None, list[Linted]] = field(default_factory=dict, repr=False)
-    memo: dict[str, Any] = field(default_factory=dict, repr=False)
-    """Results checks share (e.g. the redundant policies, which the rule-level check skips)."""
+    policy_pairs: list[tuple[Linted, Linted, str]] | None = field(default=None, repr=False)
+    """The duplicate and redundant policies, once `lint.redundancy` found them (its rule-level check skips them)."""
+    _peer_list_memo: list[PeerList] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for doc in self.documents:
@@ -140,9 +141,9 @@ class LintInput:
 
     def peer_lists(self) -> list[PeerList]:
         """Peer lists of every policy: from the documents where lint reads them, else from the intents."""
-        if "peer_lists" not in self.memo:
-            self.memo["peer_lists"] = list(self._peer_lists())
-        return self.memo["peer_lists"]
+        if self._peer_list_memo is None:
+            self._peer_list_memo = list(self._peer_lists())
+        return self._peer_list_memo
 
     def _peer_lists(self) -> Iterator[PeerList]:
         for doc in self.documents:

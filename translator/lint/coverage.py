@@ -19,6 +19,7 @@ from translator.model import (
     PortSpec,
     Protocol,
     Rule,
+    network_within,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
@@ -144,11 +145,11 @@ def _fqdn_covers(a: str, b: str) -> bool:
 
 def _cidr_covers(a: Peer, b: Peer) -> bool:
     na, nb = a.network, b.network
-    if na is None or nb is None or na.version != nb.version or not nb.subnet_of(na):  # type: ignore[arg-type]
+    if na is None or nb is None or not network_within(nb, na):
         return False
     holes_b = [ipaddress.ip_network(e) for e in b.except_]
     for e in (ipaddress.ip_network(x) for x in a.except_):
-        if e.overlaps(nb) and not any(e.subnet_of(h) for h in holes_b):  # type: ignore[arg-type]
+        if e.overlaps(nb) and not any(network_within(e, h) for h in holes_b):
             return False
     return True
 

@@ -62,7 +62,7 @@ def key_node(ref: SourceRef, path: tuple[str | int, ...]) -> yaml.Node | None:
     parent = node_at(ref, path[:-1])
     if isinstance(parent, yaml.MappingNode):
         for key, _ in parent.value:
-            if getattr(key, "value", None) == path[-1]:
+            if isinstance(key, yaml.ScalarNode) and key.value == path[-1]:
                 return key
     return None
 

@@ -73,7 +73,7 @@ def _describe_ns(plist: PeerList, item: PeerItem) -> str:
         return f"namespaces {', '.join(map(str, peer.get('namespaceNames') or []))}"
     sel = peer.get(item.namespace_key) if isinstance(peer, dict) else None
     labels = sel.get("matchLabels") if isinstance(sel, dict) else None
-    if isinstance(labels, dict) and list(labels) == [NAME_LABEL] and len(sel) == 1:
+    if isinstance(sel, dict) and isinstance(labels, dict) and list(labels) == [NAME_LABEL] and len(sel) == 1:
         return f"namespace {labels[NAME_LABEL]}"
     return "every namespace" if not sel else f"namespaces {_selector_text(sel)}"
 
@@ -86,7 +86,7 @@ def _raw(plist: PeerList, item: PeerItem) -> dict[str, Any]:
     data: Any = plist.doc.data
     for part in item.path:
         data = data[part]
-    return data
+    return data if isinstance(data, dict) else {}
 
 
 def _or_message(plist: PeerList, ns_item: PeerItem, pod_item: PeerItem) -> str:

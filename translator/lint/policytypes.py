@@ -21,7 +21,7 @@ def egress_only_without_policy_types(ctx: LintInput) -> Iterator[Finding]:
             continue
         if not isinstance(spec.get("egress"), list) or not spec["egress"]:
             continue
-        meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
+        meta = found if isinstance(found := doc.data.get("metadata"), dict) else {}
         ns = meta.get("namespace")
         owner = f"{ns}/{doc.name}" if ns else doc.name
         message = (f"{owner}: no policyTypes and only egress rules, so Kubernetes also isolates ingress: the "

@@ -30,20 +30,20 @@ class _Slot(NamedTuple):
 
     owner: Linted
     direction: Direction
-    index: int
+    rule_index: int
     rule: Rule
 
     @property
     def ordered(self) -> bool:
         return self.owner.intent.is_ordered
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[float, str, str, int]:
         i = self.owner.intent
-        return (i.spec.order or 0.0, i.metadata.namespace or "", i.metadata.name, self.index)
+        return (i.spec.order or 0.0, i.metadata.namespace or "", i.metadata.name, self.rule_index)
 
     @property
     def label(self) -> str:
-        return f"{self.owner.ref} {self.direction.value}[{self.index}]"
+        return f"{self.owner.ref} {self.direction.value}[{self.rule_index}]"
 
 
 def _decides_first(s: _Slot, r: _Slot) -> bool | None:
@@ -68,7 +68,8 @@ def _verdict(s: _Slot, r: _Slot) -> str | None:
         if same:
             mutual = rule_covers(r.rule, scope_namespace(r.owner.intent), s.rule, scope_namespace(s.owner.intent)) \
                 and subject_covers(r.owner.intent, s.owner.intent)
-            return "redundant" if not mutual or (s.owner.position, s.index) < (r.owner.position, r.index) else None
+            earlier = (s.owner.position, s.rule_index) < (r.owner.position, r.rule_index)
+            return "redundant" if not mutual or earlier else None
         return "shadowed" if UNORDERED_RANK[s.rule.action] < UNORDERED_RANK[r.rule.action] else None
     return "redundant" if same else "shadowed"
 
@@ -100,7 +101,7 @@ def rules(ctx: LintInput) -> Iterator[Finding]:
 
 
 def _rule_finding(verdict: str, s: _Slot, r: _Slot) -> Finding:
-    where = s.owner.locate_rule(s.direction, s.index)
+    where = s.owner.locate_rule(s.direction, s.rule_index)
     if verdict == "shadowed":
         why = "comes first" if s.ordered else f"is a {s.rule.action.value} rule, which wins"
         message = (f"{r.label} ({r.rule.action.value}) never takes effect: {s.label} ({s.rule.action.value}, "
@@ -112,7 +113,7 @@ def _rule_finding(verdict: str, s: _Slot, r: _Slot) -> Finding:
                    f"{VERBS[r.rule.action]} every connection it matches")
         hint = f"delete {r.label}, or narrow {s.label} if it {VERBS[r.rule.action]} more than meant"
         code = codes.LINT_REDUNDANT_RULE
-    return Finding(rule(code), message, r.owner.locate_rule(r.direction, r.index), hint, None, r.owner.ignored)
+    return Finding(rule(code), message, r.owner.locate_rule(r.direction, r.rule_index), hint, None, r.owner.ignored)
 
 
 def _covers_policy(big: Linted, small: Linted) -> bool:
@@ -133,9 +134,9 @@ def _covers_policy(big: Linted, small: Linted) -> bool:
 
 def policy_pairs(ctx: LintInput) -> list[tuple[Linted, Linted, str]]:
     """(policy, the one it repeats, 'duplicate' | 'redundant'), each policy at most once, the later one reported."""
-    if "policy_pairs" not in ctx.memo:
-        ctx.memo["policy_pairs"] = list(_pairs(ctx))
-    return ctx.memo["policy_pairs"]
+    if ctx.policy_pairs is None:
+        ctx.policy_pairs = list(_pairs(ctx))
+    return ctx.policy_pairs
 
 
 def _pairs(ctx: LintInput) -> Iterator[tuple[Linted, Linted, str]]:

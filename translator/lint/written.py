@@ -106,10 +106,10 @@ def _non_empty(sel: Mapping[str, Any] | None) -> bool:
 
 
 def _meta(doc: Document) -> tuple[str, str | None, frozenset[str]]:
-    meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
+    meta = found if isinstance(found := doc.data.get("metadata"), dict) else {}
     ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else None
     owner = f"{ns}/{doc.name}" if ns else doc.name
-    ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else None
+    ann = found if isinstance(found := meta.get("annotations"), dict) else None
     return owner, ns, ignored_codes(ann)
 
 
@@ -126,18 +126,18 @@ def _rules(doc: Document) -> Iterator[tuple[Direction, int, dict[str, Any]]]:
 
 
 def _np_item(peer: dict[str, Any], path: tuple[str | int, ...]) -> PeerItem:
-    block = peer.get("ipBlock") if isinstance(peer.get("ipBlock"), dict) else {}
-    exc = block.get("except") if isinstance(block.get("except"), list) else []
+    block = found if isinstance(found := peer.get("ipBlock"), dict) else {}
+    exc = found if isinstance(found := block.get("except"), list) else []
     return PeerItem(path, "namespaceSelector" in peer and peer["namespaceSelector"] is not None,
-                    peer.get("podSelector") if isinstance(peer.get("podSelector"), dict) else None,
+                    found if isinstance(found := peer.get("podSelector"), dict) else None,
                     "namespaceSelector", "podSelector",
                     str(block["cidr"]) if "cidr" in block else None, tuple(str(e) for e in exc))
 
 
 def _intent_item(peer: dict[str, Any], path: tuple[str | int, ...]) -> PeerItem:
     ns_part = peer.get("namespaces") is not None or peer.get("namespaceNames") is not None
-    exc = peer.get("except") if isinstance(peer.get("except"), list) else []
-    return PeerItem(path, ns_part, peer.get("pods") if isinstance(peer.get("pods"), dict) else None,
+    exc = found if isinstance(found := peer.get("except"), list) else []
+    return PeerItem(path, ns_part, found if isinstance(found := peer.get("pods"), dict) else None,
                     "namespaces" if peer.get("namespaces") is not None else "namespaceNames", "pods",
                     str(peer["cidr"]) if "cidr" in peer else None, tuple(str(e) for e in exc))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from translator.cluster.workloads import NAME_LABEL
 from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, warning
 from translator.migration.inputs import MigrationInput
-from translator.migration.workloads import NAME_LABEL
 from translator.model import Action, Direction, Entity, LabelSelector, Peer, PeerKind, PortSpec, Protocol, Rule
 from translator.model.dns import KUBE_DNS_LABELS, KUBE_DNS_NAMESPACE, expand_dns
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backends.kubernetes.api import NetworkPolicy
+from translator.cluster.workloads import NAME_LABEL, PodFacts, Workloads
 from translator.load.source import Document
 from translator.migration.inputs import MigrationInput, document_ref
 from translator.migration.validator import (
@@ -39,7 +40,6 @@ from translator.migration.validator import (
     rules_of,
     unsafe_services,
 )
-from translator.migration.workloads import NAME_LABEL, PodFacts, Workloads
 from translator.model import API_VERSION, DNS_RULE, KIND, Direction, LabelSelector, NetworkIntent
 
 EDIT_ANNOTATION = "netpolx.io/pre-migration"
@@ -237,7 +237,7 @@ def load_balancer_addons(mi: MigrationInput) -> Iterator[AddOn]:
     for svc in unsafe_services(mi):
         peers: list[dict[str, Any]] = [{"cidr": r} for r in svc.source_ranges] or [{"entity": "world"},
                                                                                    {"entity": "remote-node"}]
-        ports = [{"protocol": p.protocol, "port": p.target_port} for p in svc.ports if p.target_port != 0]
+        ports = [{"protocol": p.protocol, "port": p.target} for p in svc.ports if p.target != 0]
         why = (f"Azure NPM did not police {svc.type} traffic with externalTrafficPolicy Cluster to Service "
                f"{svc.ref} (MS5)")
         sources = ", ".join(svc.source_ranges) if svc.source_ranges else "outside the cluster (world) and from other " \

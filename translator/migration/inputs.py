@@ -12,12 +12,12 @@ from pydantic import ValidationError
 from backends.kubernetes.api import NetworkPolicy
 from translator import codes
 from translator.cluster.model import Cluster
+from translator.cluster.services import ServiceInfo, is_service, load_services, services_from_documents
+from translator.cluster.workloads import Workloads, load_workloads
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.load.decode import intents_from_documents
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents
-from translator.migration.services import ServiceInfo, is_service, load_services, services_from_documents
-from translator.migration.workloads import Workloads, load_workloads
 from translator.model import API_VERSION, KIND
 from translator.registry import all_backends, importer_for
 from translator.target import Target

@@ -13,6 +13,7 @@ from functools import cache
 
 from translator.backend import Backend
 from translator.capabilities import Support
+from translator.cluster.workloads import PodFacts
 from translator.compile.pipeline import uses_of
 from translator.diagnostics import Severity
 from translator.features import Feature, Use
@@ -20,7 +21,6 @@ from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, info, warning
 from translator.migration.inputs import MigrationInput
 from translator.migration.validator import endport_verdict, ipblock_covers_pods
-from translator.migration.workloads import PodFacts
 from translator.model import Direction, Entity, LabelSelector, Peer, PeerKind, Rule
 from translator.registry import all_backends
 

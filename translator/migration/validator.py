@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from backends.kubernetes.api import NetworkPolicy, NPEgressRule, NPIngressRule, NPPeer, NPPort
 from backends.kubernetes.read import policy_types
 from translator import codes
+from translator.cluster.services import ServiceInfo
+from translator.cluster.workloads import PodFacts
 from translator.diagnostics import Severity, SourceLocation
 from translator.migration.finding import Finding, error, warning
 from translator.migration.inputs import MigrationInput, document_ref
-from translator.migration.services import ServiceInfo
-from translator.migration.workloads import PodFacts
 from translator.model import Direction, LabelSelector
 
 CILIUM_ENDPORT = (1, 17)
@@ -252,9 +252,9 @@ def ports_cover_service(service: ServiceInfo, ports: Sequence[NPPort]) -> bool:
     if not service.ports:
         return False
     for sp in service.ports:
-        if isinstance(sp.target_port, str) or sp.target_port == 0:
+        if isinstance(sp.target, str) or sp.target == 0:
             return False
-        if not any(_port_matches(sp.target_port, sp.protocol, p) for p in ports):
+        if not any(_port_matches(sp.target, sp.protocol, p) for p in ports):
             return False
     return True
 

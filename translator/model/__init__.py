@@ -17,7 +17,7 @@ from translator.model.intent import (
     Tier,
 )
 from translator.model.l7 import HeaderMatch, HTTPRule
-from translator.model.peers import Peer, PeerKind, ServiceRef, dns_name_covers, parse_network
+from translator.model.peers import Network, Peer, PeerKind, ServiceRef, dns_name_covers, network_within, parse_network
 from translator.model.ports import PORT_PROTOCOLS, ICMPMatch, PortSpec, Protocol
 from translator.model.rule import Action, Direction, Rule
 from translator.model.selector import EMPTY_SELECTOR, LabelSelector, Operator, Requirement
@@ -25,7 +25,7 @@ from translator.model.selector import EMPTY_SELECTOR, LabelSelector, Operator, R
 __all__ = [
     "API_VERSION", "DEFAULT_TIER", "DEFAULT_TIER_ORDER", "DNS_PEER", "DNS_PORTS", "DNS_RULE", "EMPTY_SELECTOR", "KIND",
     "PORT_PROTOCOLS", "Action", "Direction", "Entity", "HTTPRule", "HeaderMatch", "ICMPMatch", "IntentSpec",
-    "LabelSelector", "Metadata", "NetworkIntent", "Operator", "Peer", "PeerKind", "PortSpec", "Protocol",
+    "LabelSelector", "Metadata", "Network", "NetworkIntent", "Operator", "Peer", "PeerKind", "PortSpec", "Protocol",
     "Requirement", "Rule", "Scope", "ServiceRef", "Subject", "Tier", "dns_name_covers", "expand_dns", "is_dns_rule",
-    "parse_network",
+    "network_within", "parse_network",
 ]

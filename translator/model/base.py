@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 
@@ -12,7 +12,7 @@ class Frozen(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, use_enum_values=False)
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         """The node as plain data, by alias, without unset or default-valued fields."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -153,7 +153,7 @@ class NetworkIntent(Frozen):
         """Whether the intent's rules are first-match (it has an `order`)."""
         return self.spec.order is not None
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         """The intent as plain data in canonical field order."""
         data = super().dump()
         data["apiVersion"], data["kind"] = API_VERSION, KIND

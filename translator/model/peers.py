@@ -44,8 +44,12 @@ class ServiceRef(Frozen):
         return v
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+"""An IP block of either address family."""
+
+
 @lru_cache(maxsize=65536)
-def parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def parse_network(text: str) -> Network:
     """A CIDR in canonical form; host bits must be zero (as the Kubernetes API server requires). Cached: policy
     sets repeat the same blocks many times."""
     try:
@@ -127,7 +131,7 @@ class Peer(Frozen):
             net = parse_network(self.cidr)
             for e in self.except_:
                 sub = parse_network(e)
-                if sub.version != net.version or not sub.subnet_of(net) or sub == net:  # type: ignore[arg-type]
+                if not network_within(sub, net) or sub == net:
                     raise ValueError(f"except {e} must be a strict subset of cidr {self.cidr}")
         return self
 
@@ -156,7 +160,7 @@ class Peer(Frozen):
         return self.kinds()[0]
 
     @property
-    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    def network(self) -> Network | None:
         """The CIDR as a network object."""
         return parse_network(self.cidr) if self.cidr is not None else None
 
@@ -167,17 +171,16 @@ class Peer(Frozen):
 
     def __str__(self) -> str:
         kind = self.kind
-        if kind is PeerKind.CIDR:
-            return self.cidr + (f" except {', '.join(self.except_)}" if self.except_ else "")  # type: ignore[operator]
+        if kind is PeerKind.CIDR and self.cidr is not None:
+            return self.cidr + (f" except {', '.join(self.except_)}" if self.except_ else "")
         if kind is PeerKind.FQDN:
             return f"fqdn {self.fqdn}"
-        if kind is PeerKind.ENTITY:
-            return f"entity {self.entity.value}"  # type: ignore[union-attr]
-        if kind is PeerKind.NODES:
-            return "every node" if self.nodes.is_empty() else f"nodes {self.nodes}"  # type: ignore[union-attr]
-        if kind is PeerKind.SERVICE:
-            svc = self.service
-            return f"service {svc.namespace + '/' if svc.namespace else ''}{svc.name}"  # type: ignore[union-attr]
+        if kind is PeerKind.ENTITY and self.entity is not None:
+            return f"entity {self.entity.value}"
+        if kind is PeerKind.NODES and self.nodes is not None:
+            return "every node" if self.nodes.is_empty() else f"nodes {self.nodes}"
+        if kind is PeerKind.SERVICE and (svc := self.service) is not None:
+            return f"service {svc.namespace + '/' if svc.namespace else ''}{svc.name}"
         parts = [f"pods {self.pods}" if self.pods is not None else "any pod"]
         if self.namespaceNames is not None:
             parts.append(f"in namespaces {', '.join(self.namespaceNames)}")
@@ -186,6 +189,14 @@ class Peer(Frozen):
         if self.serviceAccounts is not None:
             parts.append(f"as service accounts {', '.join(self.serviceAccounts)}")
         return " ".join(parts)
+
+
+def network_within(inner: Network, outer: Network) -> bool:
+    """Whether `inner` lies inside `outer` (or equals it); blocks of different address families never do (where
+    `subnet_of` would raise)."""
+    if isinstance(inner, ipaddress.IPv4Network):
+        return isinstance(outer, ipaddress.IPv4Network) and inner.subnet_of(outer)
+    return isinstance(outer, ipaddress.IPv6Network) and inner.subnet_of(outer)
 
 
 def dns_name_error(name: str) -> str | None:

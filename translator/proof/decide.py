@@ -189,9 +189,11 @@ class Compiler:
             found = m.conj(self.kind(side, EXTERNAL), sp.lit("dns-name", side, "", classes))
             return found, found
         if kind is PeerKind.ENTITY:
-            return self.entity(peer.entity, side), FALSE  # type: ignore[arg-type]
+            assert peer.entity is not None
+            return self.entity(peer.entity, side), FALSE
         if kind is PeerKind.NODES:
-            return m.conj(self.kind(side, NODES), self.node_selector(side, peer.nodes)), FALSE  # type: ignore[arg-type]
+            assert peer.nodes is not None
+            return m.conj(self.kind(side, NODES), self.node_selector(side, peer.nodes)), FALSE
         ref = peer.service
         assert ref is not None
         svc_ns = ref.namespace or intent.metadata.namespace or "default"
@@ -217,7 +219,9 @@ class Compiler:
 
     def _block(self, peer: Peer, side: str) -> int:
         sp = self.space
-        lo, hi = address_range(peer.network)  # type: ignore[arg-type]
+        network = peer.network
+        assert network is not None, "a CIDR peer has a network"
+        lo, hi = address_range(network)
         classes = set(sp.address_classes(lo, hi))
         for text in peer.except_:
             elo, ehi = address_range(ipaddress.ip_network(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from translator.model import Network
 from translator.proof.mdd import Cube
 from translator.proof.space import (
     ADDRESS_END,
@@ -177,11 +178,15 @@ def _blocks(space: Space, classes: frozenset[int]) -> list[str]:
         if lo == V6_OFFSET and hi == ADDRESS_END - 1:
             cidrs.append("any IPv6 address")
             continue
+        first: ipaddress.IPv4Address | ipaddress.IPv6Address
+        last: ipaddress.IPv4Address | ipaddress.IPv6Address
+        nets: list[Network]
         if lo < V6_OFFSET:
             first, last = ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)
+            nets = list(ipaddress.summarize_address_range(first, last))
         else:
             first, last = ipaddress.IPv6Address(lo - V6_OFFSET), ipaddress.IPv6Address(hi - V6_OFFSET)
-        nets = list(ipaddress.summarize_address_range(first, last))  # type: ignore[type-var]
+            nets = list(ipaddress.summarize_address_range(first, last))
         cidrs.append(str(nets[0]) if len(nets) == 1 else f"{first}-{last}")
     return cidrs
 
@@ -238,7 +243,7 @@ def merge_cubes(space: Space, cubes: list[Cube]) -> list[Cube]:
     while changed and len(rows) > 1:
         changed = False
         for v in range(n):
-            groups: dict[tuple, frozenset[int]] = {}
+            groups: dict[tuple[frozenset[int], ...], frozenset[int]] = {}
             for row in rows:
                 key = row[:v] + row[v + 1:]
                 groups[key] = groups.get(key, frozenset()) | row[v]

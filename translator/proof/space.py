@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from translator.model import LabelSelector, NetworkIntent, Peer, PeerKind, PortSpec, expand_dns
+from translator.model import LabelSelector, Network, NetworkIntent, Peer, PeerKind, PortSpec, expand_dns
 from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error
 from translator.proof.mdd import MDD
 
@@ -135,8 +135,9 @@ class Facts:
                 self.add_namespace(name)
             self.accounts.update(peer.serviceAccounts or ())
         elif kind is PeerKind.CIDR:
+            assert peer.cidr is not None
             for text in (peer.cidr, *peer.except_):
-                self.networks.add(address_range(ipaddress.ip_network(text)))  # type: ignore[arg-type]
+                self.networks.add(address_range(ipaddress.ip_network(text)))
         elif kind is PeerKind.FQDN:
             self.fqdns.add(peer.fqdn or "*")
         elif kind is PeerKind.NODES:
@@ -157,7 +158,7 @@ class Facts:
             self.ports.add((spec.port, spec.endPort if spec.endPort is not None else spec.port))
 
 
-def address_range(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[int, int]:
+def address_range(net: Network) -> tuple[int, int]:
     """A network as an inclusive range on the combined address line."""
     base = 0 if net.version == 4 else V6_OFFSET
     return base + int(net.network_address), base + int(net.broadcast_address)

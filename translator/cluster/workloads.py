@@ -12,21 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from translator import codes
-from translator.cluster.model import Cluster, Service, load_cluster
+from translator.cluster.model import Cluster, ContainerPort, Service, load_cluster
+from translator.cluster.services import ServiceInfo, is_service, services_from_documents
 from translator.diagnostics import Diagnostics
 from translator.load.source import Document, SourceFile, SourceRef, expand_paths, parse_text, read_text
-from translator.migration.services import ServiceInfo, ServicePort, is_service, services_from_documents
 from translator.model import LabelSelector
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
-
-
-@dataclass(frozen=True)
-class ContainerPort:
-    """A container port; `name` is what named ports in policies resolve against."""
-
-    port: int
-    protocol: str = "TCP"
-    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +96,7 @@ def workloads_from_cluster(cluster: Cluster, host_network: Iterable[str] = (),
     the node's network namespace."""
     host = set(host_network)
     pods = [PodFacts(p.namespace, p.name, dict(p.labels), p.ip,
-                     tuple(ContainerPort(c.port, c.protocol, c.name) for c in p.ports), p.id in host)
+                     tuple(p.ports), p.id in host)
             for p in cluster.pods]
     return Workloads({ns.name: dict(ns.labels) for ns in cluster.namespaces},
                      sorted(pods, key=lambda p: (p.namespace, p.name)),
@@ -152,8 +143,6 @@ def load_workloads(path: str, diags: Diagnostics) -> tuple[Workloads, Cluster] |
 
 def service_info(svc: Service) -> ServiceInfo:
     """A cluster file's Service as the migration checks see it (Kubernetes' defaults applied)."""
-    ports = tuple(ServicePort(p.port, p.targetPort if p.targetPort is not None else p.port, p.protocol, p.name)
-                  for p in svc.ports)
     etp = svc.externalTrafficPolicy or ("Cluster" if svc.type in ("NodePort", "LoadBalancer") else "")
-    return ServiceInfo(svc.namespace, svc.name, svc.type, etp, dict(svc.selector) or None, ports,
+    return ServiceInfo(svc.namespace, svc.name, svc.type, etp, dict(svc.selector) or None, tuple(svc.ports),
                        tuple(svc.loadBalancerSourceRanges))

@@ -11,22 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from translator import codes
+from translator.cluster.model import ServicePort
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.load.source import Document, documents
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 DEFAULT_NAMESPACE = "default"
-
-
-@dataclass(frozen=True)
-class ServicePort:
-    """One Service port after defaulting: `target_port` is a number or a container port name."""
-
-    port: int
-    target_port: int | str
-    protocol: str = "TCP"
-    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +88,7 @@ def _port(raw: object, path: tuple[str | int, ...]) -> ServicePort:
                                                                          not 0 <= target <= 65535):
         raise _Invalid((*path, "targetPort"), f"targetPort must be a port number or name, got {target!r}")
     name = raw.get("name")
-    return ServicePort(port, target, protocol, name if isinstance(name, str) else None)
+    return ServicePort(port=port, targetPort=target, protocol=protocol, name=name if isinstance(name, str) else None)
 
 
 def parse_service(doc: Document, diags: Diagnostics) -> ServiceInfo | None:
