@@ -31,6 +31,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check translator backends netpolx tests benchmarks tools
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)

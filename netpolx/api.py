@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from netpolx.errors import InvalidInput, TranslationRefused
 from netpolx.report import Report
@@ -99,7 +99,13 @@ class Policies(Sequence[LoadedIntent]):
     items: tuple[LoadedIntent, ...]
     diagnostics: Report = field(default_factory=Report)
 
-    def __getitem__(self, index: int) -> LoadedIntent:  # type: ignore[override]
+    @overload
+    def __getitem__(self, index: int) -> LoadedIntent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[LoadedIntent, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> LoadedIntent | tuple[LoadedIntent, ...]:
         return self.items[index]
 
     def __len__(self) -> int:

@@ -20,6 +20,8 @@ from translator.model import (
     Requirement,
     Rule,
     expand_dns,
+    network_within,
+    parse_network,
 )
 
 
@@ -172,3 +174,18 @@ def test_dump_round_trips() -> None:
     i = intent({"egress": [{"peers": [{"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}],
                             "ports": [{"protocol": "UDP", "port": 53}]}]})
     assert NetworkIntent.model_validate(i.dump()) == i
+
+
+@pytest.mark.parametrize(("inner", "outer", "within"), [
+    ("10.1.0.0/16", "10.0.0.0/8", True),
+    ("10.0.0.0/8", "10.0.0.0/8", True),
+    ("10.0.0.0/8", "10.1.0.0/16", False),
+    ("11.0.0.0/8", "10.0.0.0/8", False),
+    ("fd00::/64", "fd00::/8", True),
+    ("fd00::/8", "fd00::/64", False),
+    # across address families nothing is within (ipaddress's subnet_of would raise TypeError)
+    ("10.0.0.0/8", "::/0", False),
+    ("::/0", "0.0.0.0/0", False),
+])
+def test_network_within(inner: str, outer: str, within: bool) -> None:
+    assert network_within(parse_network(inner), parse_network(outer)) is within

@@ -103,7 +103,7 @@ class Diagnostic:
             "path": self.location.field_path or None,
         }
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, str]:
         """Deterministic order: file, line, code, message."""
         return (self.location.file, self.location.line or 0, self.code, self.message)
 

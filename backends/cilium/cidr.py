@@ -12,10 +12,10 @@ Which ranges can hold them is translator/cluster/ranges.py's answer (the default
 
 from __future__ import annotations
 
-from translator.cluster.ranges import DEFAULT_CLUSTER_RANGES, RANGE_SETTINGS, Network, overlap, remaining
+from translator.cluster.ranges import DEFAULT_CLUSTER_RANGES, RANGE_SETTINGS, overlap, remaining
 from translator.cluster.ranges import cluster_ranges as _cluster_ranges
 from translator.cluster.ranges import setting_errors as _setting_errors
-from translator.model import Peer
+from translator.model import Network, Peer
 from translator.target import Target
 
 __all__ = ["DEFAULT_CLUSTER_RANGES", "RANGE_SETTINGS", "Network", "cluster_ranges", "in_cluster_overlap",

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from translator import codes
+from translator.backend import Backend
 from translator.cli.common import (
     CommandExit,
     emit,
@@ -37,6 +38,7 @@ from translator.migration.report import bundle_files, coverage, exit_reason, mic
 from translator.output.files import OutputError, write_folder
 from translator.output.reporters import FORMATS
 from translator.registry import all_backends
+from translator.target import Target
 
 
 def _canonical(objects: list[dict[str, Any]]) -> list[str]:
@@ -75,7 +77,8 @@ def summary(m: Migration, out: Path) -> str:
     ]) + "\n"
 
 
-def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnostics, fmt: str):
+def _target_backend(text: str, platform: str | None, acns: bool, diags: Diagnostics,
+                    fmt: str) -> tuple[Target, Backend]:
     target = parse_engine(text, platform, acns, diags, "--to")
     if target is not None and target.name not in all_backends():
         diags.error(codes.UNKNOWN_ENGINE, f"--to: the {target.name} backend is not installed in this build, so "

@@ -435,6 +435,7 @@ def cluster_from_data(docs: list[Any], source: SourceFile, diags: Diagnostics) -
     before = len(diags.errors)
     objects = list(_kube_objects(docs, source))
     seen = _Seen(diags)
+    cluster: Cluster | None
     if objects and all(o is not None for o in objects):
         cluster = _from_kubectl([o for o in objects if o is not None], seen, diags)
     elif len(docs) == 1 and isinstance(docs[0], dict) and "kind" not in docs[0]:

@@ -15,11 +15,23 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import TypeVar
 
-from translator.model import LabelSelector, NetworkIntent, Operator, Peer, PeerKind, PortSpec, Protocol, Requirement
+from translator.model import (
+    LabelSelector,
+    NetworkIntent,
+    Operator,
+    Peer,
+    PeerKind,
+    PortSpec,
+    Protocol,
+    Requirement,
+    network_within,
+)
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
+T = TypeVar("T")
 MAX_PORT = 65535
 EVERYTHING = {4: ipaddress.ip_network("0.0.0.0/0"), 6: ipaddress.ip_network("::/0")}
 
@@ -49,7 +61,8 @@ ANY = Box()
 def boxes_of(peers: tuple[Peer, ...] | None, ports: tuple[PortSpec, ...] | None,
              not_peers: tuple[Peer, ...] | None = None, not_ports: tuple[PortSpec, ...] | None = None) -> list[Box]:
     """The boxes of a rule's match (protocol ANY expanded into TCP, UDP and SCTP)."""
-    concrete = [_with_protocol(p, proto) for p in ports or () for proto in p.protocol.expand()] or [None]
+    concrete: list[PortSpec | None] = [_with_protocol(p, proto) for p in ports or ()
+                                       for proto in p.protocol.expand()] or [None]
     negs = tuple(_with_protocol(p, proto) for p in not_ports or () for proto in p.protocol.expand())
     return [Box(peer, tuple(not_peers or ()), port, negs) for peer in (peers or (None,)) for port in concrete]
 
@@ -66,14 +79,14 @@ def _net(text: str) -> Net:
 
 
 def _peer_cidr(net: Net, excepts: list[Net]) -> Peer:
-    inner = sorted({e for e in excepts if e.version == net.version and e.subnet_of(net) and e != net},  # type: ignore[arg-type]
+    inner = sorted({e for e in excepts if network_within(e, net) and e != net},
                    key=lambda n: (int(n.network_address), n.prefixlen))
-    kept = [e for e in inner if not any(o != e and e.subnet_of(o) for o in inner)]  # type: ignore[arg-type]
+    kept = [e for e in inner if not any(o != e and network_within(e, o) for o in inner)]
     return Peer.model_validate({"cidr": str(net), "except": [str(e) for e in kept]})
 
 
 def _contains(outer: Net, inner: Net) -> bool:
-    return outer.version == inner.version and inner.subnet_of(outer)  # type: ignore[arg-type]
+    return network_within(inner, outer)
 
 
 def cidr_minus(a: Peer, b: Peer) -> list[Peer]:
@@ -157,8 +170,8 @@ def selector_empty(sel: LabelSelector) -> bool:
         elif r.operator is Operator.DOES_NOT_EXIST:
             absent.add(r.key)
     for r in _terms(sel):
-        if r.operator is Operator.NOT_IN and allowed.get(r.key) is not None:
-            allowed[r.key] = allowed[r.key] - set(r.values)  # type: ignore[operator]
+        if r.operator is Operator.NOT_IN and (prev := allowed.get(r.key)) is not None:
+            allowed[r.key] = prev - set(r.values)
     return bool(present & absent) or any(v is not None and not v for v in allowed.values())
 
 
@@ -265,7 +278,7 @@ def peer_intersect(a: Peer | None, b: Peer | None, intent: NetworkIntent) -> tup
     raise NotAdditive(f"the overlap of {a} and {b} has no exact intent form")
 
 
-EMPTY_PEER = Peer(cidr="0.0.0.0/32", **{"except": []})
+EMPTY_PEER = Peer.model_validate({"cidr": "0.0.0.0/32", "except": []})
 """Marker for an empty intersection (never emitted)."""
 
 
@@ -327,8 +340,8 @@ def port_intersect(a: PortSpec | None, b: PortSpec | None) -> tuple[PortSpec | N
             return None
         return (a if a.icmp.code is not None else b), ()
     named, numeric = (a, b) if isinstance(a.port, str) else (b, a)
-    if isinstance(named.port, str) and numeric is not None and _range(numeric) is not None:
-        lo, hi = _range(numeric)  # type: ignore[misc]
+    if isinstance(named.port, str) and numeric is not None and (span := _range(numeric)) is not None:
+        lo, hi = span
         outside = [_spec(a.protocol, x, y) for x, y in ((1, lo - 1), (hi + 1, MAX_PORT)) if x <= y]
         return named, tuple(outside)
     raise NotAdditive(f"the overlap of ports {a} and {b} has no exact intent form")
@@ -361,8 +374,8 @@ def intersect(a: Box, b: Box, intent: NetworkIntent) -> list[Box]:
     return [] if _empty(box) else [box]
 
 
-def _merge(*groups: tuple) -> tuple:
-    out: list = []
+def _merge(*groups: tuple[T, ...]) -> tuple[T, ...]:
+    out: list[T] = []
     for g in groups:
         out.extend(x for x in g if x not in out)
     return tuple(out)
@@ -417,9 +430,9 @@ def _dedupe(boxes: list[Box]) -> list[Box]:
     return unique(boxes)
 
 
-def unique(items: list) -> list:
+def unique(items: list[T]) -> list[T]:
     """`items` without repeats, in order (by equality: peers hold dicts, so they do not hash)."""
-    out: list = []
+    out: list[T] = []
     for x in items:
         if x not in out:
             out.append(x)

@@ -35,6 +35,7 @@ from translator.model import (
     NetworkIntent,
     Operator,
     Rule,
+    Scope,
     expand_dns,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
@@ -140,7 +141,11 @@ def effectively_isolates(intent: NetworkIntent, d: Direction) -> bool:
 # -- disjointness ----------------------------------------------------------------------------------------------
 
 
-def _subject_key(intent: NetworkIntent) -> tuple:
+SubjectKey = tuple[Scope, str | None, str, str | None, tuple[str, ...] | None]
+"""An intent's subject (scope, namespace, pods, namespaces, service accounts) as a hashable value."""
+
+
+def _subject_key(intent: NetworkIntent) -> SubjectKey:
     s = intent.spec.subject
     return (intent.spec.scope, intent.metadata.namespace, repr(s.pods.canonical()),
             repr(s.namespaces.canonical()) if s.namespaces is not None else None, s.serviceAccounts)
@@ -309,8 +314,9 @@ def rules_of(boxes: list[Allowed]) -> list[tuple[Rule, Allowed]]:
     for members in merged.values():
         box = members[0].box
         ports = unique([m.box.port for m in members])
+        specs = tuple(p for p in ports if p is not None)
         rule = Rule(peers=(box.peer,) if box.peer is not None else None, notPeers=box.not_peers or None,
-                    ports=None if None in ports else tuple(ports), notPorts=box.not_ports or None)
+                    ports=None if len(specs) < len(ports) else specs, notPorts=box.not_ports or None)
         out.append((rule, Allowed(members[0].box, members[0].origin, set().union(*(m.carved for m in members)))))
     return out
 
@@ -547,7 +553,7 @@ def lower(loaded: list[LoadedIntent], diags: Diagnostics, supports: Callable[[Fe
         return list(loaded)
     intents = [expand_dns(li.intent) for li in loaded]
     ctx = Context(loaded, intents, diags, engine, supports is not None and supports(Feature.DENY_RULE))
-    keyed: dict[tuple, Group] = {}
+    keyed: dict[SubjectKey, Group] = {}
     for p, intent in enumerate(intents):
         keyed.setdefault(_subject_key(intent), Group([])).positions.append(p)
     groups = list(keyed.values())

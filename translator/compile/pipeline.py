@@ -32,7 +32,7 @@ def uses_of(intent: NetworkIntent) -> list[Use]:
     if not intent.spec.allowDNS:
         return list(features_used(intent))
     # The switch itself is model sugar: what is checked is the rule it expands to (reported at `allowDNS`).
-    seen: dict[tuple, Use] = {}
+    seen: dict[tuple[Feature, tuple[str | int, ...]], Use] = {}
     for use in (*features_used(intent), *features_used(expand_dns(intent))):
         if use.feature is not Feature.DNS_ALLOW:
             seen.setdefault((use.feature, use.path), use)

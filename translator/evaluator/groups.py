@@ -237,10 +237,10 @@ def group_lines(view: GroupedReach) -> list[str]:
         by_source.setdefault(a, {}).setdefault(probes, []).append(b)
     by_flow: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
     for a in sorted(by_source):
-        for probes, dsts in by_source[a].items():
-            by_flow.setdefault((tuple(sorted(dsts)), probes), []).append(a)
-    for (dsts, probes), srcs in sorted(by_flow.items(), key=lambda kv: (-len(kv[1]) * len(kv[0][0]), kv[1][0])):
-        ports = port_text([view.probes[p] for p in probes])
+        for allowed, reached in by_source[a].items():
+            by_flow.setdefault((tuple(sorted(reached)), allowed), []).append(a)
+    for (dsts, allowed), srcs in sorted(by_flow.items(), key=lambda kv: (-len(kv[1]) * len(kv[0][0]), kv[1][0])):
+        ports = port_text([view.probes[p] for p in allowed])
         lines.append(f"  {_ids(srcs, groups)} -> {_ids(dsts, groups)}: {ports}")
     if not by_flow:
         lines.append("  nothing")

@@ -50,11 +50,12 @@ from translator.cluster.model import (
     Probe,
     Service,
 )
-from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, Network
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.load.loaded import LoadedIntent
 from translator.model import (
     Entity,
     LabelSelector,
+    Network,
     NetworkIntent,
     Operator,
     Peer,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from translator import codes
@@ -35,7 +36,7 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     settings)."""
     read = Diagnostics()
     docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
-    generated = intents_from_documents(docs, read, ranges)
+    generated = _with_source_tier_orders(intents_from_documents(docs, read, ranges), source)
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
@@ -61,6 +62,23 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     diags.info(codes.VERIFY_COVERAGE, f"--verify: {engine} output {verdict} to the input. {proof.coverage}",
                engine=engine)
     return proof
+
+
+def _with_source_tier_orders(generated: list[LoadedIntent], source: Sequence[LoadedIntent]) -> list[LoadedIntent]:
+    """A generated policy naming a tier whose order the output does not give (the tier object is not generated;
+    the backend announces that it must exist with the source's order) is read with the source's order."""
+    orders = {li.intent.spec.tier.name: li.intent.spec.tier.order for li in source
+              if li.intent.spec.tier is not None and li.intent.spec.tier.order is not None}
+    out = []
+    for li in generated:
+        spec = li.intent.spec
+        if spec.tier is None or spec.tier.order is not None or spec.tier.name not in orders:
+            out.append(li)
+            continue
+        tier = spec.tier.model_copy(update={"order": orders[spec.tier.name]})
+        intent = li.intent.model_copy(update={"spec": spec.model_copy(update={"tier": tier})})
+        out.append(replace(li, intent=intent))
+    return out
 
 
 def _involved(result: VerifyResult, diff: Difference, source: Sequence[LoadedIntent]) -> set[int]:

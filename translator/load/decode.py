@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -50,7 +50,7 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 def _schema_message(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-        known = set(err.schema.get("properties", {}))
+        known = set(err.schema.get("properties", {})) if isinstance(err.schema, Mapping) else set()
         unknown = [k for k in err.instance if k not in known]
         hints = [f"{k!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(str(k), known, 1, 0.6))
                  else repr(k) for k in unknown]

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -27,6 +27,7 @@ try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as SafeDumper
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover
+    # the pure-Python classes are others than libyaml's, with the same interface
     from yaml import SafeDumper, SafeLoader  # type: ignore[assignment]
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -35,6 +36,13 @@ SERVER_FIELDS = ("uid", "resourceVersion", "generation", "creationTimestamp", "m
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MAX_INPUT_BYTES = 32 * 1024 * 1024
 """The largest input file (or stdin) read; larger ones are refused rather than exhausting memory."""
+
+
+class _Mark(Protocol):
+    """Where a YAML event is: PyYAML's and libyaml's marks both have these."""
+
+    index: int
+    line: int
 
 
 class InputError(Exception):
@@ -67,7 +75,7 @@ class SourceFile:
             self._spans = self._separator_spans()
         if self._spans is None:
             spans: list[tuple[int, int, int]] = []
-            start: yaml.Mark | None = None
+            start: _Mark | None = None
             empty = True
             try:
                 for event in yaml.parse(self.text, Loader=SafeLoader):
@@ -76,7 +84,8 @@ class SourceFile:
                     elif isinstance(event, (yaml.NodeEvent, yaml.CollectionStartEvent)):
                         empty = empty and isinstance(event, yaml.ScalarEvent) and event.tag is None \
                             and event.implicit[0] and event.value in _NULLS
-                    elif isinstance(event, yaml.DocumentEndEvent) and start is not None and not empty:
+                    elif isinstance(event, yaml.DocumentEndEvent) and start is not None and not empty \
+                            and event.end_mark is not None:
                         spans.append((start.index, event.end_mark.index, start.line))
             except yaml.YAMLError:
                 pass
@@ -154,10 +163,11 @@ def child_node(node: yaml.Node, part: str | int) -> yaml.Node | None:
     """The value node at one path step (a mapping key or a sequence index), or None."""
     if isinstance(node, yaml.MappingNode) and isinstance(part, str):
         for key, value in node.value:
-            if getattr(key, "value", None) == part:
+            if isinstance(key, yaml.ScalarNode) and key.value == part and isinstance(value, yaml.Node):
                 return value
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-        return node.value[part]
+        found = node.value[part]
+        return found if isinstance(found, yaml.Node) else None
     return None
 
 
@@ -397,7 +407,7 @@ def dump_json(objects: list[Any]) -> str:
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
 
 
-class _Dumper(SafeDumper):  # type: ignore[misc,valid-type]
+class _Dumper(SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 

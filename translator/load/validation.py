@@ -63,9 +63,9 @@ def report_validation_error(exc: ValidationError, doc: Document, what: str, diag
         path = error_path(e)
         message = error_message(e)
         if e["type"] in _TYPE_WORDS:
-            words = expected.pop(path, None)
-            if words is None:
+            if path not in expected:
                 continue
+            words = expected.pop(path)
             got = type(e.get("input")).__name__ if e.get("input") is not None else "null"
             field = str(path[-1]) if path else "document"
             message = f"{field} must be {' or '.join(words)}, got {got}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -30,6 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
+    # the pure-Python loader is another class than libyaml's; both have the interface CoreLoader relies on
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_DEPTH = 100
@@ -47,11 +48,11 @@ _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _MERGE = re.compile(r"^(?:<<)$")
 
 
-class CoreLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class CoreLoader(_BaseLoader):
     """libyaml parsing with YAML 1.2 core-schema resolution and the strict constructors above."""
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
-    yaml_constructors: dict[Any, Any] = {}
+    yaml_constructors: ClassVar[dict[Any, Any]] = {}
 
     def construct_document(self, node: Node) -> Any:
         check_shape(node)
@@ -105,7 +106,7 @@ def _check_duplicates(node: MappingNode) -> None:
             seen.add(ident)
 
 
-def core_int(value: str, node: Node) -> int:
+def core_int(value: str, node: ScalarNode) -> int:
     """A YAML 1.2 core integer (decimal, 0o octal, 0x hex), refusing the forms the parsers disagree on."""
     if not _INT.match(value):
         raise _tag_error(node, "an integer")

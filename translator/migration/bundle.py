@@ -344,7 +344,8 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     verify = VerifySummary("not run", f"the {mi.target_name} importer cannot read the translation back") \
         if back is None else compare(mi.loaded, back, mi.cluster, semantics_name(mi.source),
                                      semantics_name(mi.target_name))
-    pre_files, rollback_files = {}, {}
+    pre_files: dict[str, str] = {}
+    rollback_files: dict[str, str] = {}
     for edit in edits:
         if edit.changes:
             name = object_file_name(edit.data)
@@ -396,6 +397,6 @@ def _attach(mi: MigrationInput, results: dict[str, PolicyResult], findings: list
     by_intent = {li.intent.ref: mi.policy_ref(li) for li in mi.loaded}
     for flow in verify.flows:
         for intent_ref in flow.get("policies", []):
-            ref = by_intent.get(intent_ref)
-            if ref in results:
-                results[ref].flows += 1
+            policy = by_intent.get(intent_ref)
+            if policy is not None and policy in results:
+                results[policy].flows += 1

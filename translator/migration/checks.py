@@ -175,13 +175,17 @@ def applicable(source: str, target: str) -> list[Check]:
     return [c for c in CHECKS if c.applies(source, target)]
 
 
-def _sort_key(f: Finding) -> tuple:
+FindingKey = tuple[str, int, str, str, str]
+"""A finding's place in the report: file, line, code, subject, message."""
+
+
+def _sort_key(f: Finding) -> FindingKey:
     return (f.location.file, f.location.line or 0, f.code, f.subject, f.message)
 
 
 def run_checks(mi: MigrationInput) -> list[Finding]:
     """Every finding of every applicable check, each tagged with its check, in a stable order."""
-    out: dict[tuple, Finding] = {}
+    out: dict[FindingKey, Finding] = {}
     for check in CHECKS:
         for when in check.when:
             if not when.applies(mi.source, mi.target_name):

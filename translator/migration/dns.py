@@ -12,12 +12,12 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from translator.cluster.workloads import NAME_LABEL
 from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, warning
 from translator.migration.inputs import MigrationInput
 from translator.model import Action, Direction, Entity, LabelSelector, Peer, PeerKind, PortSpec, Protocol, Rule
 from translator.model.dns import KUBE_DNS_LABELS, KUBE_DNS_NAMESPACE, expand_dns
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 RESOLVER_IPS = tuple(ipaddress.ip_address(a) for a in ("169.254.20.10", "169.254.10.10", "169.254.10.11"))
 DNS_PORT_NAMES = {"dns": Protocol.UDP, "dns-tcp": Protocol.TCP, "domain": Protocol.UDP}

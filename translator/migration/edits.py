@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backends.kubernetes.api import NetworkPolicy
-from translator.cluster.workloads import NAME_LABEL, PodFacts, Workloads
+from translator.cluster.workloads import PodFacts, Workloads
 from translator.load.source import Document
 from translator.migration.inputs import MigrationInput, document_ref
 from translator.migration.validator import (
@@ -41,6 +41,7 @@ from translator.migration.validator import (
     unsafe_services,
 )
 from translator.model import API_VERSION, DNS_RULE, KIND, Direction, LabelSelector, NetworkIntent
+from translator.model.labels import NAMESPACE_NAME_LABEL as NAME_LABEL
 
 EDIT_ANNOTATION = "netpolx.io/pre-migration"
 ADDON_ANNOTATION = "netpolx.io/post-migration"
@@ -95,7 +96,7 @@ def _pod_peers(mi: MigrationInput, cidr: str, excepts: list[str]) -> tuple[list[
             is_all_addresses(cidr) and not excepts:
         return [{"namespaceSelector": {}}], []
     peers, manual = [], []
-    groups: dict[tuple[str, tuple], list[PodFacts]] = {}
+    groups: dict[tuple[str, tuple[tuple[str, str], ...]], list[PodFacts]] = {}
     for pod in covered:
         key = tuple(sorted((k, v) for k, v in pod.labels.items() if k not in EPHEMERAL_LABELS))
         groups.setdefault((pod.namespace, key), []).append(pod)

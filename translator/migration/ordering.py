@@ -49,9 +49,12 @@ def _key_compatible(a: LabelSelector, b: LabelSelector, key: str) -> bool:
     b_in, b_out, b_absent = _constraint(b, key)
     if a_absent and b_absent:
         return True
-    if a_in is None and b_in is None:
-        return True
-    values = a_in if b_in is None else b_in if a_in is None else a_in & b_in
+    if a_in is None:
+        if b_in is None:
+            return True
+        values = b_in
+    else:
+        values = a_in if b_in is None else a_in & b_in
     return bool(values - a_out - b_out)
 
 
@@ -85,7 +88,7 @@ def peers_may_overlap(a: Peer, b: Peer, a_ns: str | None, b_ns: str | None) -> b
             return other.kind in (PeerKind.CIDR, PeerKind.FQDN, PeerKind.ENTITY)
         return other.kind in (PeerKind.ENDPOINTS, PeerKind.CIDR, PeerKind.ENTITY, PeerKind.SERVICE)
     if a.kind is PeerKind.CIDR and b.kind is PeerKind.CIDR and a.network and b.network:
-        return a.network.version == b.network.version and a.network.overlaps(b.network)  # type: ignore[arg-type]
+        return a.network.version == b.network.version and a.network.overlaps(b.network)
     if a.kind is PeerKind.ENDPOINTS and b.kind is PeerKind.ENDPOINTS:
         return selectors_may_overlap(a.pods, b.pods) and _namespaces_may_overlap(a, b, a_ns, b_ns)
     if PeerKind.FQDN in (a.kind, b.kind):

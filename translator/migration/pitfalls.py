@@ -23,6 +23,7 @@ from translator.migration.inputs import MigrationInput
 from translator.migration.validator import endport_verdict, ipblock_covers_pods
 from translator.model import Direction, Entity, LabelSelector, Peer, PeerKind, Rule
 from translator.registry import all_backends
+from translator.target import Target
 
 IMDS = ipaddress.ip_address("169.254.169.254")
 API_SERVER_PORTS = frozenset({443, 6443})
@@ -66,9 +67,9 @@ def is_np(mi: MigrationInput, li: LoadedIntent) -> bool:
 
 
 @cache
-def _backend(name: str, target: object) -> Backend | None:
+def _backend(name: str, target: Target) -> Backend | None:
     cls = all_backends().get(name)
-    return cls(target) if cls is not None else None  # type: ignore[arg-type]
+    return cls(target) if cls is not None else None
 
 
 def target_backend(mi: MigrationInput) -> Backend | None:

@@ -85,7 +85,7 @@ def _edits(o: dict[str, Any]) -> tuple[list[str], bool]:
 def _why_not(o: dict[str, Any]) -> str:
     """The one thing that ranks an option down, for the short list."""
     if o["blockers"]:
-        return "not available: " + o["blockers"][0]
+        return f"not available: {o['blockers'][0]}"
     if o["retired"]:
         return f"support ended {o['retires']}"
     state = o["verdict_text"]

@@ -68,8 +68,8 @@ def old_objects(m: Migration) -> list[dict[str, Any]]:
         ref = document_ref(doc)
         if ref in keep or not any(p.ref == ref for p in m.policies) or not doc.name:
             continue
-        meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
-        ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+        meta = found if isinstance(found := doc.data.get("metadata"), dict) else {}
+        ns = given if isinstance(given := meta.get("namespace"), str) else ""
         names = groups.setdefault((_resource(doc.api_version, doc.kind), ns), [])
         if doc.name not in names:
             names.append(doc.name)

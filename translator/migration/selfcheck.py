@@ -11,9 +11,7 @@ from translator import codes
 from translator.diagnostics import Severity
 from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding
-from translator.model import Action, PeerKind
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from translator.model import Action, Network, PeerKind, network_within
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -42,10 +40,11 @@ def networks_in(objects: list[dict[str, Any]]) -> list[Network]:
 
 def covered(net: Network, found: list[Network]) -> bool:
     """Whether `net` is inside one output range, or exactly tiled by output ranges inside it."""
-    same = [f for f in found if f.version == net.version]
-    if any(net.subnet_of(f) for f in same):  # type: ignore[arg-type]
+    if any(network_within(net, f) for f in found):
         return True
-    parts = list(ipaddress.collapse_addresses(f for f in same if f.subnet_of(net)))  # type: ignore[arg-type]
+    inside = [f for f in found if network_within(f, net)]  # all of net's address family
+    parts: list[Network] = [*ipaddress.collapse_addresses(f for f in inside if isinstance(f, ipaddress.IPv4Network)),
+             *ipaddress.collapse_addresses(f for f in inside if isinstance(f, ipaddress.IPv6Network))]
     return sum(p.num_addresses for p in parts) == net.num_addresses
 
 

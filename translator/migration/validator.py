@@ -25,7 +25,7 @@ from translator.migration.inputs import MigrationInput, document_ref
 from translator.model import Direction, LabelSelector
 
 CILIUM_ENDPORT = (1, 17)
-Rules = Sequence[NPIngressRule] | Sequence[NPEgressRule]
+Rules = Sequence[NPIngressRule | NPEgressRule]
 
 
 def rules_of(np: NetworkPolicy, direction: Direction) -> Rules:

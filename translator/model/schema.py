@@ -71,7 +71,7 @@ def _namespace_rule() -> dict[str, Any]:
 
 def tighten(schema: dict[str, Any]) -> dict[str, Any]:
     """The model's schema with the tool's own checks added (see the module docstring)."""
-    out = _without_null(copy.deepcopy(schema))
+    out: dict[str, Any] = _without_null(copy.deepcopy(schema))
     defs = out.get("$defs", {})
     if "Peer" in defs:
         _peer(defs["Peer"])

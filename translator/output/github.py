@@ -32,7 +32,7 @@ def annotation(d: Diagnostic) -> str:
     return f"::{COMMAND[d.severity]} {','.join(props)}::{_data(d.message + where)}"
 
 
-def annotations(items: Iterable[Diagnostic]) -> str:
+def annotation_lines(items: Iterable[Diagnostic]) -> str:
     """Every diagnostic as an annotation line."""
     return "".join(annotation(d) + "\n" for d in items)
 

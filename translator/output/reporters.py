@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote
 
 from translator import __version__, codes
 from translator.diagnostics import Diagnostic, Severity
-from translator.output.github import annotations
+from translator.output.github import annotation_lines
 from translator.output.rulehelp import sarif_rule
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -32,11 +33,11 @@ def render(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
     if fmt == "sarif":
         return json.dumps(sarif(items), indent=2) + "\n"
     if fmt == "github":
-        return annotations(items)
+        return annotation_lines(items)
     return "".join(d.format() + "\n" for d in items)
 
 
-def sarif(items: list[Diagnostic]) -> dict:
+def sarif(items: list[Diagnostic]) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run."""
     used = sorted({d.code for d in items})
     rules = [sarif_rule(c) for c in used]

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from translator.cluster.model import Cluster, ContainerPort, Pod
-from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges, Network
+from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.evaluator.evaluate import Evaluator, describe_semantics, semantics_for
 from translator.evaluator.trace import Trace
 from translator.load.loaded import LoadedIntent
-from translator.model import Direction
+from translator.model import Direction, Network
 from translator.proof.decide import Compiler, PolicySet
 from translator.proof.mdd import FALSE, MDD, TRUE, Cube
 from translator.proof.regions import describe_cube, merge_cubes
