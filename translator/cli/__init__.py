@@ -16,6 +16,8 @@ import click
 from translator import __version__
 from translator.cli.common import CommandExit, output_params
 from translator.diagnostics import DiagnosticsError
+from translator.output.progress import progress
+from translator.output.progress import reset as reset_progress
 
 # Command modules and the click commands they define; each command group lives in its own module.
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -100,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
+    reset_progress()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
         return 0
@@ -124,3 +127,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"netpolx: internal error: {type(exc).__name__}: {exc}\n"
                          "Please report this with the input that caused it (NETPOLX_DEBUG=1 shows the traceback).\n")
         return 3
+    finally:
+        progress().done()

@@ -25,6 +25,7 @@ from translator.evaluator import Evaluator, semantics_of
 from translator.evaluator.groups import group_lines, group_reach
 from translator.evaluator.listing import json_text, jsonl_text
 from translator.load.loaded import LoadedIntent
+from translator.output.progress import progress
 from translator.registry import UnknownEngineError
 
 TABLE_MAX = 40
@@ -64,6 +65,7 @@ def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, en
     """Policies and cluster, or exit 2 with diagnostics."""
     check_engine(engine, diags)
     loaded = read_policies(filenames, diags, recursive)
+    progress().phase("reading the cluster")
     cluster = load_cluster(cluster_path, diags)
     stop_on_errors(diags, fmt)
     assert cluster is not None

@@ -24,6 +24,7 @@ from operator import itemgetter
 
 from translator.cluster.model import Cluster, Probe
 from translator.evaluator.evaluate import Evaluator, transpose
+from translator.output.progress import progress
 
 SHOWN_NAMES = 3
 """Member names shown for a group no selector picks exactly."""
@@ -91,8 +92,10 @@ def twin_classes(rows: Sequence[Sequence[int]], cols: Sequence[Sequence[int]], n
 def group_reach(evaluator: Evaluator, probes: Sequence[Probe]) -> GroupedReach:
     """The grouped view of the matrix of `probes`."""
     names, n = evaluator.names, len(evaluator.names)
-    cols = [evaluator.columns(p) for p in probes]
+    report = progress()
+    cols = [evaluator.columns(p) for p in report.track(probes, "deciding probes", len(probes))]
     rows = [transpose(c, n) for c in cols]
+    report.phase("grouping endpoints")
     class_of = twin_classes(rows, cols, n)
     members: dict[int, list[int]] = {}
     for e, c in enumerate(class_of):

@@ -17,6 +17,7 @@ from itertools import compress
 
 from translator.cluster.model import Probe
 from translator.evaluator.evaluate import Evaluator, transpose
+from translator.output.progress import progress
 
 _TO_MASK = bytes.maketrans(b"01", b"\x00\x01")
 _NEGATE = bytes.maketrans(b"\x00\x01", b"\x01\x00")
@@ -40,12 +41,15 @@ def source_blocks(evaluator: Evaluator, probes: Sequence[Probe], lines: bool = F
     names, n, width = evaluator.names, len(evaluator.names), 2 * len(probes)
     if not n or not probes:
         return
-    rows = [transpose(evaluator.columns(p), n) for p in probes]  # per probe, per source: allowed destinations
+    report = progress()
+    rows = [transpose(evaluator.columns(p), n) for p in report.track(probes, "deciding probes", len(probes))]
+    report.phase("writing results: sources", n)  # per probe, per source: the allowed destinations (rows)
     tails = _tails(names, probes, "}\n" if lines else "}")
     mask = bytearray(n * width)
     blank = bytes(width)
     fmt = f"0{n}b"
     for s, src in enumerate(names):
+        report.advance()
         for p, row in enumerate(rows):
             bits = format(row[s], fmt)[::-1].encode().translate(_TO_MASK)
             mask[2 * p + 1::width] = bits
