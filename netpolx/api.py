@@ -31,7 +31,7 @@ from translator.load.defaults import apply_default_namespace
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, SourceFile, documents, dump_json, dump_yaml, parse_text
 from translator.model import NetworkIntent
-from translator.registry import UnknownEngineError, get_backend
+from translator.registry import UnknownEngineError, check_target, get_backend
 from translator.target import Target, TargetError, parse_target
 
 # -- the pieces the CLI shares ---------------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def resolve_engine(engine: str | Target, diags: Diagnostics, settings: Mapping[s
         return engine
     try:
         target = parse_target(engine, platform, {k: _setting(v) for k, v in (settings or {}).items()})
-        get_backend(target.name)
+        check_target(target)
         return target
     except (TargetError, UnknownEngineError) as exc:
         diags.error(codes.UNKNOWN_ENGINE, str(exc))

@@ -119,6 +119,9 @@ CRD_FILES: dict[tuple[str, str], list[str]] = {
     ("crd.projectcalico.org/v1", "GlobalNetworkPolicy"): [
         "calico-globalnetworkpolicy.crd.projectcalico.org_v1.yaml",
         "calico-globalnetworkpolicy.crd.projectcalico.org_v1.v3.32.1.yaml"],
+    # The experimental channel is a superset of the standard one (nodes and domainNames peers); objects without
+    # those peers are checked against the standard channel in tests/backends/test_cluster_network_policy.py.
+    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"): ["clusternetworkpolicy-v1alpha2-experimental.yaml"],
 }
 
 

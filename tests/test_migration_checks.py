@@ -18,7 +18,7 @@ from translator.cluster.model import ServicePort
 from translator.cluster.services import ServiceInfo
 from translator.diagnostics import Diagnostics
 from translator.load.source import documents_from_text
-from translator.migration.checks import CHECKS, applicable
+from translator.migration.checks import applicable, checks
 from translator.migration.ordering import ports_may_overlap, selectors_may_overlap
 from translator.migration.validator import ports_cover_service, selector_covers_service, service_is_covered
 from translator.model import LabelSelector, PortSpec, Protocol
@@ -56,12 +56,12 @@ def by_code(diags: list[dict], code: str) -> list[dict]:
 
 
 def test_every_check_has_its_own_code_in_the_assigned_range() -> None:
-    own = [c.code for c in CHECKS]
+    own = [c.code for c in checks()]
     assert len(own) == len(set(own))
     for code in own:
         assert code in codes.CODES
         assert 500 <= int(code[3:]) <= 549
-    ids = [i for c in CHECKS for i in c.ids]
+    ids = [i for c in checks() for i in c.ids]
     assert {f"MS{n}" for n in range(1, 6)} <= set(ids)
     assert {f"P{n:02d}" for n in range(1, 28)} <= set(ids), "every pitfall P01-P27 has a check"
 

@@ -87,10 +87,21 @@ def test_windows_npm_retirement_depends_on_the_date(today: date, retired: bool) 
     assert ("create" in npm.commands(False)) is not retired or not npm.option.create
 
 
-def test_missing_backend_is_listed_as_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_platform_options_come_from_the_installed_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     real = rec.all_backends()
+    assert [o.key for o in rec.platform_options("aks")] == ["cilium", "cilium-acns", "calico", "azure-npm-linux",
+                                                           "azure-npm-windows"]
     monkeypatch.setattr(rec, "all_backends", lambda: {k: v for k, v in real.items() if k != "calico"})
     ranked = rec.recommend(loaded(DEFAULT_DENY))
+    assert "calico" not in [a.option.key for a in ranked], "a backend that is not installed offers no option"
+    assert [a.option.key for a in ranked if a.verdict == "unavailable"] == []
+
+
+def test_an_option_whose_backend_is_missing_is_listed_as_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    options = rec.platform_options("aks")
+    real = rec.all_backends()
+    monkeypatch.setattr(rec, "all_backends", lambda: {k: v for k, v in real.items() if k != "calico"})
+    ranked = rec.recommend(loaded(DEFAULT_DENY), options=options)
     calico = next(a for a in ranked if a.option.key == "calico")
     assert calico.verdict == "unavailable" and not calico.available
     assert "not installed" in calico.blockers[0]

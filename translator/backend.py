@@ -7,15 +7,18 @@ else needs to change to add one (see README, "Adding a backend").
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, ClassVar
 
 from translator.capabilities import Capability, check_total
 from translator.diagnostics import Diagnostics, Locator
+from translator.engine_settings import RANGES, Setting, settings_errors
 from translator.features import Feature, Use
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, SourceRef
 from translator.model import NetworkIntent
 from translator.origins import recording
+from translator.platforms import EngineOption
 from translator.semantics import INTENT_SEMANTICS, Semantics
 from translator.target import Target
 
@@ -31,6 +34,23 @@ class Backend:
         imports: (apiVersion group, kind) pairs this backend's importer reads.
         semantics: how the engine enforces intents (for `reach` and `verify`).
         versions: known versions, newest last (for help and validation).
+        settings: the engine settings it reads (`--engine NAME,key=value`); others are refused.
+        order: display and preference order among engines (lower first; then by name).
+        node_os: the node operating systems it enforces policy on (`linux`, `windows`).
+        retires: the date its support ends, if announced (for `recommend` and `check` caveats).
+        platform_options: per platform (e.g. `aks`), the ways to run it that `recommend` weighs.
+        pre_migration_edits: moving NetworkPolicies onto it needs `migrate`'s pre-migration edits (named ports
+            as numbers, selector peers next to ipBlocks that matched pods).
+        migration_module: the module (`backends.<engine>.migration`) whose `CHECKS` adds this engine's migration
+            pitfalls to translator/migration/checks.py's catalogue.
+        namespace_labels: labels the engine itself puts on endpoints (a selector on them matches nothing on
+            other engines).
+        implicit_allows: traffic the engine lets through without a rule (`node-egress`: to the pod's own node;
+            `load-balancers`: LoadBalancer/NodePort ingress with externalTrafficPolicy Cluster); `migrate` adds
+            the post-migration rules that keep it on an engine that does not.
+        switch_from: for `migrate`'s plan, how a cluster switches to it from another engine: source -> (step,
+            command).
+        windows_note: for `migrate`'s plan, what to do with Windows node pools when moving onto it.
         abstract: set on base classes that are not engines.
     """
 
@@ -42,6 +62,17 @@ class Backend:
     semantics: ClassVar[Semantics] = INTENT_SEMANTICS
     versions: ClassVar[tuple[str, ...]] = ()
     platforms: ClassVar[frozenset[str]] = frozenset()
+    settings: ClassVar[Mapping[str, Setting]] = RANGES
+    order: ClassVar[int] = 1000
+    node_os: ClassVar[frozenset[str]] = frozenset({"linux"})
+    retires: ClassVar[date | None] = None
+    platform_options: ClassVar[Mapping[str, tuple[EngineOption, ...]]] = {}
+    pre_migration_edits: ClassVar[bool] = False
+    migration_module: ClassVar[str | None] = None
+    namespace_labels: ClassVar[tuple[str, ...]] = ()
+    implicit_allows: ClassVar[frozenset[str]] = frozenset()
+    switch_from: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    windows_note: ClassVar[str] = ""
     abstract: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -53,6 +84,23 @@ class Backend:
 
     def __init__(self, target: Target | None = None) -> None:
         self.target = target or Target(self.name)
+
+    # -- what it owns -------------------------------------------------------------------------------------
+
+    @classmethod
+    def document_groups(cls) -> frozenset[str]:
+        """The API groups of the documents its importer reads."""
+        return frozenset(group for group, _ in cls.imports)
+
+    @classmethod
+    def reads_networkpolicy(cls) -> bool:
+        """Whether its own policies are vanilla NetworkPolicies (see Semantics.networkpolicy)."""
+        return cls.semantics.networkpolicy
+
+    @classmethod
+    def setting_errors(cls, settings: Mapping[str, str]) -> list[str]:
+        """Why `settings` are not valid for this engine (unknown keys, values outside their choices)."""
+        return settings_errors(cls.name, cls.settings, settings)
 
     # -- capabilities --------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Finding backends: every sub-package of `backends` that exports `BACKENDS`, plus the `netpolx.backends`
-entry-point group. Unknown names get a did-you-mean suggestion."""
+entry-point group, in each backend's declared `order`. Unknown names and settings get a did-you-mean suggestion.
+Every engine list in translator/ is derived from here."""
 
 from __future__ import annotations
 
@@ -11,11 +12,9 @@ from importlib.metadata import entry_points
 
 import backends as backends_pkg
 from translator.backend import Backend
+from translator.target import Target, TargetError
 
 ENTRY_POINT_GROUP = "netpolx.backends"
-
-# Display order of the built-in engines; discovered engines not listed here follow, by name.
-PREFERRED_ORDER = ("kubernetes", "azure-npm", "azure-npm-windows", "cilium", "calico")
 
 
 class UnknownEngineError(ValueError):
@@ -24,7 +23,7 @@ class UnknownEngineError(ValueError):
 
 @cache
 def all_backends() -> dict[str, type[Backend]]:
-    """Every backend by name, built-ins first in PREFERRED_ORDER."""
+    """Every backend by name, in their declared order (then by name)."""
     found: dict[str, type[Backend]] = {}
     for info in pkgutil.iter_modules(backends_pkg.__path__):
         if not info.ispkg:
@@ -37,8 +36,7 @@ def all_backends() -> dict[str, type[Backend]]:
         if not (isinstance(cls, type) and issubclass(cls, Backend)):
             raise TypeError(f"entry point {ep.name!r} in {ENTRY_POINT_GROUP} is not a Backend subclass")
         found.setdefault(cls.name, cls)
-    order = {name: i for i, name in enumerate(PREFERRED_ORDER)}
-    return dict(sorted(found.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 
 def get_backend(name: str) -> type[Backend]:
@@ -58,3 +56,29 @@ def importer_for(api_version: str, kind: str) -> type[Backend] | None:
         if (group, kind) in cls.imports:
             return cls
     return None
+
+
+def check_target(target: Target) -> type[Backend]:
+    """The target's backend; UnknownEngineError for an unknown engine, TargetError for settings it does not
+    declare or values it does not accept."""
+    cls = get_backend(target.name)
+    errors = cls.setting_errors(target.settings)
+    if errors:
+        raise TargetError("; ".join(errors))
+    return cls
+
+
+def engine_of_group(group: str) -> str | None:
+    """The engine whose documents carry this API group (the first in order whose importer reads it)."""
+    return next((name for name, cls in all_backends().items() if group in cls.document_groups()), None)
+
+
+def networkpolicy_engines() -> frozenset[str]:
+    """The engines whose own policies are vanilla NetworkPolicies."""
+    return frozenset(name for name, cls in all_backends().items() if cls.reads_networkpolicy())
+
+
+def reads_networkpolicy(origin: str) -> bool:
+    """Whether intents of this origin were imported from vanilla NetworkPolicies."""
+    cls = all_backends().get(origin)
+    return cls is not None and cls.reads_networkpolicy()

@@ -26,6 +26,9 @@ class Semantics:
     vanilla_order: float | None = None
     """Order given to vanilla NetworkPolicies evaluated under this engine (Calico: 1000 in the default tier);
     None keeps them unordered."""
+    networkpolicy: bool = False
+    """Whether the engine's own policies are vanilla NetworkPolicies (Kubernetes, Azure NPM): intents imported from
+    NetworkPolicies are read as such, e.g. placed at `vanilla_order` by engines that order them."""
     description: str = ""
 
 

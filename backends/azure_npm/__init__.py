@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from backends.azure_npm.aks import LINUX_OPTION, LINUX_RETIREMENT, WINDOWS_OPTION, WINDOWS_RETIREMENT
 from backends.kubernetes import KubernetesBackend
 from backends.kubernetes.semantics import SEMANTICS as K8S_SEMANTICS
 from translator import codes
@@ -16,8 +17,6 @@ from translator.capabilities import Capability, Support
 from translator.diagnostics import Diagnostics
 from translator.features import Feature
 
-LINUX_RETIREMENT = date(2028, 9, 30)
-WINDOWS_RETIREMENT = date(2026, 9, 30)
 SKIPPED = "Azure NPM on Windows skips the whole policy (warning log only), so its pods stay open"
 
 
@@ -47,6 +46,12 @@ class AzureNPMBackend(KubernetesBackend):
     imports = ()
     semantics = replace(K8S_SEMANTICS, name="azure-npm", description="Azure NPM: NetworkPolicy semantics, IPv4 only.")
     platforms = frozenset({"aks"})
+    order = 10
+    node_os = frozenset({"linux"})
+    retires = LINUX_RETIREMENT
+    platform_options = {"aks": (LINUX_OPTION,)}
+    migration_module = "backends.azure_npm.migration"
+    implicit_allows = frozenset({"node-egress", "load-balancers"})
 
     def caveats(self, diags: Diagnostics) -> None:
         """Retirement date, and the node behaviours Cilium does not copy."""
@@ -75,6 +80,10 @@ class AzureNPMWindowsBackend(AzureNPMBackend):
     }
     semantics = replace(K8S_SEMANTICS, name="azure-npm-windows",
                         description="Azure NPM on Windows: NetworkPolicy semantics for the policies it programs.")
+    order = 20
+    node_os = frozenset({"windows"})
+    retires = WINDOWS_RETIREMENT
+    platform_options = {"aks": (WINDOWS_OPTION,)}
 
     def caveats(self, diags: Diagnostics) -> None:
         """Retirement: Windows support has ended; Calico is the long-term engine for Windows pools."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backends.calico.aks import AKS_OPTIONS
 from backends.calico.api import CRD_GROUP, CRD_V1, POLICY_KINDS, SET_KINDS, TIER_KIND, V3, V3_GROUP
 from backends.calico.capabilities import CAPABILITIES
 from backends.calico.generate import Options, generate, problems
@@ -22,6 +23,7 @@ from translator.capabilities import Capability, native, no
 from translator.cluster.ranges import cluster_ranges
 from translator.codes import CALICO_LAYOUT, CALICO_TIER
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
+from translator.engine_settings import RANGES, Setting, flag
 from translator.features import Feature, Use
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document
@@ -42,6 +44,17 @@ class CalicoBackend(Backend):
     imports = tuple((group, kind) for group in (V3_GROUP, CRD_GROUP) for kind in KINDS)
     semantics = SEMANTICS
     versions = ("3.26", "3.27", "3.28", "3.29", "3.30", "3.31", "3.32")
+    settings = {
+        **RANGES,
+        "api": Setting("the API group to emit", ("v3", V3, "crd", CRD_V1)),
+        "edition": Setting("Calico edition", ("open-source", "oss", "enterprise", "cloud")),
+        "alp": flag("application layer policy is on (HTTP method/path matches enforced)"),
+    }
+    order = 40
+    node_os = frozenset({"linux", "windows"})
+    platform_options = {"aks": AKS_OPTIONS}
+    migration_module = "backends.calico.migration"
+    namespace_labels = ("projectcalico.org/name", "projectcalico.org/namespace")
 
     def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)

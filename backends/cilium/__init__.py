@@ -24,6 +24,7 @@ from translator.backend import Backend
 from translator.capabilities import Capability, Support, lowered, native, no
 from translator.cluster.ranges import cluster_ranges as translator_ranges
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
+from translator.engine_settings import RANGES, flag
 from translator.features import Feature, Use
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, SourceRef
@@ -69,6 +70,13 @@ class CiliumBackend(Backend):
     semantics = SEMANTICS
     versions = ("1.14", "1.15", "1.16", "1.17", "1.18", "1.19")
     platforms = frozenset({"aks"})
+    settings = {**RANGES, "acns": flag("Advanced Container Networking Services is on (AKS: FQDN and L7 policy)")}
+    order = 30
+    platform_options = {"aks": aks.AKS_OPTIONS}
+    pre_migration_edits = True
+    migration_module = "backends.cilium.migration"
+    switch_from = {"azure-npm": aks.SWITCH_FROM_NPM, "azure-npm-windows": aks.SWITCH_FROM_NPM}
+    windows_note = aks.WINDOWS_NOTE
 
     def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)

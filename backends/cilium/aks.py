@@ -13,6 +13,7 @@ from translator import codes
 from translator.capabilities import Capability, Support, no
 from translator.diagnostics import Diagnostics
 from translator.features import Feature
+from translator.platforms import AKS_CREATE, AKS_UPDATE, EngineOption
 
 ACNS = ("on AKS, Cilium {what} needs Advanced Container Networking Services (ACNS, a paid add-on){extra}; "
         "pass --acns when it is enabled")
@@ -54,3 +55,36 @@ def caveats(diags: Diagnostics) -> None:
     ]
     for fact in facts:
         diags.info(codes.ENGINE_CAVEAT, fact, engine="cilium")
+
+
+AKS_OPTIONS: tuple[EngineOption, ...] = (
+    EngineOption("cilium", "Azure CNI powered by Cilium", "cilium@aks",
+                 create=f"{AKS_CREATE} --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium "
+                        "--network-policy cilium",
+                 update=f"{AKS_UPDATE} --network-dataplane cilium --network-policy cilium",
+                 conditions=("Linux node pools only", "port ranges (endPort) need Cilium >= 1.17 (AKS Kubernetes "
+                             ">= 1.32)", "FQDN and L7 rules need ACNS", "ipBlocks never match pod or node IPs",
+                             "at most 65,535 security identities (exclude churny labels)"),
+                 preference=0, supported_path=True),
+    EngineOption("cilium-acns", "Azure CNI powered by Cilium with ACNS", "cilium@aks,acns=true",
+                 create=f"{AKS_CREATE} --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium "
+                        "--network-policy cilium --enable-acns --acns-advanced-networkpolicies {policies}",
+                 update=f"{AKS_UPDATE} --network-dataplane cilium --network-policy cilium --enable-acns "
+                        "--acns-advanced-networkpolicies {policies}",
+                 conditions=("Linux node pools only", "Advanced Container Networking Services is a paid add-on; "
+                             "Kubernetes >= 1.29", "--acns-advanced-networkpolicies FQDN for DNS names, L7 for HTTP "
+                             "(also FQDN)", "L7 rules are not supported in cluster-wide policies",
+                             "Azure CLI >= 2.79"),
+                 preference=1, paid=True, supported_path=True),
+)
+"""The ways to run Cilium on AKS that `recommend` weighs."""
+
+SWITCH_FROM_NPM = ("Switch the data plane (disable node auto-provisioning first; a kubenet cluster moves to Azure CNI "
+                   "Overlay first, as a separate operation). All node pools are reimaged together; Cilium enforces "
+                   "policy once every node runs it.",
+                   f"{AKS_UPDATE} --network-dataplane cilium --network-policy cilium")
+"""How an AKS cluster moves from Azure NPM to Cilium (the migration plan's step and command)."""
+WINDOWS_NOTE = ("If the cluster has Windows node pools: Azure CNI powered by Cilium runs on Linux node pools only "
+                "and Azure NPM on Windows reached end of support on 2026-09-30. Before the switch, move Windows "
+                "workloads to a cluster whose Windows pools use Calico (`netpolx translate --engine calico`) or "
+                "Azure network security groups, then remove the Windows node pools from this cluster.")

@@ -26,6 +26,8 @@ class KubernetesBackend(Backend):
     imports: ClassVar[tuple[tuple[str, str], ...]] = (("networking.k8s.io", "NetworkPolicy"),)
     semantics = SEMANTICS
     versions = ("1.25", "1.36")
+    order = 0
+    node_os = frozenset({"linux", "windows"})
 
     def support_for(self, use: Use, intent: NetworkIntent) -> Capability:
         """Order and tiers are exact only when every rule allows and the tier is the default one."""

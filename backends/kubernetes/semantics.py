@@ -13,6 +13,7 @@ SEMANTICS = Semantics(
     cidr_matches_pods=True,
     supports_fqdn=False,
     supports_l7=False,
+    networkpolicy=True,
     description="networking.k8s.io/v1 NetworkPolicy: additive allows, isolation per direction from policyTypes, "
     "ipBlock matches any IP.",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from translator.diagnostics import Diagnostics, ErrorLevel, Severity
 from translator.load.source import write_atomic
 from translator.output.progress import progress
 from translator.output.reporters import FORMATS, GROUP_AT, counts, format_for, grouped_lines, render, summary_line
-from translator.registry import UnknownEngineError, all_backends, get_backend
+from translator.registry import UnknownEngineError, all_backends, check_target, get_backend
 from translator.target import Target, TargetError, parse_target
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -95,12 +95,12 @@ def resolve_target(text: str | None, platform: str | None, acns: bool, diags: Di
         raise AssertionError("unreachable")
     if text is None and config.engine is None:
         raise click.UsageError("Missing option '--engine' (or set `engine:` in .netpolx.yaml).")
-    settings = dict(config.settings)
-    if acns:
-        settings["acns"] = "true"
     try:
-        target = parse_target(text or config.engine or "", platform or config.platform, settings)
-        get_backend(target.name)
+        target = parse_target(text or config.engine or "", platform or config.platform, dict(config.settings))
+        backend = get_backend(target.name)
+        if acns and "acns" in backend.settings:  # --acns is a platform flag: it concerns the engines that read it
+            target = replace(target, settings={**target.settings, "acns": "true"})
+        check_target(target)
         return target
     except (TargetError, UnknownEngineError) as exc:
         diags.error(codes.UNKNOWN_ENGINE, str(exc))

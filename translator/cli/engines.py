@@ -33,8 +33,10 @@ def engines(output: str) -> None:
     if output == "markdown":
         sys.stdout.write(render_markdown(tables))
         return
-    for name, cls in all_backends().items():
-        sys.stdout.write(f"{name:<18} {cls.summary}\n")
+    backends = all_backends()
+    width = max(map(len, backends))
+    for name, cls in backends.items():
+        sys.stdout.write(f"{name:<{width}}  {cls.summary}\n")
     sys.stdout.write("\n" + render_text(tables))
 
 

@@ -6,6 +6,8 @@ are diagnostics (text, JSON or SARIF) with one stable code per check; exit 1 on 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from translator import codes
@@ -19,27 +21,37 @@ from translator.cli.common import (
 )
 from translator.diagnostics import Diagnostics
 from translator.migration.checks import run_checks
-from translator.migration.inputs import INTENT_SOURCE, KNOWN_ENGINES, MigrationInput, load_input
-from translator.registry import all_backends
+from translator.migration.inputs import INTENT_SOURCE, MigrationInput, load_input
+from translator.registry import all_backends, check_target
 from translator.target import Target, TargetError, parse_target
 
 
 def known_engines() -> list[str]:
-    """Engines that can be named with --from/--to: the built-in ones and any installed backend."""
-    return list(dict.fromkeys([*KNOWN_ENGINES, *all_backends()]))
+    """Engines that can be named with --from/--to: every installed backend."""
+    return list(all_backends())
 
 
 def parse_engine(text: str, platform: str | None, acns: bool, diags: Diagnostics, what: str,
                  allow_intent: bool = False) -> Target | None:
     """Parse `--from`/`--to`; an unknown engine is an input error (NPX006)."""
     try:
-        target = parse_target(text, platform, {"acns": "true"} if acns else None)
+        target = parse_target(text, platform)
     except TargetError as exc:
         diags.error(codes.UNKNOWN_ENGINE, f"{what}: {exc}")
         return None
     names = known_engines() + ([INTENT_SOURCE] if allow_intent else [])
     if target.name not in names:
         diags.error(codes.UNKNOWN_ENGINE, f"{what}: unknown engine {target.name!r} (known: {', '.join(names)})")
+        return None
+    backend = all_backends().get(target.name)
+    if backend is None:  # the intent source
+        return target
+    if acns and "acns" in backend.settings:  # --acns is a platform flag: it concerns the engines that read it
+        target = replace(target, settings={**target.settings, "acns": "true"})
+    try:
+        check_target(target)
+    except TargetError as exc:
+        diags.error(codes.UNKNOWN_ENGINE, f"{what}: {exc}")
         return None
     return target
 

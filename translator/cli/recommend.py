@@ -11,6 +11,7 @@ from translator.cli.common import input_options, make_diagnostics, stop_on_input
 from translator.cli.migration_check import load_migration, parse_engine
 from translator.migration import recommend as engine_choice
 from translator.migration import recommend_report
+from translator.registry import all_backends
 from translator.target import parse_target
 
 
@@ -52,12 +53,14 @@ def recommend(filenames: tuple[str, ...], recursive: bool, platform: str | None,
     source = parse_engine(source_engine, platform, False, diags, "--from", allow_intent=True) \
         if source_engine else None
     stop_on_input_errors(diags, diagnostics_format)
-    mi = load_migration(filenames, recursive, source.name if source else None, parse_target("cilium", platform),
+    pre_target = engine_choice.pre_migration_backend()
+    mi = load_migration(filenames, recursive, source.name if source else None,
+                        parse_target(pre_target.name if pre_target else next(iter(all_backends())), platform),
                         (), cluster, diags, diagnostics_format)
     stop_on_unread_inputs(diags, diagnostics_format)
     ctx = engine_choice.Context(windows_nodes=windows_nodes, nodes=nodes, pods=pods, new_cluster=new_cluster)
-    if platform == "aks":
-        options = engine_choice.AKS_OPTIONS
+    options = engine_choice.platform_options(platform) if platform else ()
+    if options:
         pre = engine_choice.pre_migration(mi)
     else:
         options, pre = engine_choice.generic_options(), None

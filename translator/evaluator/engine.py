@@ -42,6 +42,7 @@ from translator.model import (
     expand_dns,
 )
 from translator.output.progress import progress
+from translator.registry import reads_networkpolicy
 from translator.semantics import Semantics
 
 NODE_ENTITIES = (Entity.HOST, Entity.REMOTE_NODE)
@@ -151,7 +152,7 @@ def compile_intent(position: int, loaded: LoadedIntent, semantics: Semantics, se
     intent = expand_dns(loaded.intent)
     order, tier = intent.spec.order, intent.spec.tier
     tier_key = (tier.effective_order, tier.name) if tier is not None else (DEFAULT_TIER_ORDER, DEFAULT_TIER)
-    if semantics.vanilla_order is not None and loaded.origin == "kubernetes":
+    if semantics.vanilla_order is not None and reads_networkpolicy(loaded.origin):
         order, tier_key = semantics.vanilla_order, (DEFAULT_TIER_ORDER, DEFAULT_TIER)
     out = CompiledIntent(position, loaded, intent, semantics, sel.subject(intent), tier_key, order)
     uid = uid_start

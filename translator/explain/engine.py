@@ -11,6 +11,7 @@ from translator.capabilities import Support
 from translator.compile.pipeline import uses_of
 from translator.model import Direction, NetworkIntent, Peer, PeerKind, Rule
 from translator.model.base import format_order
+from translator.registry import reads_networkpolicy
 from translator.semantics import Semantics
 
 SUPPORT_WORDS: dict[Support, str] = {
@@ -79,7 +80,7 @@ def policy_notes(intent: NetworkIntent, origin: str, view: EngineView) -> list[s
     """Notes about the whole policy under the engine."""
     notes: list[str] = []
     sem = view.semantics
-    if origin == "kubernetes" and sem.vanilla_order is not None:
+    if sem.vanilla_order is not None and reads_networkpolicy(origin):
         notes.append(f"{view.name} evaluates NetworkPolicies at order {format_order(sem.vanilla_order)} "
                      "of its default tier")
     return notes

@@ -19,15 +19,19 @@ from translator.lint.written import (
     namespace_selectors,
     peer_lists,
 )
-from translator.load.loaded import LoadedIntent
+from translator.load.loaded import INTENT_ORIGIN, LoadedIntent
 from translator.load.source import Document
 from translator.model import Direction, NetworkIntent, expand_dns
+from translator.registry import reads_networkpolicy
 
 if TYPE_CHECKING:  # the cluster model is only needed with --cluster
     from translator.cluster.model import Cluster
 
-NATIVE_ORIGINS = frozenset({"intent", "kubernetes"})
-"""Origins whose documents the syntactic lints read directly."""
+
+
+def read_directly(origin: str) -> bool:
+    """Whether the syntactic lints read documents of this origin directly: intents and vanilla NetworkPolicies."""
+    return origin == INTENT_ORIGIN or reads_networkpolicy(origin)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ class LintInput:
 
     def document_of(self, li: LoadedIntent) -> Document | None:
         """The NetworkPolicy/NetworkIntent document an intent came from (None for other kinds)."""
-        if li.source is None or li.origin not in NATIVE_ORIGINS:
+        if li.source is None or not read_directly(li.origin):
             return None
         doc = self._doc_of.get(id(li.source))
         return doc if doc is not None and is_lintable(doc) else None
@@ -150,7 +154,7 @@ class LintInput:
             if is_lintable(doc):
                 yield from peer_lists(doc)
         for li in self.loaded:
-            if li.origin not in NATIVE_ORIGINS:
+            if not read_directly(li.origin):
                 yield from intent_peer_lists(li)
 
     def namespace_selectors(self) -> Iterator[NamespaceSelectorUse]:
@@ -159,5 +163,5 @@ class LintInput:
             if is_lintable(doc):
                 yield from namespace_selectors(doc)
         for li in self.loaded:
-            if li.origin not in NATIVE_ORIGINS:
+            if not read_directly(li.origin):
                 yield from intent_namespace_selectors(li)

@@ -10,6 +10,9 @@ from translator.load.source import SourceRef
 from translator.model import NetworkIntent
 from translator.origins import native_field
 
+INTENT_ORIGIN = "intent"
+"""The origin of intents written as NetworkIntents (imported ones carry their engine's name)."""
+
 
 @dataclass(frozen=True)
 class LoadedIntent:
@@ -17,7 +20,7 @@ class LoadedIntent:
 
     intent: NetworkIntent
     source: SourceRef | None
-    origin: str = "intent"
+    origin: str = INTENT_ORIGIN
     native_path: tuple[str | int, ...] = ()
     path_map: Callable[[tuple[str | int, ...]], tuple[str | int, ...]] | None = None
     """For imported intents: maps a field path of the intent to the path of the native field it came from."""
@@ -27,7 +30,7 @@ class LoadedIntent:
         nearest existing ancestor when the importer has no exact mapping), reported with the native path."""
         if self.source is None:
             return SourceLocation("<generated>")
-        if self.origin == "intent":
+        if self.origin == INTENT_ORIGIN:
             return self.source.locate(path)
         mapped = native_field(self.source, self.path_map, tuple(path), self.intent) if self.path_map else ()
         native = (*self.native_path, *mapped)
@@ -36,4 +39,4 @@ class LoadedIntent:
     @property
     def imported(self) -> bool:
         """Whether the intent was imported from a native policy."""
-        return self.origin != "intent"
+        return self.origin != INTENT_ORIGIN

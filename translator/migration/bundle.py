@@ -29,7 +29,7 @@ from translator.migration.edits import (
     without_annotation,
 )
 from translator.migration.finding import Finding
-from translator.migration.inputs import INTENT_SOURCE, NPM_ENGINES, MigrationInput, document_ref
+from translator.migration.inputs import INTENT_SOURCE, MigrationInput, document_ref
 from translator.migration.selfcheck import self_check
 from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
 from translator.output.files import clashes, describe, object_file_name
@@ -283,11 +283,12 @@ def _translate(mi: MigrationInput, backend: Backend, loaded: list[LoadedIntent],
 
 def _addons(mi: MigrationInput, findings: list[Finding], edits: list[Edit]) -> list[tuple[str, AddOn]]:
     """(concern, add-on) pairs."""
-    if mi.target_name != "cilium" or mi.source == "cilium":
+    if not mi.needs_bundle_edits:
         return []
     out: list[tuple[str, AddOn]] = []
-    if mi.source in NPM_ENGINES:
+    if mi.implicitly_allowed("node-egress"):
         out += [("node-egress", a) for a in node_egress_addons(mi)]
+    if mi.implicitly_allowed("load-balancers"):
         out += [("load-balancers", a) for a in load_balancer_addons(mi)]
     out += [("nodes-for-ipblocks", a) for a in node_ipblock_addons(mi, edits)]
     lacking = []
@@ -333,8 +334,7 @@ def _status(result: PolicyResult) -> str:
 def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     """Check, edit, translate, add on and verify one migration."""
     findings = run_checks(mi)
-    edits, pre_status = verified_edits(mi, pre_migration_edits(mi) if mi.target_name == "cilium" and
-                                       mi.source != "cilium" else [])
+    edits, pre_status = verified_edits(mi, pre_migration_edits(mi) if mi.needs_bundle_edits else [])
     translated = _edited_intents(mi, [e for e in edits if e.changes])
     results = _results(mi)
     clash_errors: list[Diagnostic] = []

@@ -60,16 +60,17 @@ def check_empty_selectors(mi: MigrationInput) -> Iterator[Finding]:
                     break
 
 
-def _calico_docs(mi: MigrationInput) -> Iterator[Any]:
+def _source_docs(mi: MigrationInput) -> Iterator[Any]:
+    """The documents of the source engine's own kinds (the Calico detectors run for Calico sources)."""
     for doc in mi.documents:
-        if document_engine(doc) == "calico":
+        if document_engine(doc) == mi.source:
             yield doc
 
 
 def check_calico_objects(mi: MigrationInput) -> Iterator[Finding]:
     """P18 (document level): NetworkSets become inline CIDR snapshots; host-endpoint packet options have no
     equivalent outside Calico."""
-    for doc in _calico_docs(mi):
+    for doc in _source_docs(mi):
         if doc.kind in ("NetworkSet", "GlobalNetworkSet"):
             yield info(f"{doc.kind} {doc.name} is expanded into inline CIDRs where it is referenced: a snapshot, "
                        "later changes to the set are not followed", doc.locate("spec"), document_ref(doc),
@@ -97,7 +98,7 @@ def _rule_sides(spec: dict[str, Any]) -> Iterator[tuple[str, int, str, dict[str,
 def check_gnp_empty_namespace(mi: MigrationInput) -> Iterator[Finding]:
     """P19: a GlobalNetworkPolicy rule selector without namespaceSelector matches pods of every namespace and
     also non-namespaced endpoints (host endpoints, global network sets)."""
-    for doc in _calico_docs(mi):
+    for doc in _source_docs(mi):
         if doc.kind != "GlobalNetworkPolicy" or not isinstance(doc.data.get("spec"), dict):
             continue
         for direction, i, side, entity in _rule_sides(doc.data["spec"]):

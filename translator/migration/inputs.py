@@ -4,41 +4,35 @@ engine and target, and the optional cluster facts (Services, pods, namespaces)."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from pydantic import ValidationError
 
 from backends.kubernetes.api import NetworkPolicy
-from translator import codes
+from translator.backend import Backend
 from translator.cluster.model import Cluster
 from translator.cluster.services import ServiceInfo, is_service, load_services, services_from_documents
 from translator.cluster.workloads import Workloads, load_workloads
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.load.decode import intents_from_documents
-from translator.load.loaded import LoadedIntent
+from translator.load.loaded import INTENT_ORIGIN, LoadedIntent
 from translator.load.source import Document, documents
 from translator.model import API_VERSION, KIND
-from translator.registry import all_backends, importer_for
+from translator.registry import all_backends, engine_of_group, reads_networkpolicy
 from translator.target import Target
 
-# Engines netpolx knows about, whether or not their backend is installed in this build.
-KNOWN_ENGINES = ("kubernetes", "azure-npm", "azure-npm-windows", "cilium", "calico")
-NP_ENGINES = frozenset({"kubernetes", "azure-npm", "azure-npm-windows"})
-NPM_ENGINES = frozenset({"azure-npm", "azure-npm-windows"})
-INTENT_SOURCE = "intent"
-# Which engine's objects a document is, by API group.
-GROUP_ENGINES = {"networking.k8s.io": "kubernetes", "cilium.io": "cilium", "projectcalico.org": "calico",
-                 "crd.projectcalico.org": "calico"}
+INTENT_SOURCE = INTENT_ORIGIN
+OTHER = "other"
 NAMESPACED_POLICY_KINDS = frozenset({"NetworkPolicy", "CiliumNetworkPolicy", "NetworkSet", "NetworkIntent"})
 CLUSTER_KINDS = frozenset({"CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy", "GlobalNetworkSet"})
 
 
 def document_engine(doc: Document) -> str:
-    """The engine whose object `doc` is (`intent` for NetworkIntents, `other` for anything else)."""
+    """The engine whose object `doc` is, by API group (`intent` for NetworkIntents, `other` for anything else)."""
     if doc.api_version == API_VERSION and doc.kind == KIND:
         return INTENT_SOURCE
-    return GROUP_ENGINES.get(doc.api_version.split("/")[0], "other")
+    return engine_of_group(doc.api_version.split("/")[0]) or OTHER
 
 
 def document_ref(doc: Document) -> str:
@@ -49,15 +43,16 @@ def document_ref(doc: Document) -> str:
 
 
 def infer_source(docs: Iterable[Document]) -> str | None:
-    """The engine the inputs were written for: cilium or calico when their kinds occur, kubernetes for plain
-    NetworkPolicies, `intent` for intents only; None when Cilium and Calico objects are mixed."""
-    engines = {document_engine(d) for d in docs} - {"other"}
-    natives = engines - {INTENT_SOURCE, "kubernetes"}
+    """The engine the inputs were written for: the engine of their own kinds when they occur (e.g. Cilium or
+    Calico), the NetworkPolicy engine for plain NetworkPolicies, `intent` for intents only; None when the kinds
+    of two engines are mixed."""
+    engines = {document_engine(d) for d in docs} - {OTHER}
+    natives = {e for e in engines - {INTENT_SOURCE} if not reads_networkpolicy(e)}
     if len(natives) > 1:
         return None
     if natives:
         return natives.pop()
-    return "kubernetes" if "kubernetes" in engines else INTENT_SOURCE
+    return next((e for e in sorted(engines) if reads_networkpolicy(e)), INTENT_SOURCE)
 
 
 @dataclass
@@ -71,7 +66,6 @@ class MigrationInput:
     services: list[ServiceInfo] | None = None
     workloads: Workloads | None = None
     cluster: Cluster | None = None
-    skipped_engines: set[str] = field(default_factory=set)
 
     @cached_property
     def network_policies(self) -> list[tuple[Document, NetworkPolicy]]:
@@ -100,9 +94,31 @@ class MigrationInput:
 
     def origin_engine(self, loaded: LoadedIntent) -> str:
         """The engine whose semantics the intent had in the source cluster."""
-        if loaded.origin == "kubernetes":
-            return self.source if self.source in NP_ENGINES | {"calico", "cilium"} else "kubernetes"
+        if reads_networkpolicy(loaded.origin):  # a NetworkPolicy is enforced by the engine it was written for
+            return self.source if self.source in all_backends() else loaded.origin
         return loaded.origin
+
+    @property
+    def source_backend(self) -> type[Backend] | None:
+        """The source engine's backend (None for intents)."""
+        return all_backends().get(self.source)
+
+    @property
+    def target_backend(self) -> type[Backend] | None:
+        """The target engine's backend (None when it is not installed)."""
+        return all_backends().get(self.target.name)
+
+    def implicitly_allowed(self, what: str) -> bool:
+        """Whether the source engine let `what` through without a rule (Backend.implicit_allows)."""
+        source = self.source_backend
+        return source is not None and what in source.implicit_allows
+
+    @property
+    def needs_bundle_edits(self) -> bool:
+        """Whether `migrate` writes pre-migration edits and post-migration add-ons (Backend.pre_migration_edits:
+        a move onto such an engine from another one)."""
+        target = self.target_backend
+        return target is not None and target.pre_migration_edits and self.source != self.target.name
 
     @property
     def target_name(self) -> str:
@@ -114,30 +130,13 @@ class MigrationInput:
         return loaded.locate(path)
 
 
-def _skip_unimportable(docs: list[Document], diags: Diagnostics) -> tuple[list[Document], set[str]]:
-    """Documents whose engine has no importer in this build are kept for document-level checks only."""
-    installed = all_backends()
-    keep, skipped = [], set()
-    for doc in docs:
-        engine = document_engine(doc)
-        if engine in ("cilium", "calico") and importer_for(doc.api_version, doc.kind) is None \
-                and engine not in installed:
-            skipped.add(engine)
-            diags.warning(codes.MIG_ENGINE_MISSING, f"{document_ref(doc)}: the {engine} backend is not installed, "
-                          "so only document-level checks ran on it", doc.locate())
-            continue
-        keep.append(doc)
-    return keep, skipped
-
-
 def load_input(filenames: Iterable[str], recursive: bool, source: str | None, target: Target,
                services: Iterable[str], cluster: str | None, diags: Diagnostics) -> MigrationInput | None:
     """Read policies, Services and cluster facts; None when the source engine cannot be told (usage error)."""
     docs = documents(filenames, diags, recursive)
     policy_docs = [d for d in docs if not is_service(d)]
     found_services = services_from_documents(docs, diags)
-    importable, skipped = _skip_unimportable(policy_docs, diags)
-    loaded = intents_from_documents(importable, diags)
+    loaded = intents_from_documents(policy_docs, diags)
     engine = source or infer_source(policy_docs)
     if engine is None:
         return None
@@ -150,4 +149,4 @@ def load_input(filenames: Iterable[str], recursive: bool, source: str | None, ta
     unique = {s.ref: s for s in all_services}
     return MigrationInput(engine, target, policy_docs, loaded,
                           sorted(unique.values(), key=lambda s: (s.namespace, s.name)) if svc_given else None,
-                          workloads, evaluator_cluster, skipped)
+                          workloads, evaluator_cluster)

@@ -165,12 +165,14 @@ def carve_outs(mi: MigrationInput) -> Iterator[tuple[_Ranked, _Ranked]]:
 
 
 def check_order(mi: MigrationInput) -> Iterator[Finding]:
-    """P16: deny/pass/log/order features by the target's verdict, and carve-outs an unordered target breaks."""
+    """P16: deny/pass/log/order features by the target's verdict."""
     for li in mi.loaded:
         yield from feature_findings(mi, li, ORDER_FEATURES, "rewrite the allow as an exception of the deny "
                                     "(except / NotIn), or keep these policies on Calico", quiet_when_native=True)
-    if mi.target_name != "cilium":
-        return
+
+
+def check_carve_outs(mi: MigrationInput) -> Iterator[Finding]:
+    """P16 (-> an engine where deny always wins, e.g. Cilium): an allow that carves traffic out of a deny."""
     for allow, deny in carve_outs(mi):
         where = mi.intent_location(deny.li, path_of(deny.direction, deny.index, "action"))
         yield error(f"{deny.direction.value} deny rule {deny.index} is overridden for some traffic by allow rule "

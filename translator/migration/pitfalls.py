@@ -7,7 +7,6 @@ when that backend is not installed the finding is a warning that says so.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Iterator
 from functools import cache
 
@@ -22,14 +21,11 @@ from translator.migration.finding import Finding, error, info, warning
 from translator.migration.inputs import MigrationInput
 from translator.migration.validator import endport_verdict, ipblock_covers_pods
 from translator.model import Direction, Entity, LabelSelector, Peer, PeerKind, Rule
-from translator.registry import all_backends
+from translator.registry import all_backends, reads_networkpolicy
 from translator.target import Target
 
-IMDS = ipaddress.ip_address("169.254.169.254")
 API_SERVER_PORTS = frozenset({443, 6443})
 MISSING_LABEL_KEYS = {"name": "namespaces have no `name` label by default; use kubernetes.io/metadata.name"}
-CALICO_LABEL_KEYS = ("projectcalico.org/name", "projectcalico.org/namespace")
-NPM_POD_LIMIT = 20_000
 
 
 # -- iteration helpers ----------------------------------------------------------------------------------------
@@ -60,7 +56,7 @@ def from_origins(mi: MigrationInput, origins: Iterable[str] | None = None,
 
 def is_np(mi: MigrationInput, li: LoadedIntent) -> bool:
     """Whether the intent came from a NetworkPolicy (the validator checks cover those natively)."""
-    return li.origin == "kubernetes"
+    return reads_networkpolicy(li.origin)
 
 
 # -- target capabilities --------------------------------------------------------------------------------------
@@ -125,7 +121,7 @@ def _cidr_peers(li: LoadedIntent) -> Iterator[tuple[Direction, int, int, Peer]]:
 
 def check_cidr_to_cilium(mi: MigrationInput) -> Iterator[Finding]:
     """P01 for non-NetworkPolicy sources whose CIDRs match any IP (Calico, intents): Cilium CIDRs skip pods."""
-    for li in from_origins(mi, exclude={"cilium"}):
+    for li in from_origins(mi, exclude={mi.target_name}):
         if is_np(mi, li):
             continue
         seen: set[Direction] = set()
@@ -144,7 +140,7 @@ def check_cidr_to_cilium(mi: MigrationInput) -> Iterator[Finding]:
 def check_cidr_widens(mi: MigrationInput) -> Iterator[Finding]:
     """P02 (Cilium -> NetworkPolicy, Azure NPM, Calico): a Cilium CIDR becomes an ipBlock that also matches
     pods; `world` has no ipBlock equivalent."""
-    for li in from_origins(mi, {"cilium"}):
+    for li in from_origins(mi, {mi.source}):
         for direction, i, j, peer in _cidr_peers(li):
             covers, why = ipblock_covers_pods(mi, peer.cidr or "", peer.except_)
             where = mi.intent_location(li, path_of(direction, i, "peers", j, "cidr"))
@@ -195,11 +191,8 @@ def peer_pods(mi: MigrationInput, li: LoadedIntent, peer: Peer) -> list[PodFacts
 
 
 def check_named_ports(mi: MigrationInput) -> Iterator[Finding]:
-    """P05: named ports -> Cilium (non-NetworkPolicy sources; MS3 covers those) and -> Azure NPM on Windows."""
+    """P05: named ports -> Cilium (non-NetworkPolicy sources; MS3 covers those)."""
     for li in mi.loaded:
-        if mi.target_name == "azure-npm-windows":
-            yield from feature_findings(mi, li, [Feature.NAMED_PORT], "replace the name with the port number")
-            continue
         if is_np(mi, li):
             continue
         for direction, i, rule in rules_of(li):
@@ -236,7 +229,7 @@ def check_port_ranges(mi: MigrationInput) -> Iterator[Finding]:
 
 def check_protocol_any(mi: MigrationInput) -> Iterator[Finding]:
     """P07 (Cilium -> NetworkPolicy): a Cilium port without protocol is any protocol, i.e. TCP, UDP and SCTP."""
-    for li in from_origins(mi, {"cilium"}):
+    for li in from_origins(mi, {mi.source}):
         for use in uses_of(li.intent):
             if use.feature is Feature.PROTOCOL_ANY:
                 yield info("a port without protocol means TCP, UDP and SCTP in Cilium; it is written out as one "
@@ -285,15 +278,18 @@ def check_namespace_labels(mi: MigrationInput) -> Iterator[Finding]:
             if is_ns and "name" in keys and "kubernetes.io/metadata.name" not in keys:
                 yield warning(f"namespace selector uses the key 'name': {MISSING_LABEL_KEYS['name']}", where,
                               mi.policy_ref(li), "select namespaces with kubernetes.io/metadata.name")
-            calico = [k for k in CALICO_LABEL_KEYS if k in keys]
-            if calico and mi.target_name != "calico":
-                yield error(f"selector uses {calico[0]}, a label only Calico sets; on {mi.target_name} it matches "
-                            "nothing", where, mi.policy_ref(li), "select namespaces by kubernetes.io/metadata.name")
+            for owner in all_backends().values():
+                own = [k for k in owner.namespace_labels if k in keys]
+                if own and owner.name != mi.target_name:
+                    yield error(f"selector uses {own[0]}, a label only {owner.title} sets; on {mi.target_name} it "
+                                "matches nothing", where, mi.policy_ref(li),
+                                "select namespaces by kubernetes.io/metadata.name")
+                    break
 
 
 def check_cnp_namespace_labels(mi: MigrationInput) -> Iterator[Finding]:
     """P12 (-> Cilium): namespace labels in a namespaced CiliumNetworkPolicy depend on the Cilium version."""
-    for li in from_origins(mi, exclude={"cilium"}):
+    for li in from_origins(mi, exclude={mi.target_name}):
         if li.intent.is_cluster_scoped:
             continue
         for path, sel, is_ns in _selectors(li):

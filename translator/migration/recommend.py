@@ -29,89 +29,26 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from translator import codes
+from translator.backend import Backend
 from translator.compile.pipeline import check_intent
 from translator.diagnostics import Diagnostic, Diagnostics, Severity
 from translator.load.loaded import LoadedIntent
 from translator.migration.bundle import run_migration
-from translator.migration.inputs import NP_ENGINES, MigrationInput
-from translator.registry import all_backends
+from translator.migration.inputs import MigrationInput
+from translator.platforms import EngineOption
+from translator.registry import all_backends, reads_networkpolicy
 from translator.target import parse_target
 
 EXACT, FIXABLE, CHANGED, REFUSED, UNAVAILABLE = "exact", "exact-after-edits", "changed", "refused", "unavailable"
 VERDICT_RANK = {EXACT: 0, FIXABLE: 0, CHANGED: 1, REFUSED: 2, UNAVAILABLE: 3}
 VERDICT_WORDS = {EXACT: "exact", FIXABLE: "exact after pre-migration edits", CHANGED: "announced changes remain",
                  REFUSED: "cannot enforce them", UNAVAILABLE: "not installed"}
-AZ_CREATE = "az aks create --resource-group RG --name CLUSTER"
-AZ_UPDATE = "az aks update --resource-group RG --name CLUSTER"
 # Features whose Cilium change a pre-migration edit removes, and how (edits.py computes the edit itself).
 PRE_MIGRATION_FIXES = {"named-port": ("named port", "the named port becomes its number"),
                        "cidr": ("ipBlock", "selector peers next to the ipBlock for the pods it matches")}
 # Warnings about the policies themselves (true on every engine), not about what an engine changes.
 ADVICE_CODES = frozenset({codes.CILIUM_EGRESS_WITHOUT_DNS})
 RULE_PATH = re.compile(r"^spec\.(ingress|egress)\[(\d+)\]")
-
-
-@dataclass(frozen=True)
-class EngineOption:
-    """One way to enforce policy on a platform."""
-
-    key: str
-    title: str
-    target: str
-    linux: bool = True
-    windows: bool = False
-    retires: date | None = None
-    create: str = ""
-    update: str = ""
-    conditions: tuple[str, ...] = ()
-    preference: int = 0
-    managed: bool = True
-    """Run and supported by the platform; False: the team installs, upgrades and supports it."""
-    paid: bool = False
-    """A paid add-on (chosen only when the policies need it)."""
-    supported_path: bool = False
-    """The platform vendor's recommended engine."""
-    max_nodes: int | None = None
-    max_pods: int | None = None
-
-
-AKS_OPTIONS: tuple[EngineOption, ...] = (
-    EngineOption("cilium", "Azure CNI powered by Cilium", "cilium@aks",
-                 create=f"{AZ_CREATE} --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium "
-                        "--network-policy cilium",
-                 update=f"{AZ_UPDATE} --network-dataplane cilium --network-policy cilium",
-                 conditions=("Linux node pools only", "port ranges (endPort) need Cilium >= 1.17 (AKS Kubernetes "
-                             ">= 1.32)", "FQDN and L7 rules need ACNS", "ipBlocks never match pod or node IPs",
-                             "at most 65,535 security identities (exclude churny labels)"),
-                 preference=0, supported_path=True),
-    EngineOption("cilium-acns", "Azure CNI powered by Cilium with ACNS", "cilium@aks,acns=true",
-                 create=f"{AZ_CREATE} --network-plugin azure --network-plugin-mode overlay --network-dataplane cilium "
-                        "--network-policy cilium --enable-acns --acns-advanced-networkpolicies {policies}",
-                 update=f"{AZ_UPDATE} --network-dataplane cilium --network-policy cilium --enable-acns "
-                        "--acns-advanced-networkpolicies {policies}",
-                 conditions=("Linux node pools only", "Advanced Container Networking Services is a paid add-on; "
-                             "Kubernetes >= 1.29", "--acns-advanced-networkpolicies FQDN for DNS names, L7 for HTTP "
-                             "(also FQDN)", "L7 rules are not supported in cluster-wide policies",
-                             "Azure CLI >= 2.79"),
-                 preference=1, paid=True, supported_path=True),
-    EngineOption("calico", "Calico", "calico@aks", windows=True,
-                 create=f"{AZ_CREATE} --network-plugin azure --network-policy calico",
-                 update=f"{AZ_UPDATE} --network-policy none, then install Calico with the Tigera operator "
-                        "(AKS cannot switch an existing cluster to its managed Calico)",
-                 conditions=("Linux and Windows Server node pools",
-                             "AKS-managed Calico (new clusters only) supports the Kubernetes NetworkPolicy API only; "
-                             "Calico's own kinds (GlobalNetworkPolicy, tiers, deny) need self-managed Calico"),
-                 preference=2, managed=False),
-    EngineOption("azure-npm-linux", "Azure NPM (Linux)", "azure-npm@aks", retires=date(2028, 9, 30),
-                 create=f"{AZ_CREATE} --network-plugin azure --network-policy azure",
-                 conditions=("Linux node pools", "IPv4 only", "Microsoft recommends migrating to Cilium"),
-                 preference=3, max_nodes=250, max_pods=20000),
-    EngineOption("azure-npm-windows", "Azure NPM (Windows)", "azure-npm-windows@aks", linux=False, windows=True,
-                 retires=date(2026, 9, 30),
-                 conditions=("Windows Server 2022 node pools", "skips policies with named ports, SCTP, negative "
-                             "selectors or ipBlock except", "no new onboarding"),
-                 preference=4),
-)
 
 
 @dataclass(frozen=True)
@@ -271,7 +208,7 @@ def assess(option: EngineOption, loaded: Sequence[LoadedIntent], ctx: Context,
     for d in diags:
         if d.severity is Severity.WARNING and d.message not in seen and d.code not in ADVICE_CODES:
             seen.add(d.message)
-            changes.append(_change(d, pre if target.name == "cilium" else None))
+            changes.append(_change(d, pre if backend_cls.pre_migration_edits else None))
     if refused:
         verdict = REFUSED
     elif not changes:
@@ -282,24 +219,26 @@ def assess(option: EngineOption, loaded: Sequence[LoadedIntent], ctx: Context,
     else:
         verdict = CHANGED
     return Assessment(option, verdict, refused, changes, blockers, factors, retired, retiring, option.managed,
-                      verified=pre.verified if pre is not None and target.name == "cilium" else "")
+                      verified=pre.verified if pre is not None and backend_cls.pre_migration_edits else "")
 
 
-def _needs_calico_kinds(loaded: Sequence[LoadedIntent]) -> bool:
-    """Whether vanilla NetworkPolicy cannot express the policies (so AKS-managed Calico would not do)."""
-    backend_cls = all_backends().get("kubernetes")
+def _needs_more_than_networkpolicy(loaded: Sequence[LoadedIntent]) -> bool:
+    """Whether vanilla NetworkPolicy cannot express the policies (so a platform-managed engine limited to that API
+    would not do)."""
+    backend_cls = next((cls for cls in all_backends().values() if cls.reads_networkpolicy()), None)
     if backend_cls is None:
         return False
-    backend = backend_cls(parse_target("kubernetes"))
+    backend = backend_cls(parse_target(backend_cls.name))
     diags = Diagnostics()
     return not all(check_intent(li, backend, diags) for li in loaded)
 
 
 def _weigh(out: list[Assessment], loaded: Sequence[LoadedIntent], ctx: Context) -> None:
-    """The factors that depend on the other options: managed Calico, unneeded paid add-ons."""
-    calico = next((a for a in out if a.option.key == "calico"), None)
+    """The factors that depend on the other options: managed only for vanilla NetworkPolicy (AKS-managed Calico),
+    unneeded paid add-ons."""
+    calico = next((a for a in out if a.option.managed_for_networkpolicy_on_new_clusters), None)
     if calico is not None and calico.verdict != REFUSED:
-        if _needs_calico_kinds(loaded):
+        if _needs_more_than_networkpolicy(loaded):
             calico.factors.append("self-managed (Calico's own policy kinds need Calico installed with the Tigera "
                                   "operator)")
         elif ctx.new_cluster:
@@ -321,12 +260,14 @@ def _weigh(out: list[Assessment], loaded: Sequence[LoadedIntent], ctx: Context) 
 
 
 def recommend(loaded: Sequence[LoadedIntent], windows_nodes: bool = False, today: date | None = None,
-              options: Sequence[EngineOption] = AKS_OPTIONS, ctx: Context | None = None,
+              options: Sequence[EngineOption] | None = None, ctx: Context | None = None,
               pre: PreMigration | None = None) -> list[Assessment]:
     """Every option, best first."""
     ctx = ctx or Context(windows_nodes=windows_nodes)
     if today is not None:
         ctx.today = today
+    if options is None:
+        options = platform_options("aks")
     out = [assess(o, loaded, ctx, pre) for o in options]
     _weigh(out, loaded, ctx)
     return sorted(out, key=lambda a: a.rank)
@@ -345,8 +286,8 @@ def best(assessments: Sequence[Assessment]) -> Assessment | None:
 
 def windows_alternative(assessments: Sequence[Assessment]) -> str | None:
     """What to use on Windows node pools when Cilium cannot."""
-    calico = next((a for a in assessments if a.option.key == "calico"), None)
-    if calico is None:
+    windows = next((a for a in assessments if a.option.windows and a.option.retires is None), None)
+    if windows is None:
         return None
     return ("Cilium does not support Windows node pools; Calico is the engine for them (Azure NPM on Windows "
             "reached end of support on 2026-09-30)")
@@ -362,14 +303,18 @@ def linux_only(assessments: Sequence[Assessment]) -> str | None:
     return linux.option.key if linux else None
 
 
+def platform_options(platform: str) -> tuple[EngineOption, ...]:
+    """The ways to run each installed engine on `platform`, as their backends declare them, by preference."""
+    found = [o for cls in all_backends().values() for o in cls.platform_options.get(platform, ())]
+    return tuple(sorted(found, key=lambda o: o.preference))
+
+
 def generic_options() -> tuple[EngineOption, ...]:
     """Without a platform: every installed engine, in the registry's order."""
-    retires = {"azure-npm": date(2028, 9, 30), "azure-npm-windows": date(2026, 9, 30)}
     out = []
     for i, (name, cls) in enumerate(all_backends().items()):
-        out.append(EngineOption(name, cls.title or name, name, linux=name != "azure-npm-windows",
-                                windows=name in ("azure-npm-windows", "calico", "kubernetes"),
-                                retires=retires.get(name), preference=i))
+        out.append(EngineOption(name, cls.title or name, name, linux="linux" in cls.node_os,
+                                windows="windows" in cls.node_os, retires=cls.retires, preference=i))
     return tuple(out)
 
 
@@ -379,11 +324,11 @@ EDIT_RULE = re.compile(r"^(ingress|egress) rule (\d+): ")
 def pre_migration(mi: MigrationInput) -> PreMigration | None:
     """`migrate`'s pre-migration edits for a move of `mi`'s NetworkPolicies to Cilium (None when the inputs have
     none). With a cluster they are computed, checked on the old engine, and the migration is verified."""
-    if not mi.network_policies or mi.source not in NP_ENGINES:
+    if not mi.network_policies or not reads_networkpolicy(mi.source):
         return None
     if mi.workloads is None:
         return PreMigration()
-    backend_cls = all_backends().get("cilium")
+    backend_cls = pre_migration_backend()
     if backend_cls is None:
         return None
     migration = run_migration(mi, backend_cls(mi.target))
@@ -399,3 +344,8 @@ def pre_migration(mi: MigrationInput) -> PreMigration | None:
     pre.verified = v.status if v.status == "not run" else \
         f"{v.status} on your cluster after the edits ({v.total_differences} of {v.connections} connections differ)"
     return pre
+
+
+def pre_migration_backend() -> type[Backend] | None:
+    """The engine whose move from NetworkPolicies `migrate`'s pre-migration edits prepare."""
+    return next((cls for cls in all_backends().values() if cls.pre_migration_edits), None)

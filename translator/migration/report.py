@@ -10,11 +10,8 @@ from typing import Any
 from translator import __version__, escape
 from translator.diagnostics import Diagnostic
 from translator.migration.bundle import CHANGED, REFUSED, Migration, PolicyResult
-from translator.migration.checks import CHECKS
-from translator.migration.inputs import INTENT_SOURCE, NPM_ENGINES, document_ref
-
-STEPS_NPM_TO_CILIUM = ("az aks update --resource-group RG --name CLUSTER --network-dataplane cilium "
-                       "--network-policy cilium")
+from translator.migration.checks import checks
+from translator.migration.inputs import INTENT_SOURCE, document_ref
 
 
 def _diag(d: Diagnostic) -> dict[str, Any]:
@@ -37,7 +34,7 @@ def microsoft_table(m: Migration) -> list[dict[str, Any]]:
     """The validator's five rows: each check, how many NetworkPolicies and Services it flags, and which (the
     validator reads only those kinds; the same pitfalls on other kinds are in the findings)."""
     rows = []
-    for check in CHECKS:
+    for check in checks():
         ms = [i for i in check.ids if i.startswith("MS")]
         if not ms:
             continue
@@ -79,12 +76,8 @@ def old_objects(m: Migration) -> list[dict[str, Any]]:
 
 
 def _windows_step(m: Migration) -> str | None:
-    if m.mi.target_name != "cilium":
-        return None
-    return ("If the cluster has Windows node pools: Azure CNI powered by Cilium runs on Linux node pools only "
-            "and Azure NPM on Windows reached end of support on 2026-09-30. Before the switch, move Windows "
-            "workloads to a cluster whose Windows pools use Calico (`netpolx translate --engine calico`) or "
-            "Azure network security groups, then remove the Windows node pools from this cluster.")
+    target = m.mi.target_backend
+    return target.windows_note or None if target is not None else None
 
 
 def plan(m: Migration) -> list[dict[str, Any]]:
@@ -97,10 +90,10 @@ def plan(m: Migration) -> list[dict[str, Any]]:
         out.append({"step": f"On {m.mi.source}, before switching, apply the pre-migration edits ({len(m.pre_files)} "
                     f"policies; same traffic on the old engine: {m.pre_verify}). rollback/ holds every policy the "
                     "plan replaces as it is today.", "commands": ["kubectl apply -f pre-migration/"]})
-    if m.mi.source in NPM_ENGINES and m.mi.target_name == "cilium":
-        out.append({"step": "Switch the data plane (disable node auto-provisioning first; a kubenet cluster moves to "
-                    "Azure CNI Overlay first, as a separate operation). All node pools are reimaged together; Cilium "
-                    "enforces policy once every node runs it.", "commands": [STEPS_NPM_TO_CILIUM]})
+    target = m.mi.target_backend
+    switch = target.switch_from.get(m.mi.source) if target is not None else None
+    if switch is not None:
+        out.append({"step": switch[0], "commands": [switch[1]]})
     else:
         out.append({"step": f"Switch the cluster from {m.mi.source} to {m.mi.target_name}.", "commands": []})
     if m.target_files:
@@ -155,12 +148,12 @@ def coverage(m: Migration) -> list[str]:
         out.append(f"Verified on the given cluster ({v.connections} connections).")
     if m.mi.workloads is None:
         need = [f"{e.ref}: {x}" for e in m.edits for x in e.manual if "--cluster" in x]
-        if m.mi.target_name == "cilium" and m.mi.network_policies:
+        if m.mi.needs_bundle_edits and m.mi.network_policies:
             out.append(f"Without --cluster, netpolx could not compute {len(need)} pre-migration edits (which pods an "
                        "ipBlock matches, which number a named port has), so pre-migration/ holds only the edits "
                        "that are exact on every cluster.")
         out += [f"needs --cluster: {x}" for x in need]
-    if m.mi.services is None and m.mi.source in NPM_ENGINES:
+    if m.mi.services is None and m.mi.implicitly_allowed("load-balancers"):
         out.append("Without Services (--services, or Services in the cluster file), the LoadBalancer/NodePort "
                    "check (MS5) and its add-ons could not run.")
     return out

@@ -49,6 +49,7 @@ from translator.proof.space import (
     address_range,
     fqdn_matches,
 )
+from translator.registry import reads_networkpolicy
 from translator.semantics import Semantics
 
 SUBJECT_SIDE = {Direction.INGRESS: "dst", Direction.EGRESS: "src"}
@@ -296,7 +297,7 @@ class Compiler:
         intent = expand_dns(loaded.intent)
         order, tier = intent.spec.order, intent.spec.tier
         tier_key = (tier.effective_order, tier.name) if tier is not None else (DEFAULT_TIER_ORDER, DEFAULT_TIER)
-        if semantics.vanilla_order is not None and loaded.origin == "kubernetes":
+        if semantics.vanilla_order is not None and reads_networkpolicy(loaded.origin):
             order, tier_key = semantics.vanilla_order, (DEFAULT_TIER_ORDER, DEFAULT_TIER)
         out = SymIntent(intent.ref, tier_key, order, intent, semantics)
         for side in ("src", "dst"):
