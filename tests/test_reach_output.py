@@ -173,3 +173,14 @@ def test_twin_classes_of_a_tiny_matrix() -> None:
     rows = [[0b110, 0b101, 0b000]]
     cols = [[0b010, 0b001, 0b011]]
     assert twin_classes(rows, cols, 3) == [0, 0, 1]
+
+
+def test_graph_by_connectivity_draws_the_groups(tmp_path: Path) -> None:
+    policy, cluster = _files(tmp_path)
+    result = run_cli("graph", "-f", policy, "--cluster", cluster, "-o", "mermaid", "--group-by", "connectivity")
+    assert result.code == 0, result.stderr
+    out = result.stdout
+    assert 'subgraph g0["namespace shop"]' in out and 'subgraph g1["namespace tools"]' in out
+    assert '["g1: pods app=web in namespace shop (3 pods)<br/>default deny: in"]' in out
+    assert '["g2: pods app=db in namespace shop (2 pods)<br/>default deny: in"]' in out
+    assert '-->|"5432/TCP"|' in out and out.count("-->") == 6  # g1->g1, g1->g2, g1->g3, g2->g1, g2->g3, g3->g1
