@@ -119,13 +119,14 @@ def group_reach(evaluator: Evaluator, probes: Sequence[Probe]) -> GroupedReach:
             bits = row[first]
             if not bits:
                 continue
-            reached = pick(format(bits, fmt)[::-1])
-            for b, flag in enumerate(reached):
-                if b == a:
-                    if second is not None and (bits >> second) & 1:
-                        flows.setdefault((a, a), []).append(p)
-                elif flag == "1":
+            reached = "".join(pick(format(bits, fmt)[::-1]))
+            if second is not None and (bits >> second) & 1:
+                flows.setdefault((a, a), []).append(p)
+            b = reached.find("1")
+            while b >= 0:  # only the allowed pairs cost a step
+                if b != a:
                     flows.setdefault((a, b), []).append(p)
+                b = reached.find("1", b + 1)
     return GroupedReach(evaluator.semantics_name, list(probes), groups, class_of,
                         {k: tuple(v) for k, v in flows.items()})
 
@@ -149,7 +150,8 @@ class Describer:
 
     def __call__(self, members: Sequence[int]) -> str:
         pods = [e for e in members if e < self.n_pods and not self.cluster.pods[e].hostNetwork]
-        others = [self.names[e] for e in members if e not in set(pods)]
+        chosen = set(pods)
+        others = [self.names[e] for e in members if e not in chosen]
         parts = [self.pods(pods)] if pods else []
         if others:
             parts.append(", ".join(others[:SHOWN_NAMES]) + (f" (+{len(others) - SHOWN_NAMES} more)"
