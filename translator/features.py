@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import assert_never
 
 from translator.model import (
     Action,
@@ -240,8 +241,10 @@ def _peer_uses(peer: Peer, path: tuple[str | int, ...], direction: Direction) ->
     elif kind is PeerKind.ENTITY:
         assert peer.entity is not None
         yield Use(ENTITY_FEATURES.get(peer.entity, Feature.ENTITY_OTHER), (*path, "entity"), direction)
-    else:
+    elif kind is PeerKind.SERVICE:
         yield Use(Feature.SERVICE_PEER, (*path, "service"), direction)
+    else:
+        assert_never(kind)
 
 
 def _port_uses(port: PortSpec, path: tuple[str | int, ...], direction: Direction) -> Iterator[Use]:

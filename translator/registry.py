@@ -12,12 +12,13 @@ from importlib.metadata import entry_points
 
 import backends as backends_pkg
 from translator.backend import Backend
+from translator.errors import InvalidInput
 from translator.target import Target, TargetError
 
 ENTRY_POINT_GROUP = "netpolx.backends"
 
 
-class UnknownEngineError(ValueError):
+class UnknownEngineError(InvalidInput, ValueError):
     """No backend has that name."""
 
 

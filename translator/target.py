@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from translator.errors import InvalidInput
+
 _VERSION = re.compile(r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
 
 
-class TargetError(ValueError):
+class TargetError(InvalidInput, ValueError):
     """A target string that cannot be parsed."""
 
 

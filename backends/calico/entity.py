@@ -38,20 +38,11 @@ from backends.calico.selector import (
     to_label_selector,
 )
 from backends.kubernetes.read import split_namespace_names
+from translator.errors import FieldError, InvalidField, UnsupportedField
 from translator.load.source import SourceRef
 from translator.model import LabelSelector, Network, Peer, ServiceRef, network_within
 
 Path = tuple[str | int, ...]
-
-
-class ImportProblem(ValueError):
-    """A field that cannot be imported. `unsupported` means valid Calico with no intent equivalent (NPX110);
-    otherwise the input itself is malformed."""
-
-    def __init__(self, path: Path, message: str, unsupported: bool = True) -> None:
-        super().__init__(message)
-        self.path = path
-        self.unsupported = unsupported
 
 
 @dataclass(frozen=True)
@@ -97,7 +88,7 @@ def parse_at(text: str, path: Path) -> Node:
     try:
         return parse(text)
     except SelectorError as exc:
-        raise ImportProblem(path, f"invalid selector {text!r}: {exc}", unsupported=False) from exc
+        raise InvalidField(path, f"invalid selector {text!r}: {exc}") from exc
 
 
 def _key(atom: Node) -> str | None:
@@ -131,7 +122,7 @@ def service_account_names(atom: Node, path: Path) -> set[str]:
         return {atom.value}
     if isinstance(atom, InSet) and not atom.negated:
         return set(atom.values)
-    raise ImportProblem(path, f'"{atom}" selects service accounts by exclusion; only names (== or in) are supported')
+    raise UnsupportedField(path, f'"{atom}" selects service accounts by exclusion; only names (== or in) are supported')
 
 
 def route(term: Node, path: Path) -> Routed:
@@ -141,12 +132,12 @@ def route(term: Node, path: Path) -> Routed:
         key = _key(atom)
         if key is None:
             if isinstance(atom, Global):
-                raise ImportProblem(path, "global() is only valid in a namespaceSelector", unsupported=False)
+                raise InvalidField(path, "global() is only valid in a namespaceSelector")
             if not isinstance(atom, All):
-                raise ImportProblem(path, f'"{atom}" has no Kubernetes label-selector equivalent')
+                raise UnsupportedField(path, f'"{atom}" has no Kubernetes label-selector equivalent')
         elif key == c.ORCHESTRATOR_LABEL:
             if atom not in (Compare(key, "==", c.ORCHESTRATOR_K8S), Has(key)):
-                raise ImportProblem(path, f'"{atom}" selects non-Kubernetes endpoints, which intents cannot name')
+                raise UnsupportedField(path, f'"{atom}" selects non-Kubernetes endpoints, which intents cannot name')
         elif key == c.NAMESPACE_LABEL:
             out.namespaces.append(_rename(atom, c.K8S_NAMESPACE_NAME))
         elif key.startswith(c.NAMESPACE_PREFIX):
@@ -156,7 +147,8 @@ def route(term: Node, path: Path) -> Routed:
             names = service_account_names(atom, path)
             out.service_accounts = names if out.service_accounts is None else out.service_accounts & names
         elif key.startswith(c.SERVICE_ACCOUNT_PREFIX):
-            raise ImportProblem(path, f'"{atom}" selects service accounts by their labels, which intents cannot name')
+            raise UnsupportedField(path, f'"{atom}" selects service accounts by their labels, which intents cannot '
+                                   "name")
         else:
             out.pods.append(atom)
     return out
@@ -167,7 +159,7 @@ def label_selector(node: Node, path: Path) -> LabelSelector:
     try:
         return to_label_selector(node)
     except SelectorError as exc:
-        raise ImportProblem(path, str(exc)) from exc
+        raise UnsupportedField(path, str(exc)) from exc
 
 
 FALSE: Node = Not(All())
@@ -197,7 +189,7 @@ def satisfiable_terms(node: Node, path: Path) -> list[Node]:
     try:
         terms = dnf(_without_global(node))
     except SelectorError as exc:
-        raise ImportProblem(path, str(exc)) from exc
+        raise UnsupportedField(path, str(exc)) from exc
     return merge_terms([t for t in terms if FALSE not in _atoms(t)])
 
 
@@ -258,7 +250,7 @@ def pod_terms(text: str | None, path: Path) -> list[Node]:
         return [All()]
     node = parse_at(text, path)
     if _has_global(node):
-        raise ImportProblem(path, "global() can only be used in a namespaceSelector", unsupported=False)
+        raise InvalidField(path, "global() can only be used in a namespaceSelector")
     return satisfiable_terms(node, path)
 
 
@@ -290,7 +282,7 @@ def _peer(**fields: object) -> Peer:
     try:
         return Peer.model_validate(fields)
     except ValidationError as exc:
-        raise ImportProblem((), exc.errors()[0]["msg"].removeprefix("Value error, "), unsupported=False) from exc
+        raise InvalidField((), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
 
 def endpoint_peer(routed: Routed, ns_term: Node | None, own_namespace: str | None, sa_names: set[str] | None,
@@ -310,7 +302,7 @@ def endpoint_peer(routed: Routed, ns_term: Node | None, own_namespace: str | Non
     if sa_names is not None:
         accounts = sa_names if accounts is None else accounts & sa_names
     if accounts is not None and not accounts:
-        raise ImportProblem(path, "the service-account terms contradict each other (the rule matches nothing)")
+        raise UnsupportedField(path, "the service-account terms contradict each other (the rule matches nothing)")
     # an empty pod selector with namespaces or accounts given is "any pod" of them
     any_pod = pods.is_empty() and (names is not None or namespaces is not None or accounts is not None)
     return _peer(pods=None if any_pod else pods, namespaces=namespaces, namespaceNames=names,
@@ -334,7 +326,7 @@ def _net(text: str, path: Path) -> Network:
     try:
         return ipaddress.ip_network(text, strict=False)
     except ValueError as exc:
-        raise ImportProblem(path, f"invalid CIDR {text!r}", unsupported=False) from exc
+        raise InvalidField(path, f"invalid CIDR {text!r}") from exc
 
 
 def _set_matches(node: Node, ns_node: Node | None, s: NetSet, ctx: Context, has_sa: bool) -> bool:
@@ -383,18 +375,18 @@ def entity_peers(er: EntityRule, ctx: Context, path: Path) -> tuple[tuple[Peer, 
     """(peers, notPeers) for one EntityRule; peers None = any peer; NOTHING = the rule can never match."""
     if er.services is not None:
         if not er.services.name:
-            raise ImportProblem((*path, "services", "name"), "services needs a name", unsupported=False)
+            raise InvalidField((*path, "services", "name"), "services needs a name")
         ref = ServiceRef(name=er.services.name, namespace=er.services.namespace or None)
         return (_peer(service=ref),), None
     if er.domains:
-        raise ImportProblem((*path, "domains"), "domains (Calico Enterprise) are imported only as the "
+        raise UnsupportedField((*path, "domains"), "domains (Calico Enterprise) are imported only as the "
                             "destination of egress rules")
     positive = bool(er.selector or er.namespaceSelector or er.serviceAccounts
                     or (ctx.namespace is not None and er.notSelector))
     peers: list[Peer] = []
     if positive:
         if er.nets:
-            raise ImportProblem((*path, "nets"), "nets together with a selector (pods in those IP ranges) cannot be "
+            raise UnsupportedField((*path, "nets"), "nets together with a selector (pods in those IP ranges) cannot be "
                                 "written as intent peers")
         peers = _positive_peers(er, ctx, path)
     elif er.nets:
@@ -412,7 +404,7 @@ def entity_peers(er: EntityRule, ctx: Context, path: Path) -> tuple[tuple[Peer, 
 def _positive_peers(er: EntityRule, ctx: Context, path: Path) -> list[Peer]:
     sa = er.serviceAccounts
     if sa is not None and sa.selector:
-        raise ImportProblem((*path, "serviceAccounts", "selector"), "service accounts selected by labels cannot be "
+        raise UnsupportedField((*path, "serviceAccounts", "selector"), "service accounts selected by labels cannot be "
                             "named in intents (only by name)")
     sa_names = set(sa.names) if sa is not None and sa.names else None
     if sa is not None and sa.names is not None and not sa.names:
@@ -429,8 +421,8 @@ def _positive_peers(er: EntityRule, ctx: Context, path: Path) -> list[Peer]:
                 try:
                     peer = endpoint_peer(routed, ns_term, ctx.namespace, sa_names, (*path, "namespaceSelector"),
                                          (*path, "selector"))
-                except ImportProblem as exc:
-                    raise ImportProblem(exc.path or path, str(exc), exc.unsupported) from exc
+                except FieldError as exc:
+                    raise type(exc)(exc.path or path, str(exc)) from exc
                 if peer not in peers:
                     peers.append(peer)
     for s in matching_sets(er.selector, ns_node, ctx, sa is not None, (*path, "selector")):

@@ -18,7 +18,6 @@ from backends.calico import constants as c
 from backends.calico.api import POLICY_KINDS, SET_KINDS, TIER_KIND, CalicoPolicy, CalicoSet, CalicoTier
 from backends.calico.entity import (
     Context,
-    ImportProblem,
     NetSet,
     Path,
     label_selector,
@@ -40,6 +39,7 @@ from translator.codes import (
 )
 from translator.compile.boxes import selector_empty
 from translator.diagnostics import Diagnostics
+from translator.errors import FieldError, InvalidField, UnsupportedField
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document
 from translator.load.validation import report_validation_error
@@ -76,8 +76,8 @@ class Draft:
     meta: dict[str, object] = field(default_factory=dict)
 
 
-def _report(diags: Diagnostics, doc: Document, what: str, exc: ImportProblem, prefix: Path = ()) -> None:
-    code = codes.IMPORT_UNSUPPORTED if exc.unsupported else codes.INVALID_VALUE
+def _report(diags: Diagnostics, doc: Document, what: str, exc: FieldError, prefix: Path = ()) -> None:
+    code = codes.IMPORT_UNSUPPORTED if isinstance(exc, UnsupportedField) else codes.INVALID_VALUE
     diags.error(code, f"{what}: {exc}", doc.locate(*prefix, *exc.path))
 
 
@@ -156,7 +156,7 @@ def _possible(term: Node) -> bool:
     try:
         routed = route(term, ())
         sel = label_selector(conj(*routed.pods), ())
-    except ImportProblem:
+    except FieldError:
         return True
     if routed.service_accounts is not None and not routed.service_accounts:
         return False
@@ -185,8 +185,8 @@ def _narrowed(obj: CalicoPolicy, types: list[Direction], terms: list[Node]) -> l
                 out += [(t, skipped | {(d, i)}) for t in satisfiable_terms(conj(term, negate(cond)), where)
                         if _possible(t)]
             if len(out) > MAX_PIECES:
-                raise ImportProblem(where, f"the rules whose {where[-2]} narrows the policy's own pods split it into "
-                                    f"more than {MAX_PIECES} intents")
+                raise UnsupportedField(where, f"the rules whose {where[-2]} narrows the policy's own pods split it "
+                                       f"into more than {MAX_PIECES} intents")
             raw = out
     return raw
 
@@ -205,18 +205,17 @@ def _subjects(obj: CalicoPolicy, namespace: str | None) -> list[Piece]:
         found = namespace_terms(parse_at(spec.namespaceSelector, ns_path), ns_path)
         ns_terms = found if found is not None else [None]
     elif namespace is not None and spec.namespaceSelector:
-        raise ImportProblem(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector",
-                            unsupported=False)
+        raise InvalidField(("spec", "namespaceSelector"), "a NetworkPolicy has no spec.namespaceSelector")
     out: list[Piece] = []
     for term, skipped in _narrowed(obj, _types(obj), terms):
         for ns_term in ns_terms:
             try:
                 subject = _subject(obj, namespace, term, ns_term)
-            except ImportProblem as exc:
+            except FieldError as exc:
                 if not skipped:
                     raise
                 d, i = sorted(skipped, key=lambda x: (x[0].value, x[1]))[0]
-                raise ImportProblem(("spec", d.value, i), f"the rule applies only to some of the policy's pods; the "
+                raise UnsupportedField(("spec", d.value, i), f"the rule applies only to some of the policy's pods; the "
                                     f"others would be {term}: {exc}") from exc
             if subject is not None and all(p.subject != subject or p.skipped != skipped for p in out):
                 out.append(Piece(subject, frozenset(_atoms_of(term)), skipped))
@@ -255,14 +254,14 @@ def _service_account_selector(text: str | None) -> set[str] | None:
         return None
     terms = pod_terms(text, path)
     if len(terms) != 1:
-        raise ImportProblem(path, "'||' in serviceAccountSelector is not supported")
+        raise UnsupportedField(path, "'||' in serviceAccountSelector is not supported")
     routed = route(terms[0], path)
     if routed.namespaces or routed.service_accounts is not None:
-        raise ImportProblem(path, "serviceAccountSelector may only name service accounts")
+        raise UnsupportedField(path, "serviceAccountSelector may only name service accounts")
     names: set[str] | None = None
     for atom in routed.pods:
         if getattr(atom, "key", None) != c.NAME_LABEL:
-            raise ImportProblem(path, f'"{atom}" selects service accounts by label; intents only name them')
+            raise UnsupportedField(path, f'"{atom}" selects service accounts by label; intents only name them')
         found = service_account_names(atom, path)
         names = found if names is None else names & found
     return names
@@ -302,7 +301,7 @@ def read_policy(doc: Document, sets: list[NetSet], tiers: dict[str, TierInfo], d
         return []
     try:
         return _draft(doc, obj, sets, tiers, what, diags)
-    except ImportProblem as exc:
+    except FieldError as exc:
         _report(diags, doc, what, exc)
         return []
 
@@ -315,7 +314,7 @@ def _draft(doc: Document, obj: CalicoPolicy, sets: list[NetSet], tiers: dict[str
            diags: Diagnostics) -> list[Draft]:
     glob = doc.kind == "GlobalNetworkPolicy"
     if host := _host_fields(obj):
-        raise ImportProblem(("spec", host[0]), f"{host[0]} applies to host endpoints (node interfaces), which "
+        raise UnsupportedField(("spec", host[0]), f"{host[0]} applies to host endpoints (node interfaces), which "
                             "intents do not model")
     namespace = None if glob else obj.metadata.namespace
     if not glob and namespace is None:

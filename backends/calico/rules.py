@@ -10,8 +10,9 @@ from pydantic import ValidationError
 
 from backends.calico.api import CalicoRule, EntityRule, HTTPMatch, ICMPFields
 from backends.calico.constants import PROTOCOL_NUMBERS, SERVICE_ACCOUNT_LABEL
-from backends.calico.entity import NOTHING, Context, ImportProblem, Path, entity_peers, parse_at, pod_terms
+from backends.calico.entity import NOTHING, Context, Path, entity_peers, parse_at, pod_terms
 from backends.calico.selector import All, And, Node, conj, one_of
+from translator.errors import InvalidField, UnsupportedField
 from translator.model import Action, Direction, HTTPRule, ICMPMatch, Peer, PortSpec, Protocol, Rule
 from translator.origins import mark
 
@@ -30,13 +31,13 @@ def protocol(value: int | str | None, path: Path) -> Protocol | None:
         name = PROTOCOL_NUMBERS.get(int(name), name)
     found = PROTOCOLS.get(str(name).lower())
     if found is None:
-        raise ImportProblem(path, f"protocol {value!r} has no intent equivalent (TCP, UDP, SCTP, ICMP, ICMPv6 only)")
+        raise UnsupportedField(path, f"protocol {value!r} has no intent equivalent (TCP, UDP, SCTP, ICMP, ICMPv6 only)")
     return found
 
 
 def _port(value: int | str, proto: Protocol | None, path: Path) -> PortSpec:
     if proto is None or not proto.has_ports:
-        raise ImportProblem(path, "ports need the rule's protocol to be TCP, UDP or SCTP", unsupported=False)
+        raise InvalidField(path, "ports need the rule's protocol to be TCP, UDP or SCTP")
     text = str(value)
     first, sep, last = text.partition(":")
     try:
@@ -46,20 +47,20 @@ def _port(value: int | str, proto: Protocol | None, path: Path) -> PortSpec:
         return PortSpec(protocol=proto, port=int(text) if text.isdigit() else text)
     except (ValueError, ValidationError) as exc:
         msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else f"invalid port {text!r}"
-        raise ImportProblem(path, msg.removeprefix("Value error, "), unsupported=False) from exc
+        raise InvalidField(path, msg.removeprefix("Value error, ")) from exc
 
 
 def _icmp(fields: ICMPFields, proto: Protocol | None, path: Path) -> PortSpec:
     if proto not in (Protocol.ICMP, Protocol.ICMPV6):
-        raise ImportProblem(path, "icmp needs protocol ICMP or ICMPv6", unsupported=False)
+        raise InvalidField(path, "icmp needs protocol ICMP or ICMPv6")
     if fields.type is None:
         if fields.code is not None:
-            raise ImportProblem(path, "an ICMP code needs a type", unsupported=False)
+            raise InvalidField(path, "an ICMP code needs a type")
         return PortSpec(protocol=proto)
     try:
         return PortSpec(protocol=proto, icmp=ICMPMatch(type=fields.type, code=fields.code))
     except ValidationError as exc:
-        raise ImportProblem(path, exc.errors()[0]["msg"], unsupported=False) from exc
+        raise InvalidField(path, exc.errors()[0]["msg"]) from exc
 
 
 def ports(rule: CalicoRule, path: Path) -> tuple[tuple[PortSpec, ...] | None, tuple[PortSpec, ...] | None]:
@@ -86,7 +87,7 @@ def http(match: HTTPMatch) -> tuple[HTTPRule, ...]:
     paths: list[str | None] = []
     for p in match.paths or ():
         if (p.exact is None) == (p.prefix is None):
-            raise ImportProblem((), "each HTTP path needs exactly one of exact or prefix", unsupported=False)
+            raise InvalidField((), "each HTTP path needs exactly one of exact or prefix")
         paths.append(re.escape(p.exact) if p.exact is not None else re.escape(p.prefix or "") + ".*")
     return tuple(HTTPRule(method=method, path=p) for p in (paths or [None]))
 
@@ -105,13 +106,13 @@ def _check_local_side(er: EntityRule, direction: Direction, ctx: Context, path: 
                 and service_account_atom(value.names) in ctx.subject_atoms:
             continue
         if name in ("ports", "notPorts"):
-            raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule matches the "
+            raise UnsupportedField((*path, side, name), f"{side}.{name} in an {direction.value} rule matches the "
                                 "policy's own source ports, which intents cannot express")
         if name == "serviceAccounts" and value.selector:
-            raise ImportProblem((*path, side, name), f"{side}.serviceAccounts.selector in an "
+            raise UnsupportedField((*path, side, name), f"{side}.serviceAccounts.selector in an "
                                 f"{direction.value} rule narrows the policy's own pods to service accounts selected "
                                 "by their labels; intents name service accounts only")
-        raise ImportProblem((*path, side, name), f"{side}.{name} in an {direction.value} rule narrows the "
+        raise UnsupportedField((*path, side, name), f"{side}.{name} in an {direction.value} rule narrows the "
                             "policy's own endpoints, which intents cannot express")
 
 
@@ -152,19 +153,18 @@ def _implied(text: str, ctx: Context, path: Path) -> bool:
 def _fqdn_peers(er: EntityRule, path: Path) -> tuple[Peer, ...]:
     others = [name for name, value in er if value is not None and name not in ("domains", "ports", "notPorts")]
     if others:
-        raise ImportProblem((*path, "destination", others[0]), "destination.domains (Calico Enterprise) together "
+        raise UnsupportedField((*path, "destination", others[0]), "destination.domains (Calico Enterprise) together "
                             "with other destination matches cannot be expressed as intent peers")
     out = []
     for i, name in enumerate(er.domains or ()):
         if "*" in name:
-            raise ImportProblem((*path, "destination", "domains", i), f"domain {name!r} (Calico Enterprise "
+            raise UnsupportedField((*path, "destination", "domains", i), f"domain {name!r} (Calico Enterprise "
                                 "destination.domains): its '*' matches one or more DNS labels, intents' '*' only "
                                 "one; no exact equivalent")
         try:
             out.append(Peer(fqdn=name))
         except ValidationError as exc:
-            raise ImportProblem((*path, "destination", "domains", i), exc.errors()[0]["msg"],
-                                unsupported=False) from exc
+            raise InvalidField((*path, "destination", "domains", i), exc.errors()[0]["msg"]) from exc
     return tuple(out)
 
 
@@ -172,8 +172,7 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
     """The intent rule for one Calico rule; None when the rule can never match anything."""
     action = ACTIONS.get(rule.action)
     if action is None:
-        raise ImportProblem((*path, "action"), f"action must be Allow, Deny, Pass or Log, got {rule.action!r}",
-                            unsupported=False)
+        raise InvalidField((*path, "action"), f"action must be Allow, Deny, Pass or Log, got {rule.action!r}")
     ingress = direction is Direction.INGRESS
     peer_side, local_side = (rule.source, rule.destination) if ingress else (rule.destination, rule.source)
     _check_local_side(local_side, direction, ctx, path)
@@ -181,9 +180,9 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
     if peer_side.ports is not None or (ingress and peer_side.notPorts is not None):
         field = "ports" if peer_side.ports is not None else "notPorts"
         if ingress:
-            raise ImportProblem((*path, side, field), "source ports have no intent equivalent")
+            raise UnsupportedField((*path, side, field), "source ports have no intent equivalent")
     if not ingress and peer_side.services is not None:
-        raise ImportProblem((*path, side, "services"), "destination.services also limits the rule to the Service's "
+        raise UnsupportedField((*path, side, "services"), "destination.services also limits the rule to the Service's "
                             "ports, which an intent's service peer does not")
     peers: tuple[Peer, ...] | None
     not_peers: tuple[Peer, ...] | None
@@ -198,7 +197,7 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
     http_rules: tuple[HTTPRule, ...] | None = None
     if rule.http is not None:
         if not ingress:
-            raise ImportProblem((*path, "http"), "HTTP matches in egress rules are not enforced by Calico")
+            raise UnsupportedField((*path, "http"), "HTTP matches in egress rules are not enforced by Calico")
         http_rules = http(rule.http)
         port_specs = port_specs or (PortSpec(protocol=Protocol.TCP),)
     fields: dict[str, object] = {"action": action, "peers": peers, "notPeers": not_peers, "ports": port_specs,
@@ -209,7 +208,7 @@ def read_rule(rule: CalicoRule, direction: Direction, ctx: Context, path: Path) 
     try:
         return Rule.model_validate(fields)
     except ValidationError as exc:
-        raise ImportProblem(path, exc.errors()[0]["msg"].removeprefix("Value error, "), unsupported=False) from exc
+        raise InvalidField(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
 
 def _mark_parts(rule: CalicoRule, path: Path, side: str,
@@ -239,12 +238,12 @@ def _check_ip_version(rule: CalicoRule, peers: tuple[Peer, ...] | None, specs: t
     if version is None:
         return
     if version not in (4, 6):
-        raise ImportProblem((*path, "ipVersion"), "ipVersion must be 4 or 6", unsupported=False)
+        raise InvalidField((*path, "ipVersion"), "ipVersion must be 4 or 6")
     protos = {s.protocol for s in specs or ()}
     family = {4: Protocol.ICMP, 6: Protocol.ICMPV6}[version]
     if protos and protos <= {family}:
         return
     if peers and all(p.network is not None and p.network.version == version for p in peers):
         return
-    raise ImportProblem((*path, "ipVersion"), f"ipVersion {version} limits the rule to IPv{version} traffic, which "
+    raise UnsupportedField((*path, "ipVersion"), f"ipVersion {version} limits the rule to IPv{version} traffic, which "
                         "intents cannot express for these peers")

@@ -45,6 +45,7 @@ from backends.cilium.selectors import (
 from translator import codes
 from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.diagnostics import Diagnostics
+from translator.errors import InvalidField, UnsupportedField
 from translator.load.source import Document
 from translator.model import (
     API_VERSION,
@@ -76,27 +77,11 @@ NON_POD_ENTITIES = (Entity.WORLD, Entity.HOST, Entity.REMOTE_NODE, Entity.KUBE_A
 PortGroup = tuple[tuple[PortSpec, ...] | None, tuple[HTTPRule, ...] | None, tuple[str, ...] | None]
 
 
-class Refused(Exception):
-    """A field the intent model cannot hold (NPX110)."""
-
-    def __init__(self, path: Path, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.path, self.field = path, field_name
-
-
-class Invalid(Exception):
-    """A malformed value (NPX004)."""
-
-    def __init__(self, path: Path, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-
 def _refuse_present(obj: Any, fields: tuple[str, ...], path: Path, why: str) -> None:
     for name in fields:
         value = getattr(obj, name)
         if value is not None:
-            raise Refused((*path, name), name, f"{name} {why}")
+            raise UnsupportedField((*path, name), f"{name} {why}", field=name)
 
 
 class Reader:
@@ -117,30 +102,33 @@ class Reader:
     def subject(self, rule: n.Rule, path: Path) -> dict[str, Any]:
         """The intent subject of a rule's endpointSelector."""
         if rule.nodeSelector is not None:
-            raise Refused((*path, "nodeSelector"), "nodeSelector",
-                          "nodeSelector (a host policy for nodes) has no equivalent: intents select pods")
+            raise UnsupportedField((*path, "nodeSelector"),
+                          "nodeSelector (a host policy for nodes) has no equivalent: intents select pods",
+                          field="nodeSelector")
         if rule.endpointSelector is None:
-            raise Invalid(path, "a rule needs endpointSelector (or nodeSelector)")
+            raise InvalidField(path, "a rule needs endpointSelector (or nodeSelector)")
         where = (*path, "endpointSelector")
         parsed = self._parse(rule.endpointSelector, where)
         if parsed.nothing:
-            raise Refused(where, "endpointSelector", "an endpointSelector on the pod's node name selects no endpoint "
-                          "in Cilium; such a policy has no effect and no equivalent")
+            raise UnsupportedField(where, "an endpointSelector on the pod's node name selects no endpoint "
+                          "in Cilium; such a policy has no effect and no equivalent", field="endpointSelector")
         if parsed.reserved:
-            raise Refused(where, "endpointSelector", "an endpointSelector on reserved identities "
-                          f"({', '.join(parsed.reserved)}) has no equivalent: intents select pods")
+            raise UnsupportedField(where, "an endpointSelector on reserved identities "
+                          f"({', '.join(parsed.reserved)}) has no equivalent: intents select pods",
+                          field="endpointSelector")
         out: dict[str, Any] = {"pods": selector_of(parsed.pods)}
         if parsed.service_accounts is not None:
             out["serviceAccounts"] = tuple(sorted(parsed.service_accounts))
         if not self.cluster:
             if parsed.namespace_terms:
-                raise Refused(where, "endpointSelector", "namespace-label terms in the endpointSelector of a "
-                              "namespaced policy have no equivalent (use a CiliumClusterwideNetworkPolicy)")
+                raise UnsupportedField(where, "namespace-label terms in the endpointSelector of a "
+                              "namespaced policy have no equivalent (use a CiliumClusterwideNetworkPolicy)",
+                              field="endpointSelector")
             other = parsed.namespace_negative or parsed.namespace_names not in (None, {self.namespace})
             if other:
-                raise Refused(where, "endpointSelector", "a namespace term naming another namespace in the "
+                raise UnsupportedField(where, "a namespace term naming another namespace in the "
                               "endpointSelector of a CiliumNetworkPolicy (Cilium forces the policy's own namespace "
-                              "and may then select nothing)")
+                              "and may then select nothing)", field="endpointSelector")
             return out
         names, nsel = namespace_part(parsed) if parsed.has_namespace_key or parsed.namespace_terms else (None, None)
         out["namespaces"] = _namespaces_with_names(names, nsel)
@@ -153,9 +141,9 @@ class Reader:
                 self.note(note, path, warning=parsed.nothing)
             return parsed
         except SelectorError as exc:
-            raise Refused(path, exc.field, str(exc)) from exc
+            raise UnsupportedField(path, str(exc), field=exc.field) from exc
         except ValueError as exc:
-            raise Invalid(path, str(exc)) from exc
+            raise InvalidField(path, str(exc)) from exc
 
     def endpoint_peer(self, sel: n.Selector, path: Path) -> Peer | list[Peer] | None:
         """The peer of one from/toEndpoints selector; None when it selects nothing. A selector whose namespace
@@ -168,7 +156,7 @@ class Reader:
             try:
                 return Peer(entity=entity_of(parsed, "reserved:" + parsed.reserved[0]))
             except SelectorError as exc:
-                raise Refused(path, exc.field, str(exc)) from exc
+                raise UnsupportedField(path, str(exc), field=exc.field) from exc
         if parsed.namespace_names == set() or parsed.service_accounts == set():
             return None
         pods = selector_of(parsed.pods) if parsed.pods else None
@@ -205,8 +193,8 @@ class Reader:
                    ("toFQDNs", self._fqdns), ("toServices", self._services), (pre + "Nodes", self._nodes))
         used = [name for name, _ in readers if getattr(rule, name, None)]
         if len(used) > 1:
-            raise Invalid((*path, used[1]), f"Cilium rejects a rule combining {used[0]} and {used[1]} (one kind of "
-                          "peer per rule), so the whole policy would not be enforced")
+            raise InvalidField((*path, used[1]), f"Cilium rejects a rule combining {used[0]} and {used[1]} (one "
+                               "kind of peer per rule), so the whole policy would not be enforced")
         has_l3 = False
         peers: list[Peer] = []
         for field_name, reader in readers:
@@ -215,8 +203,8 @@ class Reader:
                 continue
             where = (*path, field_name)
             if not values:
-                raise Refused(where, field_name, f"an empty {field_name} list: Cilium versions disagree on whether "
-                              "it selects nothing or everything")
+                raise UnsupportedField(where, f"an empty {field_name} list: Cilium versions disagree on whether "
+                              "it selects nothing or everything", field=field_name)
             has_l3 = True
             for i, v in enumerate(values):
                 found = reader(v, (*where, i))
@@ -231,13 +219,14 @@ class Reader:
         """A toNodes / fromNodes selector: nodes by their labels (keys with a label source are refused)."""
         raw = sel if isinstance(sel, dict) else sel.raw() if hasattr(sel, "raw") else None
         if not isinstance(raw, dict):
-            raise Invalid(path, "a node selector must be a label selector")
+            raise InvalidField(path, "a node selector must be a label selector")
         data: dict[str, Any] = {"matchLabels": raw.get("matchLabels") or {},
                                 "matchExpressions": raw.get("matchExpressions") or []}
         keys = [*data["matchLabels"], *(e.get("key", "") for e in data["matchExpressions"] if isinstance(e, dict))]
         for key in keys:
             if ":" in str(key).split("/")[0] and not str(key).startswith(("k8s:", "any:")):
-                raise Refused(path, str(key), f"node selector key {key!r} with a label source has no equivalent")
+                raise UnsupportedField(path, f"node selector key {key!r} with a label source has no equivalent",
+                                       field=str(key))
         data["matchLabels"] = {str(k).removeprefix("k8s:").removeprefix("any:"): v
                                for k, v in data["matchLabels"].items()}
         for e in data["matchExpressions"]:
@@ -246,7 +235,7 @@ class Reader:
         try:
             return Peer(nodes=LabelSelector.model_validate(data))
         except ValidationError as exc:
-            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidField(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     def _cidrs(self, text: str, path: Path) -> Peer | None:
         return self._cidr(text, [], path)
@@ -255,7 +244,7 @@ class Reader:
         _refuse_present(rule, ("cidrGroupRef", "cidrGroupSelector"), path,
                         "refers to CiliumCIDRGroup objects, which are not part of the input")
         if rule.cidr is None:
-            raise Invalid(path, "a CIDR rule needs cidr")
+            raise InvalidField(path, "a CIDR rule needs cidr")
         return self._cidr(rule.cidr, rule.except_ or [], path)
 
     def _cidr(self, text: str, excepts: list[str], path: Path) -> Peer | None:
@@ -263,13 +252,13 @@ class Reader:
             net = ipaddress.ip_network(text, strict=False)
             blocks = [ipaddress.ip_network(e, strict=False) for e in excepts]
         except ValueError as exc:
-            raise Invalid(path, f"invalid CIDR: {exc}") from exc
+            raise InvalidField(path, f"invalid CIDR: {exc}") from exc
         if any(network_within(net, b) for b in blocks):
             return None  # the except removes the whole block
         try:
             return Peer.model_validate({"cidr": str(net), "except": [str(b) for b in blocks]})
         except ValidationError as exc:
-            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidField(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     def _entities(self, name: str, path: Path) -> Peer | None:
         if name == "none":
@@ -277,35 +266,36 @@ class Reader:
         try:
             return Peer(entity=Entity(name))
         except ValueError as exc:
-            raise Refused(path, name, f"entity {name!r} has no equivalent in the intent model") from exc
+            raise UnsupportedField(path, f"entity {name!r} has no equivalent in the intent model", field=name) from exc
 
     def _fqdns(self, sel: n.FQDNSelector, path: Path) -> Peer | None:
         name = sel.matchName if sel.matchName is not None else sel.matchPattern
         if name is None or (sel.matchName is not None and sel.matchPattern is not None):
-            raise Invalid(path, "a toFQDNs entry needs exactly one of matchName or matchPattern")
+            raise InvalidField(path, "a toFQDNs entry needs exactly one of matchName or matchPattern")
         if sel.matchPattern is not None and "**" in sel.matchPattern:
-            raise Refused((*path, "matchPattern"), "matchPattern",
-                          f"matchPattern {sel.matchPattern!r}: '**' (several labels) has no equivalent")
+            raise UnsupportedField((*path, "matchPattern"),
+                          f"matchPattern {sel.matchPattern!r}: '**' (several labels) has no equivalent",
+                          field="matchPattern")
         if sel.matchName is not None and "*" in sel.matchName:
-            raise Invalid(path, f"matchName {sel.matchName!r} cannot contain '*' (use matchPattern)")
+            raise InvalidField(path, f"matchName {sel.matchName!r} cannot contain '*' (use matchPattern)")
         try:
             return Peer(fqdn=name)
         except ValidationError as exc:
-            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidField(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     def _services(self, svc: n.Service, path: Path) -> Peer | None:
         _refuse_present(svc, ("k8sServiceSelector",), path,
                         "(Services chosen by labels) has no equivalent; name the Services")
         ref = svc.k8sService
         if ref is None or not ref.serviceName:
-            raise Invalid(path, "a toServices entry needs k8sService.serviceName")
+            raise InvalidField(path, "a toServices entry needs k8sService.serviceName")
         if ref.namespace is None and self.cluster:
-            raise Refused((*path, "k8sService"), "k8sService", "a Service without namespace in a cluster-wide "
-                          "policy has no equivalent")
+            raise UnsupportedField((*path, "k8sService"), "a Service without namespace in a cluster-wide "
+                          "policy has no equivalent", field="k8sService")
         try:
             return Peer.model_validate({"service": {"name": ref.serviceName, "namespace": ref.namespace}})
         except ValidationError as exc:
-            raise Invalid(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidField(path, exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     # -- ports ------------------------------------------------------------------------------------------------
 
@@ -314,8 +304,8 @@ class Reader:
         name = (pp.protocol or "ANY").upper()
         proto = PROTOCOLS.get(name)
         if proto is None:
-            raise Refused((*path, "protocol"), "protocol", f"protocol {pp.protocol} has no equivalent "
-                          "(TCP, UDP, SCTP or ANY)")
+            raise UnsupportedField((*path, "protocol"), f"protocol {pp.protocol} has no equivalent "
+                          "(TCP, UDP, SCTP or ANY)", field="protocol")
         port: int | str | None = pp.port
         if isinstance(port, str) and port.strip().isdigit():
             port = int(port)
@@ -326,7 +316,7 @@ class Reader:
             return mark(PortSpec(protocol=proto, port=port.lower() if isinstance(port, str) else port, endPort=end),
                         path)
         except ValidationError as exc:
-            raise Invalid((*path, "port"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidField((*path, "port"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
     def ports(self, specs: list[n.PortProtocol] | None, path: Path) -> list[PortSpec]:
         """Every PortProtocol of a PortRule; none listed = every port of TCP, UDP and SCTP."""
@@ -348,14 +338,15 @@ class Reader:
                                 "has no equivalent (intents match header values given in the policy, and drop "
                                 "requests that do not match)")
                 if m.value is None:
-                    raise Refused((*where, "headerMatches", j), "headerMatches",
-                                  "a headerMatches entry without value has no equivalent")
+                    raise UnsupportedField((*where, "headerMatches", j),
+                                  "a headerMatches entry without value has no equivalent", field="headerMatches")
                 headers.append({"name": m.name, "value": m.value})
             data = {"method": h.method or None, "path": h.path or None, "host": h.host or None, "headers": headers}
             try:
                 out.append(mark(HTTPRule.model_validate({k: v for k, v in data.items() if v}), where))
             except ValidationError as exc:
-                raise Refused(where, "http", exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+                raise UnsupportedField(where, exc.errors()[0]["msg"].removeprefix("Value error, "),
+                                       field="http") from exc
         return tuple(out)
 
     def l7(self, rules: n.L7Rules, specs: list[PortSpec],
@@ -364,8 +355,8 @@ class Reader:
         _refuse_present(rules, ("kafka", "l7proto", "l7"), path, "(an L7 protocol other than HTTP and DNS) has no "
                         "equivalent in the intent model")
         if rules.dns is not None and not rules.dns:
-            raise Refused((*path, "dns"), "rules.dns", "an empty rules.dns list has no equivalent (list the names, "
-                          "or matchPattern '*' for every name)")
+            raise UnsupportedField((*path, "dns"), "an empty rules.dns list has no equivalent (list the names, "
+                          "or matchPattern '*' for every name)", field="rules.dns")
         dns = self.dns_names(rules.dns, specs, (*path, "dns")) if rules.dns else None
         if rules.http:
             return self.http(rules.http, (*path, "http")), dns
@@ -374,8 +365,8 @@ class Reader:
     def dns_names(self, rules: list[n.FQDNSelector], specs: list[PortSpec], path: Path) -> tuple[str, ...]:
         """The names of a `rules.dns` list (`matchPattern: '*'` = every name)."""
         if any(s.port is None or s.endPort is not None or s.protocol is Protocol.SCTP for s in specs):
-            raise Refused(path, "rules.dns", "DNS rules on every port, a port range or SCTP have no equivalent "
-                          "(intents inspect DNS on the servers' UDP/TCP ports)")
+            raise UnsupportedField(path, "DNS rules on every port, a port range or SCTP have no equivalent "
+                          "(intents inspect DNS on the servers' UDP/TCP ports)", field="rules.dns")
         names = []
         for i, sel in enumerate(rules):
             peer = self._fqdns(sel, (*path, i))
@@ -388,8 +379,8 @@ class Reader:
         plain: list[PortSpec] = []
         with_l7: list[PortGroup] = []
         if rule.toPorts and rule.icmps:
-            raise Invalid((*path, "icmps"), "Cilium rejects a rule with both icmps and toPorts, so the whole policy "
-                          "would not be enforced")
+            raise InvalidField((*path, "icmps"), "Cilium rejects a rule with both icmps and toPorts, so the whole "
+                               "policy would not be enforced")
         for i, pr in enumerate(rule.toPorts or []):
             where = (*path, "toPorts", i)
             specs = self.ports(pr.ports, where)
@@ -397,7 +388,7 @@ class Reader:
                 _refuse_present(pr, ("serverNames", "terminatingTLS", "originatingTLS", "listener"), where,
                                 "(TLS interception / Envoy listeners) has no equivalent in the intent model")
             if not deny and pr.rules is not None and pr.rules.dns and direction is Direction.INGRESS:
-                raise Invalid((*where, "rules", "dns"), "Cilium rejects DNS rules on ingress")
+                raise InvalidField((*where, "rules", "dns"), "Cilium rejects DNS rules on ingress")
             http, dns = self.l7(pr.rules, specs, (*where, "rules")) if not deny and pr.rules is not None \
                 else (None, None)
             if http is not None or dns is not None:
@@ -420,7 +411,7 @@ class Reader:
                 try:
                     proto, number = icmp_type(family, f.type)
                 except ValueError as exc:
-                    raise Invalid(where, str(exc)) from exc
+                    raise InvalidField(where, str(exc)) from exc
                 out.append(mark(PortSpec.model_validate({"protocol": proto, "icmp": {"type": number}}), where))
         for proto in (Protocol.ICMP, Protocol.ICMPV6):
             types = {p.icmp.type for p in out if p.protocol is proto and p.icmp is not None}
@@ -488,7 +479,7 @@ def _has_dns_rule(rule: n.Rule) -> bool:
 def read_rule(reader: Reader, rule: n.Rule, meta: dict[str, Any], path: Path) -> NetworkIntent:
     """One Cilium rule as an intent."""
     if not any((rule.ingress, rule.ingressDeny, rule.egress, rule.egressDeny)):
-        raise Invalid(path, "Cilium rejects a rule without ingress, ingressDeny, egress or egressDeny rules")
+        raise InvalidField(path, "Cilium rejects a rule without ingress, ingressDeny, egress or egressDeny rules")
     spec: dict[str, Any] = {"scope": "Cluster" if reader.cluster else "Namespaced",
                             "subject": reader.subject(rule, path),
                             "isolate": [d.value for d in isolation(rule)]}
@@ -563,11 +554,11 @@ def import_cilium_policy(doc: Document, diags: Diagnostics, ranges: ClusterRange
         name = policy.metadata.name if len(entries) == 1 else f"{policy.metadata.name}-{i}"
         try:
             intents.append(read_rule(reader, rule, {"name": name, **base}, path))
-        except Refused as exc:
+        except UnsupportedField as exc:
             failed = True
             diags.error(codes.IMPORT_UNSUPPORTED, f"{doc.kind} {doc.name}: {exc.field}: {exc}",
                         doc.locate(*exc.path))
-        except Invalid as exc:
+        except InvalidField as exc:
             failed = True
             diags.error(codes.INVALID_VALUE, f"{doc.kind} {doc.name}: {exc}", doc.locate(*exc.path))
         except ValidationError as exc:

@@ -18,6 +18,7 @@ from translator import codes
 from translator.backend import Backend
 from translator.capabilities import Capability, Support, lowered, native, no
 from translator.diagnostics import Diagnostics, Locator, SourceLocation
+from translator.engine_settings import RANGES, Setting
 from translator.features import Feature, Use
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document
@@ -42,6 +43,7 @@ class ClusterNetworkPolicyBackend(Backend):
     imports = tuple((GROUP, kind) for kind in KINDS)
     semantics = SEMANTICS
     versions = ("0.1", "0.2")
+    settings = {**RANGES, "channel": Setting("the CRD channel to write for", ("standard", "experimental"))}
 
     def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)

@@ -13,6 +13,7 @@ from backends.kubernetes.api import NetworkPolicy, NPEgressRule, NPIngressRule, 
 from backends.kubernetes.generate import NAMESPACE_NAME_LABEL
 from translator import codes
 from translator.diagnostics import Diagnostics
+from translator.errors import InvalidField
 from translator.load.source import Document
 from translator.load.validation import report_validation_error
 from translator.model import (
@@ -30,12 +31,6 @@ from translator.model import (
 
 PROTOCOLS = {"TCP": Protocol.TCP, "UDP": Protocol.UDP, "SCTP": Protocol.SCTP}
 DEFAULT_NAMESPACE = "default"
-
-
-class _Invalid(ValueError):
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def split_namespace_names(sel: LabelSelector) -> tuple[tuple[str, ...] | None, LabelSelector | None]:
@@ -90,7 +85,7 @@ def _peer(p: NPPeer, path: tuple[str | int, ...], notes: Notes) -> Peer:
         try:
             return Peer.model_validate({"cidr": cidr, "except": excepts})
         except ValidationError as exc:
-            raise _Invalid((*path, "ipBlock"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+            raise InvalidField((*path, "ipBlock"), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
     if p.namespaceSelector is None:
         return Peer(pods=p.podSelector)
     names, rest = split_namespace_names(p.namespaceSelector)
@@ -101,14 +96,14 @@ def _peer(p: NPPeer, path: tuple[str | int, ...], notes: Notes) -> Peer:
 def _port(p: NPPort, path: tuple[str | int, ...]) -> PortSpec:
     proto = PROTOCOLS.get(p.protocol or "TCP")
     if proto is None:
-        raise _Invalid((*path, "protocol"), f"unsupported protocol {p.protocol!r} (expected TCP, UDP or SCTP)")
+        raise InvalidField((*path, "protocol"), f"unsupported protocol {p.protocol!r} (expected TCP, UDP or SCTP)")
     if p.endPort is not None and not isinstance(p.port, int):
-        raise _Invalid((*path, "endPort"), "endPort needs a numeric port")
+        raise InvalidField((*path, "endPort"), "endPort needs a numeric port")
     try:
         return PortSpec(protocol=proto, port=p.port, endPort=p.endPort)
     except ValidationError as exc:
         field = "endPort" if "endPort" in str(exc) else "port"
-        raise _Invalid((*path, field), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
+        raise InvalidField((*path, field), exc.errors()[0]["msg"].removeprefix("Value error, ")) from exc
 
 
 def _rule(r: NPIngressRule | NPEgressRule, direction: Direction, path: tuple[str | int, ...], notes: Notes) -> Rule:
@@ -172,7 +167,7 @@ def import_network_policy(doc: Document, diags: Diagnostics) -> NetworkIntent | 
         for path, message in notes:
             diags.warning(codes.IMPORT_NOTE, f"NetworkPolicy {doc.name}: {message}", doc.locate(*path))
         return intent
-    except _Invalid as exc:
+    except InvalidField as exc:
         diags.error(codes.INVALID_VALUE, f"NetworkPolicy {doc.name}: {exc}", doc.locate(*exc.path))
     except ValidationError as exc:
         report_validation_error(exc, doc, f"NetworkPolicy {doc.name}", diags)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from translator import codes
 from translator.cluster import kubeobjects
 from translator.diagnostics import Diagnostics, SourceLocation
+from translator.errors import InvalidField
 from translator.load.source import SourceFile, SourceRef, parse_text, read_text
 from translator.model.labels import (
     NAMESPACE_NAME_LABEL,
@@ -562,16 +563,10 @@ def _from_kubectl(objects: list[_KubeObject], seen: _Seen, diags: Diagnostics) -
             seen.add(what, name, obj.ref.locate(("metadata", "name")))
         except ValidationError as exc:
             _report(diags, exc, obj.ref, f"{kind} {_meta(obj.data).get('name', '<unnamed>')}")
-        except _FieldError as exc:
+        except InvalidField as exc:
             diags.error(codes.INVALID_FIELD, f"{kind}: {exc}", obj.ref.locate(exc.path))
     cluster.normalize()
     return cluster
-
-
-class _FieldError(ValueError):
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def _meta(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -583,7 +578,7 @@ def _required(data: Mapping[str, Any], *path: str) -> Any:
     node: Any = data
     for part in path:
         if not isinstance(node, dict) or part not in node:
-            raise _FieldError(tuple(path), f"{'.'.join(path)} is required")
+            raise InvalidField(tuple(path), f"{'.'.join(path)} is required")
         node = node[part]
     return node
 

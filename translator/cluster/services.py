@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from translator import codes
 from translator.cluster.model import ServicePort
 from translator.diagnostics import Diagnostics, SourceLocation
+from translator.errors import InvalidField
 from translator.load.source import Document, documents
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -53,12 +54,6 @@ class ServiceInfo:
         return self.document.locate(*path) if self.document is not None else SourceLocation("<services>")
 
 
-class _Invalid(ValueError):
-    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-
 def is_service(doc: Document) -> bool:
     """Whether a document is a core/v1 Service."""
     return doc.kind == "Service" and doc.api_version in ("v1", "")
@@ -68,25 +63,25 @@ def _str_map(value: object, path: tuple[str | int, ...]) -> dict[str, str] | Non
     if value is None:
         return None
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise _Invalid(path, "must be a map of strings")
+        raise InvalidField(path, "must be a map of strings")
     return dict(sorted(value.items()))
 
 
 def _port(raw: object, path: tuple[str | int, ...]) -> ServicePort:
     if not isinstance(raw, dict):
-        raise _Invalid(path, "a Service port must be an object")
+        raise InvalidField(path, "a Service port must be an object")
     port = raw.get("port")
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise _Invalid((*path, "port"), f"port must be a number 1-65535, got {port!r}")
+        raise InvalidField((*path, "port"), f"port must be a number 1-65535, got {port!r}")
     protocol = raw.get("protocol") or "TCP"
     if protocol not in PROTOCOLS:
-        raise _Invalid((*path, "protocol"), f"protocol must be TCP, UDP or SCTP, got {protocol!r}")
+        raise InvalidField((*path, "protocol"), f"protocol must be TCP, UDP or SCTP, got {protocol!r}")
     target = raw.get("targetPort", port)
     if isinstance(target, str) and target.isdigit():
         target = int(target)
     if isinstance(target, bool) or not isinstance(target, int | str) or (isinstance(target, int) and
                                                                          not 0 <= target <= 65535):
-        raise _Invalid((*path, "targetPort"), f"targetPort must be a port number or name, got {target!r}")
+        raise InvalidField((*path, "targetPort"), f"targetPort must be a port number or name, got {target!r}")
     name = raw.get("name")
     return ServicePort(port=port, targetPort=target, protocol=protocol, name=name if isinstance(name, str) else None)
 
@@ -98,25 +93,25 @@ def parse_service(doc: Document, diags: Diagnostics) -> ServiceInfo | None:
     spec = data.get("spec") or {}
     try:
         if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
-            raise _Invalid(("metadata",), "a Service needs metadata.name")
+            raise InvalidField(("metadata",), "a Service needs metadata.name")
         if not isinstance(spec, dict):
-            raise _Invalid(("spec",), "spec must be an object")
+            raise InvalidField(("spec",), "spec must be an object")
         svc_type = spec.get("type") or "ClusterIP"
         if svc_type not in SERVICE_TYPES:
-            raise _Invalid(("spec", "type"), f"type must be one of {', '.join(SERVICE_TYPES)}, got {svc_type!r}")
+            raise InvalidField(("spec", "type"), f"type must be one of {', '.join(SERVICE_TYPES)}, got {svc_type!r}")
         etp = spec.get("externalTrafficPolicy") or ""
         if etp not in ("", "Cluster", "Local"):
-            raise _Invalid(("spec", "externalTrafficPolicy"), f"externalTrafficPolicy must be Cluster or Local, "
+            raise InvalidField(("spec", "externalTrafficPolicy"), f"externalTrafficPolicy must be Cluster or Local, "
                            f"got {etp!r}")
         raw_ports = spec.get("ports") or []
         if not isinstance(raw_ports, list):
-            raise _Invalid(("spec", "ports"), "ports must be a list")
+            raise InvalidField(("spec", "ports"), "ports must be a list")
         ports = tuple(_port(p, ("spec", "ports", i)) for i, p in enumerate(raw_ports))
         ranges = spec.get("loadBalancerSourceRanges") or []
         if not isinstance(ranges, list) or not all(isinstance(r, str) for r in ranges):
-            raise _Invalid(("spec", "loadBalancerSourceRanges"), "must be a list of CIDRs")
+            raise InvalidField(("spec", "loadBalancerSourceRanges"), "must be a list of CIDRs")
         selector = _str_map(spec.get("selector"), ("spec", "selector"))
-    except _Invalid as exc:
+    except InvalidField as exc:
         diags.error(codes.INVALID_VALUE, f"Service {doc.name}: {exc}", doc.locate(*exc.path))
         return None
     namespace = meta.get("namespace")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import assert_never
 
 from translator import codes
 from translator.backend import Backend
@@ -251,11 +252,14 @@ def run(intents: list[NetworkIntent], positions: list[int], d: Direction,
                    for r in reach for b in item.boxes for x in intersect(r.box, b, intent)]
             for blocker in earlier:
                 eff = _minus(eff, blocker, intent)
-            if item.action is Action.ALLOW:
+            action = item.action
+            if action is Action.ALLOW:
                 allowed += eff
                 continue  # allowed traffic may stay in later sets: the result is a union of allows
-            if item.action is Action.PASS:
+            if action is Action.PASS:
                 passed += eff
+            elif action is not Action.DENY and action is not Action.LOG:  # program() leaves LOG out
+                assert_never(action)
             earlier.append(item)
         fallthrough: list[Allowed] = []
         if not isolating:

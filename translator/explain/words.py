@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import assert_never
 
 from translator.model import Entity, HTTPRule, LabelSelector, Operator, Peer, PeerKind, PortSpec, Protocol
 
@@ -103,10 +104,12 @@ def peer_phrase(peer: Peer, own: str | None) -> str:
         svc = peer.service
         assert svc is not None
         return f"the pods behind Service {svc.namespace or own}/{svc.name}"
-    text = f"{pods_phrase(peer.pods)} {namespace_phrase(peer.namespaceNames, peer.namespaces, own)}"
-    if peer.serviceAccounts is not None:
-        text += f" running as service account {join_or(list(peer.serviceAccounts))}"
-    return text
+    if kind is PeerKind.ENDPOINTS:
+        text = f"{pods_phrase(peer.pods)} {namespace_phrase(peer.namespaceNames, peer.namespaces, own)}"
+        if peer.serviceAccounts is not None:
+            text += f" running as service account {join_or(list(peer.serviceAccounts))}"
+        return text
+    assert_never(kind)
 
 
 def peers_phrase(peers: Sequence[Peer] | None, own: str | None, anything: str) -> str:

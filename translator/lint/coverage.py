@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import assert_never
 
 from translator.model import (
     DEFAULT_TIER_ORDER,
@@ -176,7 +177,9 @@ def peer_covers(a: Peer, a_ns: str | None, b: Peer, b_ns: str | None) -> bool:
         sa, sb = a.service, b.service
         return sa is not None and sb is not None and sa.name == sb.name and \
             (sa.namespace or a_ns) == (sb.namespace or b_ns)
-    return a.entity == b.entity
+    if ka is PeerKind.ENTITY:
+        return a.entity == b.entity
+    assert_never(ka)
 
 
 def peers_cover(a: tuple[Peer, ...] | None, a_ns: str | None, b: tuple[Peer, ...] | None, b_ns: str | None) -> bool:

@@ -45,10 +45,6 @@ class _Mark(Protocol):
     line: int
 
 
-class InputError(Exception):
-    """Input that cannot be read at all (exit 2). The diagnostics say why."""
-
-
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _SEPARATOR = re.compile(r"^---(?=[ \t\r]|$)", re.M)
 

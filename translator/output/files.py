@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from translator.errors import NetpolxError
+
 MANIFEST = ".netpolx-manifest"
 """The manifest file in every folder netpolx writes (no .yaml/.json suffix, so `-f DIR` never reads it)."""
 MANIFEST_KIND = "NetpolxOutput"
@@ -43,7 +45,7 @@ _SAFE = re.compile(r"[a-z0-9.-]")
 _MAX_NAME = 200
 
 
-class OutputError(Exception):
+class OutputError(NetpolxError):
     """The output folder cannot be written as asked (the message says why and what to do)."""
 
 
