@@ -44,7 +44,8 @@ def crd_schema(file_name: str, version: str | None = None) -> dict[str, Any]:
     crd = yaml.load(require(CRDS / file_name).read_text(encoding="utf-8"), Loader=loader)
     versions = crd["spec"]["versions"]
     chosen = next(v for v in versions if version is None or v["name"] == version)
-    return _structural(chosen["schema"]["openAPIV3Schema"])
+    schema: dict[str, Any] = _structural(chosen["schema"]["openAPIV3Schema"])
+    return schema
 
 
 def _structural(schema: Any) -> Any:
@@ -73,7 +74,7 @@ def validate_crd(obj: dict[str, Any], file_name: str, version: str | None = None
     jsonschema.Draft7Validator(schema).validate(obj)
 
 
-def _check_known_fields(obj: Any, schema: dict[str, Any], path: tuple) -> None:
+def _check_known_fields(obj: Any, schema: dict[str, Any], path: tuple[str | int, ...]) -> None:
     if isinstance(obj, dict) and isinstance(schema, dict):
         props = schema.get("properties")
         if props is not None and not schema.get("x-kubernetes-preserve-unknown-fields"):

@@ -20,6 +20,7 @@ from translator.model import (
     Requirement,
     Rule,
     expand_dns,
+    network_minus,
     network_within,
     parse_network,
 )
@@ -189,3 +190,15 @@ def test_dump_round_trips() -> None:
 ])
 def test_network_within(inner: str, outer: str, within: bool) -> None:
     assert network_within(parse_network(inner), parse_network(outer)) is within
+
+
+@pytest.mark.parametrize(("net", "sub", "left"), [
+    ("10.0.0.0/8", "11.0.0.0/8", ["10.0.0.0/8"]),
+    ("10.0.0.0/8", "0.0.0.0/0", []),
+    ("10.0.0.0/8", "10.0.0.0/8", []),
+    ("10.0.0.0/30", "10.0.0.0/31", ["10.0.0.2/31"]),
+    ("10.0.0.0/8", "::/0", ["10.0.0.0/8"]),
+    ("fd00::/127", "fd00::1/128", ["fd00::/128"]),
+])
+def test_network_minus(net: str, sub: str, left: list[str]) -> None:
+    assert [str(n) for n in network_minus(parse_network(net), parse_network(sub))] == left

@@ -36,10 +36,15 @@ FQDN_DNS_DESCRIPTION = "DNS to kube-dns, added so Cilium can learn the IPs of th
 def map_rules(intent: NetworkIntent, fn: Callable[[Rule, Direction], Iterable[Rule]]) -> NetworkIntent:
     """The intent with `fn(rule, direction) -> list[Rule]` applied to every rule."""
     update: dict[str, tuple[Rule, ...] | None] = {}
+    changed = False
     for direction in Direction:
         rules = intent.rules(direction)
         if intent.has_section(direction):
-            update[direction.value] = tuple(r for rule in rules for r in fn(rule, direction))
+            mapped = tuple(r for rule in rules for r in fn(rule, direction))
+            changed = changed or len(mapped) != len(rules) or any(m is not r for m, r in zip(mapped, rules))
+            update[direction.value] = mapped
+    if not changed:  # most passes change nothing: keep the intent (a copy of it would be equal)
+        return intent
     spec = intent.spec.model_copy(update=update)
     return intent.model_copy(update={"spec": spec})
 

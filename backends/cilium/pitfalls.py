@@ -17,6 +17,7 @@ from translator.model import (
     Action,
     Direction,
     Entity,
+    LabelSelector,
     NetworkIntent,
     PeerKind,
     PortSpec,
@@ -128,6 +129,11 @@ def _may_select_same_pods(provider: NetworkIntent, intent: NetworkIntent) -> boo
     return (pods.pods.is_empty() or pods.pods == sub.pods) and pods.serviceAccounts in (None, sub.serviceAccounts)
 
 
+def _selector_key(sel: LabelSelector | None) -> object:
+    """A hashable key equal for equal selectors."""
+    return None if sel is None else (tuple(sorted(sel.matchLabels.items())), sel.matchExpressions)
+
+
 def egress_without_dns(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
     """P13: egress isolated, but no intent that may select the same pods allows DNS."""
     intents = [expand_dns(li.intent) for li in loaded]
@@ -136,10 +142,22 @@ def egress_without_dns(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
     for i in intents:
         if allows_dns(i):
             providers.setdefault(None if i.is_cluster_scoped else i.metadata.namespace, []).append(i)
+    # Indexed by subject, so that each intent is checked against the few providers that can match it (a scan of
+    # the namespace's providers would make this quadratic in the policies of a namespace).
+    wide: dict[str | None, list[NetworkIntent]] = {}
+    by_subject: dict[tuple[str | None, object], list[NetworkIntent]] = {}
+    for group, members in providers.items():
+        for p in members:
+            if p.is_cluster_scoped or p.spec.subject.pods.is_empty():
+                wide.setdefault(group, []).append(p)
+            else:
+                by_subject.setdefault((group, _selector_key(p.spec.subject.pods)), []).append(p)
     for li, intent in zip(loaded, intents, strict=True):
         if not intent.isolates(Direction.EGRESS):
             continue
-        candidates = [*providers.get(None, ()), *providers.get(intent.metadata.namespace, ())]
+        key = _selector_key(intent.spec.subject.pods)
+        candidates = [*wide.get(None, ()), *by_subject.get((None, key), ()),
+                      *wide.get(intent.metadata.namespace, ()), *by_subject.get((intent.metadata.namespace, key), ())]
         if any(_may_select_same_pods(p, intent) for p in candidates):
             continue
         path = ("spec", "isolate") if intent.spec.isolate is not None else ("spec", "egress")

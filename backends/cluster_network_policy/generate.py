@@ -41,6 +41,7 @@ from translator.model import (
     Direction,
     Entity,
     LabelSelector,
+    Network,
     NetworkIntent,
     Operator,
     Peer,
@@ -49,6 +50,7 @@ from translator.model import (
     Protocol,
     Requirement,
     Rule,
+    network_minus,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL
 
@@ -146,18 +148,6 @@ def subject(intent: NetworkIntent) -> dict[str, Any]:
     return {"pods": {"namespaceSelector": selector(ns or LabelSelector()), "podSelector": selector(s.pods)}}
 
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _exclude(net: Network, sub: Network) -> list[Network]:
-    """`net` without `sub` (unchanged when they do not overlap; empty when `sub` covers it)."""
-    if (isinstance(net, ipaddress.IPv4Network) and isinstance(sub, ipaddress.IPv4Network)) or \
-            (isinstance(net, ipaddress.IPv6Network) and isinstance(sub, ipaddress.IPv6Network)):
-        if net.subnet_of(sub):  # type: ignore[arg-type]  # same version, checked above
-            return []
-        if sub.subnet_of(net):  # type: ignore[arg-type]
-            return list(net.address_exclude(sub))  # type: ignore[arg-type]
-    return [net]
 
 
 def networks(peer: Peer) -> list[str]:
@@ -166,7 +156,7 @@ def networks(peer: Peer) -> list[str]:
     nets: list[Network] = [ipaddress.ip_network(peer.cidr)]
     for e in peer.except_:
         sub = ipaddress.ip_network(e)
-        nets = [piece for n in nets for piece in _exclude(n, sub)]
+        nets = [piece for n in nets for piece in network_minus(n, sub)]
     return [str(n) for n in sorted(nets, key=lambda n: (n.version, int(n.network_address)))]
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from translator.model import Network, network_within
+from translator.model import Network, network_minus
 
 DEFAULT_CLUSTER_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 RANGE_SETTINGS = ("pod-cidr", "node-cidr", "service-cidr")
@@ -108,23 +108,9 @@ def remaining(net: Network, excepts: Iterable[Network]) -> list[Network]:
     for ex in excepts:
         out: list[Network] = []
         for part in parts:
-            if part.version != ex.version or not part.overlaps(ex):
-                out.append(part)
-            elif network_within(part, ex):
-                continue
-            else:
-                out.extend(_exclude(part, ex))
+            out.extend(network_minus(part, ex))
         parts = out
     return parts
-
-
-def _exclude(part: Network, ex: Network) -> Iterator[Network]:
-    """`part` minus `ex`, a block of the same address family inside it."""
-    if isinstance(part, ipaddress.IPv4Network):
-        assert isinstance(ex, ipaddress.IPv4Network)
-        return part.address_exclude(ex)
-    assert isinstance(ex, ipaddress.IPv6Network)
-    return part.address_exclude(ex)
 
 
 def overlap(cidr: str, excepts: tuple[str, ...], ranges: Iterable[Network]) -> list[Network]:

@@ -605,6 +605,7 @@ def _store(ctx: Context, grp: Group, d: Direction, result: Compiled, specs: dict
         specs[p][d.value] = rules if p in active else None
         specs[p][f"isolate-{d.value}"] = result.isolated and p in active
     for p in active:
+        specs[p]["compiled"] = True
         li = ctx.loaded[p]
         n = sum(1 for r, _ in result.rules.get(p, []) if r.action is Action.ALLOW)
         denies = sum(1 for r, _ in result.rules.get(p, []) if r.action is Action.DENY)
@@ -625,6 +626,11 @@ def _outputs(ctx: Context, groups: list[Group], refused: set[int], specs: dict[i
             continue
         fields = specs[p]
         base = ctx.intents[p]
+        if not fields.get("compiled") and (base.spec.order is not None or base.spec.tier is not None):
+            # Nothing was compiled for it (see _needs_compile): what is dropped is exact, and said so.
+            ctx.diags.info(codes.ORDERED_LOWERED, f"{li.intent.ref}: order and tier dropped for {ctx.engine}: they "
+                           "change nothing here (one tier, no pass rule, no deny rule an order would have to place)",
+                           li.locate(("spec",)), engine=ctx.engine)
         update: dict[str, object] = {"order": None, "tier": None, "allowDNS": False,
                                      "isolate": tuple(d for d in Direction if fields.get(f"isolate-{d.value}"))}
         for d in Direction:

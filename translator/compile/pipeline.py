@@ -14,6 +14,7 @@ from translator.backend import Backend
 from translator.compile.ordered import lower_ordered
 from translator.diagnostics import Diagnostics, ErrorLevel
 from translator.features import Feature, Use, features_used
+from translator.load.allocation import bulk
 from translator.load.loaded import LoadedIntent
 from translator.model import NetworkIntent, expand_dns
 
@@ -70,6 +71,7 @@ def _verdict(support: str, engine: str) -> str:
     }[support]
 
 
+@bulk()
 def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnostics) -> list[Compiled]:
     """Check, lower and generate every intent, in input order."""
     # Ordered -> additive (translator/compile/ordered.py): only when the set uses order, tiers, deny or pass rules that

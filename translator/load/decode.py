@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from translator import codes
 from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.diagnostics import Diagnostics
+from translator.load.allocation import bulk
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents
 from translator.load.validation import report_validation_error
@@ -82,6 +83,7 @@ def parse_intent(doc: Document, diags: Diagnostics) -> NetworkIntent | None:
         return None
 
 
+@bulk()
 def intents_from_documents(docs: Iterable[Document], diags: Diagnostics,
                            ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
     """Intents from documents: NetworkIntents validated, native policies imported (knowing which IP ranges may

@@ -12,7 +12,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +21,7 @@ import yaml
 
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
+from translator.load.allocation import bulk
 from translator.load.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
 
 try:  # pragma: no cover - depends on how PyYAML was built
@@ -136,7 +137,7 @@ class SourceFile:
             if len(self._nodes) >= self.CACHE:
                 self._nodes.pop(next(iter(self._nodes)))
             try:
-                self._nodes[doc_index] = yaml.compose(self.text[start:end], Loader=SafeLoader)
+                self._nodes[doc_index] = yaml.compose(self.text[start:end], Loader=_PositionLoader)
             except yaml.YAMLError:
                 self._nodes[doc_index] = None
         return self._nodes[doc_index], line
@@ -153,6 +154,23 @@ class SourceFile:
                 break
             node = best = child
         return (best.start_mark.line + offset + 1, best.start_mark.column + 1)
+
+
+class _PositionLoader(SafeLoader):
+    """Composes a document for the positions of its nodes only: scalar tags are left unresolved (every node()
+    user reads keys' text and marks, never tags), which saves a Python call per scalar."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        return _UNRESOLVED
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
+
+
+_UNRESOLVED = "tag:yaml.org,2002:str"
 
 
 def child_node(node: yaml.Node, part: str | int) -> yaml.Node | None:
@@ -321,6 +339,7 @@ def load_json(text: str) -> Any:
     return data
 
 
+@bulk()
 def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
     """The documents of one file, or None (with a diagnostic naming the line) on a syntax error."""
     text = source.text
@@ -392,6 +411,7 @@ def _unpack(data: Any, ref: SourceRef, diags: Diagnostics) -> Iterator[Document]
     yield Document(strip_server_fields(data), ref, str(kind or ""))
 
 
+@bulk()
 def dump_yaml(objects: Iterable[Any]) -> str:
     """Deterministic multi-document YAML: keys in the order given, block style, no aliases."""
     return yaml.dump_all(list(objects), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
@@ -403,9 +423,50 @@ def dump_json(objects: list[Any]) -> str:
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n"
 
 
+_STR_TAG, _INT_TAG, _BOOL_TAG, _NULL_TAG, _MAP_TAG, _SEQ_TAG = (
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "map", "seq"))
+_IMPLICIT: dict[tuple[Any, str, tuple[bool, bool]], str] = {}
+_resolve: Callable[[Any, type[yaml.Node], Any, tuple[bool, bool]], str] = SafeDumper.resolve  # PyYAML's (untyped)
+
+
 class _Dumper(SafeDumper):
+    """PyYAML's safe dumper without aliases, representing plain data (dict, list, str, int, bool, None) directly:
+    the same nodes as SafeRepresenter makes in block style without key sorting (so the same text), without its
+    per-object dispatch. Other values, and other settings, go through SafeRepresenter."""
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        kind = type(data)
+        if kind is str:
+            return yaml.ScalarNode(_STR_TAG, data)
+        if self.default_flow_style is not False or self.sort_keys:
+            return super().represent_data(data)
+        represent = self.represent_data
+        if kind is dict:
+            return yaml.MappingNode(_MAP_TAG, [(represent(k), represent(v)) for k, v in data.items()],
+                                    flow_style=False)
+        if kind is list:
+            return yaml.SequenceNode(_SEQ_TAG, [represent(item) for item in data], flow_style=False)
+        if kind is int:
+            return yaml.ScalarNode(_INT_TAG, str(data))
+        if kind is bool:
+            return yaml.ScalarNode(_BOOL_TAG, "true" if data else "false")
+        if data is None:
+            return yaml.ScalarNode(_NULL_TAG, "null")
+        return super().represent_data(data)
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode:
+            return _resolve(self, kind, value, implicit)
+        key = (kind, value, implicit)  # memoised: the tag of a plain scalar depends on its text only
+        tag = _IMPLICIT.get(key)
+        if tag is None:
+            tag = _resolve(self, kind, value, implicit)
+            if len(_IMPLICIT) < 100_000:
+                _IMPLICIT[key] = tag
+        return tag
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import yaml
@@ -46,17 +47,73 @@ _FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]
                     r"|\.(?:nan|NaN|NAN))$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _MERGE = re.compile(r"^(?:<<)$")
+_STR, _INT_TAG, _MAP, _SEQ, _MERGE_TAG = (_TAG + t for t in ("str", "int", "map", "seq", "merge"))
+_SCALAR_TAGS = frozenset(_TAG + t for t in ("bool", "null", "float"))
+
+
+class _Unusual(Exception):
+    """A node the direct constructor leaves to PyYAML's (aliases, merge keys, other tags, errors)."""
+
+
+_RESOLVED: dict[tuple[Any, str, tuple[bool, bool]], str] = {}
+_resolve: Callable[[Any, type[Node], Any, tuple[bool, bool]], str] = _BaseLoader.resolve  # PyYAML's (untyped)
+_RESOLVED_MAX = 100_000
 
 
 class CoreLoader(_BaseLoader):
-    """libyaml parsing with YAML 1.2 core-schema resolution and the strict constructors above."""
+    """libyaml parsing with YAML 1.2 core-schema resolution and the strict constructors above.
+
+    Documents are built by a direct walk of the node tree (`_direct`), which gives what PyYAML's generic
+    constructor gives for plain trees of maps, sequences and core scalars at a fraction of its cost; anything else
+    (aliases, merge keys, other tags, every error) goes through the generic constructor, so results and messages
+    are PyYAML's. Tag resolution of plain scalars is memoised (it depends on the text of the scalar only)."""
 
     yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}
     yaml_constructors: ClassVar[dict[Any, Any]] = {}
 
     def construct_document(self, node: Node) -> Any:
-        check_shape(node)
+        if check_shape(node):
+            try:
+                return self._direct(node)
+            except Exception:  # the generic constructor reports it (or builds what this cannot)
+                pass
         return super().construct_document(node)
+
+    def _direct(self, node: Node) -> Any:
+        kind = type(node)
+        if isinstance(node, ScalarNode):
+            tag = node.tag
+            if tag == _STR:
+                return node.value
+            if tag == _INT_TAG:
+                return core_int(node.value, node)
+            if tag in _SCALAR_TAGS:
+                return self.yaml_constructors[tag](self, node)
+            raise _Unusual
+        direct = self._direct
+        if kind is MappingNode and node.tag == _MAP:
+            out = {}
+            for key, value in node.value:
+                if type(key) is not ScalarNode or key.tag == _MERGE_TAG:
+                    raise _Unusual
+                out[direct(key)] = direct(value)
+            if len(out) != len(node.value):  # duplicate keys (an error), or keys equal in Python (1 and true)
+                raise _Unusual
+            return out
+        if kind is SequenceNode and node.tag == _SEQ:
+            return [direct(child) for child in node.value]
+        raise _Unusual
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode:
+            return _resolve(self, kind, value, implicit)
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = _resolve(self, kind, value, implicit)
+            if len(_RESOLVED) < _RESOLVED_MAX:
+                _RESOLVED[key] = tag
+        return tag
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
@@ -136,9 +193,10 @@ def _tag_error(node: ScalarNode, what: str) -> ConstructorError:
     return ConstructorError(None, None, f"{_short(node.tag)} {node.value!r} is not {what}", node.start_mark)
 
 
-def check_shape(root: Node) -> None:
+def check_shape(root: Node) -> bool:
     """Refuse a document nested deeper than MAX_DEPTH or whose aliases expand beyond the budget. The walk follows
-    aliases (shared nodes) as the data will be walked later, but stops as soon as the budget is spent."""
+    aliases (shared nodes) as the data will be walked later, but stops as soon as the budget is spent. True when
+    the document is a tree (no node reached twice: no aliases)."""
     seen: set[int] = set()
     visits = 0
     stack: list[tuple[Node, int]] = [(root, 1)] if type(root) is not ScalarNode else []
@@ -160,6 +218,7 @@ def check_shape(root: Node) -> None:
                     stack.append((value, depth))
                 if type(key) is not ScalarNode:
                     stack.append((key, depth))
+    return visits == len(seen)
 
 
 for _tag, _pattern, _first in (

@@ -17,7 +17,16 @@ from translator.model.intent import (
     Tier,
 )
 from translator.model.l7 import HeaderMatch, HTTPRule
-from translator.model.peers import Network, Peer, PeerKind, ServiceRef, dns_name_covers, network_within, parse_network
+from translator.model.peers import (
+    Network,
+    Peer,
+    PeerKind,
+    ServiceRef,
+    dns_name_covers,
+    network_minus,
+    network_within,
+    parse_network,
+)
 from translator.model.ports import PORT_PROTOCOLS, ICMPMatch, PortSpec, Protocol
 from translator.model.rule import Action, Direction, Rule
 from translator.model.selector import EMPTY_SELECTOR, LabelSelector, Operator, Requirement
@@ -27,5 +36,5 @@ __all__ = [
     "PORT_PROTOCOLS", "Action", "Direction", "Entity", "HTTPRule", "HeaderMatch", "ICMPMatch", "IntentSpec",
     "LabelSelector", "Metadata", "Network", "NetworkIntent", "Operator", "Peer", "PeerKind", "PortSpec", "Protocol",
     "Requirement", "Rule", "Scope", "ServiceRef", "Subject", "Tier", "dns_name_covers", "expand_dns", "is_dns_rule",
-    "network_within", "parse_network",
+    "network_minus", "network_within", "parse_network",
 ]

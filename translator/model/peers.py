@@ -199,6 +199,20 @@ def network_within(inner: Network, outer: Network) -> bool:
     return isinstance(outer, ipaddress.IPv6Network) and inner.subnet_of(outer)
 
 
+def network_minus(net: Network, sub: Network) -> list[Network]:
+    """`net` without `sub`, as disjoint blocks: `[net]` when they do not overlap (or are of different address
+    families), `[]` when `sub` covers `net`."""
+    if network_within(net, sub):
+        return []
+    if not network_within(sub, net):
+        return [net]  # two CIDR blocks are nested or disjoint
+    if isinstance(net, ipaddress.IPv4Network):
+        assert isinstance(sub, ipaddress.IPv4Network)
+        return list(net.address_exclude(sub))
+    assert isinstance(sub, ipaddress.IPv6Network)
+    return list(net.address_exclude(sub))
+
+
 def dns_name_error(name: str) -> str | None:
     """Why `name` is not a DNS name or pattern (`*` within labels), or None."""
     if len(name) > 255 or not _FQDN.match(name):

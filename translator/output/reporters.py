@@ -96,13 +96,17 @@ def grouped_lines(items: list[Diagnostic], at: int = GROUP_AT) -> list[str]:
     the policy's name) is one line, in the place of its first occurrence:
     `FILE:LINE: SEVERITY CODE: N policies (a/x, b/y, ...): message with * for the policy. At: where`."""
     groups: dict[tuple[str, Severity, str], list[Diagnostic]] = {}
-    for d in items:
-        groups.setdefault(_group_key(d), []).append(d)
+    keys = [_group_key(d) for d in items]
+    for d, key in zip(items, keys, strict=True):
+        groups.setdefault(key, []).append(d)
+    names_of: dict[tuple[str, Severity, str], list[str]] = {}  # once per group: linear in the diagnostics
     lines, done = [], set()
-    for d in items:
-        key = _group_key(d)
+    for d, key in zip(items, keys, strict=True):
         members = groups[key]
-        names = list(dict.fromkeys(m.group(1) for m in (REF.search(x.message) for x in members) if m))
+        names = names_of.get(key)
+        if names is None:
+            names = names_of[key] = list(dict.fromkeys(m.group(1) for m in (REF.search(x.message) for x in members)
+                                                       if m))
         if len(members) < at or d.code in UNGROUPED or len(names) < len(members):
             lines.append(d.format())
         elif key not in done:
