@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint golden schema readme bench clean krew fuzz
+.PHONY: demo test lint golden schema readme bench perf-docs clean krew fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py
 	$(BIN)/python benchmarks/reach.py
+
+# docs/performance.md and its plot: every workload at 4 sizes (a few minutes; matplotlib comes from the `bench`
+# extra, not a runtime dependency). `make perf-docs NCA=/path/to/nca` adds network-config-analyzer's times.
+perf-docs: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	$(BIN)/python benchmarks/curves.py $(if $(NCA),--nca $(NCA))
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -151,6 +151,27 @@ pods:
     assert hit["severity"] == "error" and "8080" in hit["message"] and "9090" in hit["message"]
 
 
+def test_named_ports_of_intents_are_judged_like_networkpolicies_per_protocol(tmp_path: Path) -> None:
+    """One named-port pitfall for every source kind: the same verdict and words as MS3, and only the container
+    ports of the rule's protocol count (a UDP port of the same name is another port)."""
+    cluster = write(tmp_path, "c.yaml", """
+pods:
+  - {namespace: app, name: a, labels: {app: web}, ip: 10.0.0.1, ports: [{name: http, port: 8080}]}
+  - {namespace: app, name: b, labels: {app: web}, ip: 10.0.0.2, ports: [{name: http, port: 9090, protocol: UDP}]}
+  - {namespace: app, name: c, labels: {app: web}, ip: 10.0.0.3, ports: [{name: http, port: 9090}]}
+""")
+    tcp = intent("web", "subject: {pods: {matchLabels: {app: web}}}\ningress: [{ports: [{port: http}]}]")
+    _, diags = findings(tmp_path, tcp, "--cluster", cluster, source="intent")
+    (hit,) = by_code(diags, codes.MIG_NAMED_PORT)
+    assert hit["severity"] == "error" and "is a named port that resolves to different numbers" in hit["message"]
+    assert "8080 on app/a" in hit["message"] and "9090 on app/c" in hit["message"]
+    assert "app/b" not in hit["message"], "the UDP port named http is not the TCP port http"
+    udp = intent("web", "subject: {pods: {matchLabels: {app: web}}}\ningress: [{ports: [{port: http, protocol: UDP}]}]")
+    _, diags = findings(tmp_path, udp, "--cluster", cluster, source="intent")
+    (hit,) = by_code(diags, codes.MIG_NAMED_PORT)
+    assert hit["severity"] == "warning" and "resolves to 9090 on every matching pod" in hit["message"]
+
+
 def test_named_ports_to_azure_npm_windows_are_refused(tmp_path: Path) -> None:
     _, diags = findings(tmp_path, np("web", "podSelector: {}\ningress: [{ports: [{port: http}]}]"),
                         source="azure-npm", target="azure-npm-windows")

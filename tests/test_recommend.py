@@ -90,7 +90,7 @@ def test_windows_npm_retirement_depends_on_the_date(today: date, retired: bool) 
 def test_platform_options_come_from_the_installed_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     real = rec.all_backends()
     assert [o.key for o in rec.platform_options("aks")] == ["cilium", "cilium-acns", "calico", "azure-npm-linux",
-                                                           "azure-npm-windows"]
+                                                           "azure-npm-windows", "cluster-network-policy"]
     monkeypatch.setattr(rec, "all_backends", lambda: {k: v for k, v in real.items() if k != "calico"})
     ranked = rec.recommend(loaded(DEFAULT_DENY))
     assert "calico" not in [a.option.key for a in ranked], "a backend that is not installed offers no option"

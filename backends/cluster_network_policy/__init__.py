@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backends.cluster_network_policy.aks import AKS_OPTIONS, IMPLEMENTED_BY
 from backends.cluster_network_policy.api import GROUP, KINDS
 from backends.cluster_network_policy.capabilities import CAPABILITIES, EXPERIMENTAL, INGRESS_PODS_ONLY
 from backends.cluster_network_policy.generate import Options, Plan, base_name, generate, needs_isolation, plan
@@ -37,13 +38,16 @@ class ClusterNetworkPolicyBackend(Backend):
     """ClusterNetworkPolicy: Admin and Baseline tiers around NetworkPolicies, priorities, Accept/Deny/Pass."""
 
     name = "cluster-network-policy"
-    title = "Kubernetes ClusterNetworkPolicy"
+    title = "Kubernetes ClusterNetworkPolicy (Calico 3.32+, Kube-OVN, kube-network-policies)"
     summary = "policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy (Admin/Baseline tiers, pass); reads ANP/BANP"
     capabilities = CAPABILITIES
     imports = tuple((GROUP, kind) for kind in KINDS)
     semantics = SEMANTICS
     versions = ("0.1", "0.2")
-    settings = {**RANGES, "channel": Setting("the CRD channel to write for", ("standard", "experimental"))}
+    order = 50
+    settings = {**RANGES, "channel": Setting("CRD channel installed: `experimental` adds egress nodes and domainNames "
+                                             "peers", ("standard", "experimental"))}
+    platform_options = {"aks": AKS_OPTIONS}
 
     def __init__(self, target: Target | None = None) -> None:
         super().__init__(target)
@@ -110,9 +114,8 @@ class ClusterNetworkPolicyBackend(Backend):
 
     def caveats(self, diags: Diagnostics) -> None:
         """Where the engine runs, and what the standard channel lacks."""
-        diags.info(codes.ENGINE_CAVEAT, "ClusterNetworkPolicy v1alpha2 is implemented by Calico 3.32, Kube-OVN and "
-                   "kube-network-policies (not by Cilium, nor by any AKS-managed engine); nodes and domainNames "
-                   f"peers {EXPERIMENTAL}", engine=self.name)
+        diags.info(codes.ENGINE_CAVEAT, f"ClusterNetworkPolicy v1alpha2 is {IMPLEMENTED_BY}; no AKS-managed engine "
+                   f"enforces it; nodes and domainNames peers {EXPERIMENTAL}", engine=self.name)
 
     # -- compile -------------------------------------------------------------------------------------------
 

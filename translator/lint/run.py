@@ -11,6 +11,7 @@ from translator.lint import dns, peers, policytypes, redundancy, selection
 from translator.lint.context import LintInput
 from translator.lint.edits import apply
 from translator.lint.finding import Edit, Finding
+from translator.load.allocation import bulk
 from translator.load.decode import intents_from_documents
 from translator.load.source import documents_from_text
 
@@ -29,6 +30,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
+@bulk()
 def lint(inp: LintInput, select: set[str] | None = None, ignore: Iterable[str] = ()) -> list[Finding]:
     """Every finding, in file/line order; `select` limits to some codes, `ignore` drops codes, and an object's
     `netpolx.io/lint-ignore` annotation drops codes for that object."""

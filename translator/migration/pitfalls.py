@@ -19,8 +19,8 @@ from translator.features import Feature, Use
 from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, info, warning
 from translator.migration.inputs import MigrationInput
-from translator.migration.validator import endport_verdict, ipblock_covers_pods
-from translator.model import Direction, Entity, LabelSelector, Peer, PeerKind, Rule
+from translator.migration.validator import endport_verdict, ipblock_covers_pods, named_port_finding
+from translator.model import Direction, Entity, LabelSelector, Peer, PeerKind, Protocol, Rule
 from translator.registry import all_backends, reads_networkpolicy
 from translator.target import Target
 
@@ -201,16 +201,11 @@ def check_named_ports(mi: MigrationInput) -> Iterator[Finding]:
                 continue
             spec = (rule.ports or ())[hit]
             pods = _destination_pods(mi, li, direction, rule)
-            numbers = mi.workloads.port_numbers(str(spec.port), pods) if mi.workloads else {}
-            where = mi.intent_location(li, path_of(direction, i, "ports", hit, "port"))
-            text = f"{direction.value} named port {spec.port!r}"
-            fix = "replace the name with the port number"
-            if len(numbers) > 1:
-                yield error(f"{text} resolves to different numbers ({', '.join(map(str, numbers))}); Cilium "
-                            "mis-enforces such names", where, mi.policy_ref(li), fix)
-            else:
-                yield warning(f"{text}: Cilium mis-enforces a name that maps to different numbers on different "
-                              "pods", where, mi.policy_ref(li), fix)
+            protocol = None if spec.protocol is Protocol.ANY else spec.protocol.value
+            numbers = mi.workloads.port_numbers(str(spec.port), pods, protocol) if mi.workloads else {}
+            yield named_port_finding(f"{direction.value} port {spec.port!r}", numbers,
+                                     mi.intent_location(li, path_of(direction, i, "ports", hit, "port")),
+                                     mi.policy_ref(li), "replace the name with the port number")
             break
 
 

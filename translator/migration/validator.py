@@ -193,20 +193,28 @@ def check_named_ports(mi: MigrationInput) -> Iterator[Finding]:
             if hit is None:
                 continue
             i, j, port = hit
-            where = doc.locate("spec", direction.value, i, "ports", j, "port")
             numbers = resolve_named_port(mi, np, direction, i, port)
-            base = f"{direction.value} port {port.port!r} is a named port"
-            fix = "replace the name with the port number (pre-migration/ does it where the number is unique)"
-            if len(numbers) > 1:
-                spread = "; ".join(f"{n} on {', '.join(pods[:3])}" for n, pods in numbers.items())
-                yield error(f"{base} that resolves to different numbers ({spread}); Cilium mis-enforces such names "
-                            "(cilium/cilium#30003)", where, document_ref(doc), fix)
-            elif numbers:
-                yield warning(f"{base} (resolves to {next(iter(numbers))} on every matching pod); Cilium can "
-                              "mis-enforce named ports", where, document_ref(doc), fix)
-            else:
-                yield warning(f"{base}; Cilium mis-enforces a name that maps to different numbers on different pods",
-                              where, document_ref(doc), fix)
+            yield named_port_finding(f"{direction.value} port {port.port!r}", numbers,
+                                     doc.locate("spec", direction.value, i, "ports", j, "port"), document_ref(doc),
+                                     "replace the name with the port number (pre-migration/ does it where the number "
+                                     "is unique)")
+
+
+def named_port_finding(port: str, numbers: dict[int, list[str]], where: SourceLocation, subject: str,
+                       fix: str) -> Finding:
+    """P05 (MS3), the one named-port pitfall of a migration to Cilium, for NetworkPolicies and every other source:
+    an error when the name resolves to different numbers on the pods it applies to (cilium/cilium#30003), else
+    a warning saying what it resolves to, when the cluster facts tell."""
+    base = f"{port} is a named port"
+    if len(numbers) > 1:
+        spread = "; ".join(f"{n} on {', '.join(pods[:3])}" for n, pods in numbers.items())
+        return error(f"{base} that resolves to different numbers ({spread}); Cilium mis-enforces such names "
+                     "(cilium/cilium#30003)", where, subject, fix)
+    if numbers:
+        return warning(f"{base} (resolves to {next(iter(numbers))} on every matching pod); Cilium can "
+                       "mis-enforce named ports", where, subject, fix)
+    return warning(f"{base}; Cilium mis-enforces a name that maps to different numbers on different pods", where,
+                   subject, fix)
 
 
 def locks_down_egress(np: NetworkPolicy) -> tuple[bool, tuple[str | int, ...]]:
