@@ -68,10 +68,19 @@ def refused_at(text: str, line: int | None, *args: str, name: str = "in.yaml", t
     ("0o17", 15), ("0x1F", 31), ("12", 12), ("-3", -3), ("+4", 4), ("0", 0),
     ("true", True), ("FALSE", False), ("~", None), ("null", None), ("1.5", 1.5), ("1e3", 1000.0),
     ("1_000", "1_000"), ("!!str 80", "80"), ("!!int '80'", 80), ("!!float 2", 2.0),
+    # A leading zero, as go-yaml v2 (sigs.k8s.io/yaml, kubectl) and v3 read it: octal, or decimal with an 8 or 9.
+    ("010", 8), ("0777", 511), ("-010", -8), ("00", 0), ("09", 9), ("0189", 189), ("!!int 010", 8),
 ])
 def test_scalars_resolve_as_yaml_1_2_core(text: str, value: object) -> None:
     (doc,) = load_all(f"a: {text}\n")
     assert doc["a"] == value and type(doc["a"]) is type(value)
+
+
+def test_leading_zero_port_is_octal_as_kubectl_reads_it() -> None:
+    result = run_cli("translate", "--engine", "kubernetes", "-f", "-", stdin=NP.format(port="{port: 010}"))
+    assert result.code == 0, result.stderr
+    (policy,) = yaml.safe_load_all(result.stdout)
+    assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": 8}]
 
 
 def test_calico_port_range_written_unquoted_stays_a_range() -> None:
@@ -84,7 +93,6 @@ def test_calico_port_range_written_unquoted_stays_a_range() -> None:
 @pytest.mark.parametrize(("text", "line", "words"), [
     ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a'"),
     ("metadata:\n  name: x\n  labels: {app: a, app: b}\n", 3, "duplicate key 'app'"),
-    ("a: 010\n", 1, "ambiguous number '010'"),
     ("a:\n  b: !!int kube-system\n", 2, "!!int 'kube-system' is not an integer"),
     ("a: !!float x\n", 1, "!!float 'x' is not a number"),
     ("a: !!bool maybe\n", 1, "!!bool 'maybe' is not true or false"),
@@ -284,6 +292,10 @@ def test_many_cidrs_to_cilium_are_linear(tmp_path) -> None:  # type: ignore[no-u
     (policy,) = yaml.safe_load_all(result.stdout)
     cidrs = [c["cidr"] for c in policy["spec"]["egress"][0]["toCIDRSet"]]
     assert len(cidrs) == len(set(cidrs)) == 5000  # the repeated block is written once
+    # One assumption note for the rule, not one line (and one source lookup) per block.
+    [note] = [ln for ln in result.stderr.splitlines() if "NPX104" in ln]
+    assert "192.0.0.0/32, 192.0.0.1/32, 192.0.0.2/32, 192.0.0.3/32, 192.0.0.4/32 (+4,996 more) are translated " \
+        "exactly as long as no pod or node has an address in them" in note and note.startswith(f"{path}:8: info")
 
 
 def test_graph_over_too_many_flows_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]

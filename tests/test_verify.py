@@ -325,3 +325,37 @@ probes: [{port: 8080, protocol: TCP}]
     bad = tmp_path / "bad.yaml"
     bad.write_text("pods: 3\n", encoding="utf-8")
     assert run_cli("verify", "-f", str(src), "--against", str(changed), "--cluster", str(bad)).code == 2
+
+
+CALICO_CLUSTER = ROOT / "samples" / "migration" / "calico-cluster" / "policies.yaml"
+
+
+@pytest.mark.parametrize("truncated", [False, True])
+def test_calico_tiers_named_by_the_output_keep_their_order_when_read_back(tmp_path: Path, truncated: bool) -> None:
+    # Fuzzer seed 16, document 253: the sample cut right after allow-api's first `- action: Allow` (an allow-all
+    # rule in the default tier). The security tier (order 100) still denies the threat ranges first, so the
+    # translation is exact; the output names tier `security` without its Tier object (translate says it must exist
+    # with order 100), and --verify must read it back with that order, not as a second default-order tier.
+    text = CALICO_CLUSTER.read_text(encoding="utf-8")
+    if truncated:
+        head, _, tail = text.partition("kind: NetworkPolicy\nmetadata: {name: allow-api")
+        text = head + "kind: NetworkPolicy\nmetadata: {name: allow-api" + tail.split("    - action: Allow\n")[0] \
+            + "    - action: Allow\n"
+    src = tmp_path / "policies.yaml"
+    src.write_text(text, encoding="utf-8")
+    plain = run_cli("translate", "--engine", "calico", "-f", str(src))
+    verified = run_cli("translate", "--engine", "calico", "-f", str(src), "--verify")
+    assert plain.code == verified.code == 0, verified.stderr
+    assert "calico output equivalent to the input" in verified.stderr
+    assert "Calico tier 'security' must exist with order 100" in verified.stderr
+    if truncated:  # the allow-all is kept, and the threat ranges stay denied by the earlier tier
+        assert "  ingress:\n  - action: Allow\n" in plain.stdout
+    # A Tier object in the output is read as written: with the security tier after the default one, the output's
+    # allow-all comes first and lets the threat ranges in, and the proof says so.
+    from translator.evaluator.translation import verify_translation
+    late = "apiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: security}\nspec: {order: 2000000}\n---\n"
+    diags = Diagnostics()
+    source = load(text)
+    docs = documents_from_text(late + plain.stdout, "out.yaml", diags)
+    proof = verify_translation(source, [], "calico", diags, documents=docs)
+    assert proof is not None and not proof.equivalent

@@ -12,7 +12,7 @@ from typing import Any
 
 from backends.cilium import aks, dnsproxy, pitfalls, regex
 from backends.cilium.capabilities import CAPABILITIES
-from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, setting_errors
+from backends.cilium.cidr import cluster_ranges, in_cluster_overlap, in_cluster_parts, setting_errors
 from backends.cilium.generate import generate
 from backends.cilium.lower import RANGE_EXPANSION_LIMIT, can_fold_not_peers, excludes_cluster, lower, range_size
 from backends.cilium.ports import NotSubtractable, remaining_ports, widest_range
@@ -166,8 +166,14 @@ class CiliumBackend(Backend):
                 "Cilium CIDR rules never match pods or nodes")
         settings = "pass the cluster's ranges as engine settings (cilium,pod-cidr=...,node-cidr=...,service-cidr=...)"
         if rule.action is Action.DENY:
-            return no(f"{head}, so pods and nodes in it would no longer be denied. Deny them with an endpoints "
-                      f"peer instead, or, if the range holds no pod or node, {settings}")
+            side = "from" if direction is Direction.INGRESS else "to"
+            parts = in_cluster_parts(peer, ranges)
+            inside = ", ".join(map(str, parts[:8])) + (f" (+{len(parts) - 8} more blocks)" if len(parts) > 8 else "")
+            return Capability(Support.NOT_EXPRESSIBLE, f"{head}, so traffic {side} pods and nodes with addresses in "
+                              f"{inside} would no longer be denied by this rule: more traffic allowed. Name those pods "
+                              "and nodes in a deny rule with pod selectors or the host and remote-node entities, or, "
+                              f"if the range holds no pod or node, {settings}; --allow-widening writes the CIDR deny "
+                              "anyway", code_override=codes.WIDENED)
         side = "from" if direction is Direction.INGRESS else "to"
         return Capability(Support.CHANGED, f"{head}: traffic {side} pods and nodes in it will be dropped. To keep it, "
                           "add a rule with the same ports and the peers {namespaces: {}} (pods), {entity: host} and "

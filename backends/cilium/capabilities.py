@@ -7,10 +7,11 @@ and may be combined with `toPorts`, since 1.17 (before, only selector-less Servi
 CIDR peers are NATIVE in the table but judged per use (CiliumBackend.support_for): Cilium CIDR rules never
 match pods or nodes, while the intent's do. A CIDR whose range (minus except) can hold pod, node or service
 addresses (see cidr.py for the ranges assumed) is CHANGED in an allow rule (a warning names the CIDR: traffic
-to or from pods and nodes in it is dropped, and the selector rewrite is offered) and NOT_EXPRESSIBLE in a deny
-rule (pods in the range would no longer be denied, which widens access). Pass `pod-cidr`, `node-cidr` and
-`service-cidr` settings to prove that a private CIDR holds no in-cluster address. Every other CIDR is exact under
-that assumption, which an info diagnostic (NPX104) states, so `translate --verify` counts it as announced.
+to or from pods and nodes in it is dropped, and the selector rewrite is offered) and a widening in a deny rule
+(pods and nodes in the range would no longer be denied): refused as NPX106 unless --allow-widening. Pass
+`pod-cidr`, `node-cidr` and `service-cidr` settings to prove that a private CIDR holds no in-cluster address.
+Every other CIDR is exact under that assumption, which an info diagnostic (NPX104) states, so `translate --verify`
+counts it as announced.
 A rule whose CIDR peers come with `notPeers: [{entity: cluster}]` (what the importer writes for Cilium CIDRs) means
 exactly what Cilium means and gets no note.
 """
@@ -23,7 +24,8 @@ from translator.features import Feature
 F = Feature
 CIDR_NOTE = (
     "toCIDRSet / fromCIDRSet. Cilium CIDR rules never match pods or nodes: a CIDR that can hold in-cluster "
-    "addresses is translated with a warning in an allow rule (that traffic is dropped) and refused in a deny rule"
+    "addresses is translated with a warning in an allow rule (that traffic is dropped) and refused in a deny rule "
+    "unless --allow-widening (pods and nodes in it would no longer be denied)"
 )
 
 CAPABILITIES: dict[Feature, Capability] = {

@@ -80,7 +80,8 @@ def fqdn_dns(intent: NetworkIntent, locate: Locate, diags: Diagnostics) -> None:
 
 def cidr_assumptions(intent: NetworkIntent, ranges: tuple[list[Network], bool], locate: Locate,
                      diags: Diagnostics) -> None:
-    """P01, the quiet half: a CIDR outside the in-cluster ranges is exact only if no pod or node uses it (info).
+    """P01, the quiet half: a CIDR outside the in-cluster ranges is exact only if no pod or node uses it (info, one
+    per rule, at its first such CIDR: a rule may list thousands).
 
     CIDRs that overlap those ranges get a CHANGED warning or a refusal from the capability check instead.
     """
@@ -90,12 +91,18 @@ def cidr_assumptions(intent: NetworkIntent, ranges: tuple[list[Network], bool], 
         for i, rule in enumerate(intent.rules(direction)):
             if rule.action not in (Action.ALLOW, Action.DENY) or excludes_cluster(rule):
                 continue
-            for j, peer in enumerate(rule.peers or ()):
-                if peer.kind is PeerKind.CIDR and not in_cluster_overlap(peer, networks):
-                    diags.info(codes.CHANGED, f"{intent.ref}: Cilium CIDR rules never match pods or nodes: {peer} "
-                               f"is translated exactly as long as no pod or node has an address in it (it is outside "
-                               f"{facts}: {', '.join(map(str, networks))})",
-                               locate(("spec", direction.value, i, "peers", j, "cidr")), feature="cidr")
+            outside = [(j, peer) for j, peer in enumerate(rule.peers or ())
+                       if peer.kind is PeerKind.CIDR and not in_cluster_overlap(peer, networks)]
+            if not outside:
+                continue
+            shown = ", ".join(str(peer) for _, peer in outside[:5])
+            more = f" (+{len(outside) - 5:,} more)" if len(outside) > 5 else ""
+            many = len(outside) > 1
+            diags.info(codes.CHANGED, f"{intent.ref}: Cilium CIDR rules never match pods or nodes: {shown}{more} "
+                       f"{'are' if many else 'is'} translated exactly as long as no pod or node has an address in "
+                       f"{'them' if many else 'it'} ({'they are' if many else 'it is'} outside {facts}: "
+                       f"{', '.join(map(str, networks))})",
+                       locate(("spec", direction.value, i, "peers", outside[0][0], "cidr")), feature="cidr")
 
 
 def _covers(rule: Rule, protocol: Protocol) -> bool:

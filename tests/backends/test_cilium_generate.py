@@ -252,11 +252,28 @@ def test_allow_cidr_that_can_hold_pods_is_a_change_naming_the_cidr() -> None:
 def test_deny_cidr_that_can_hold_pods_is_refused_unless_the_cluster_ranges_say_otherwise() -> None:
     text = intent("{subject: {pods: {}}, ingress: [{action: deny, peers: [{cidr: 10.99.0.0/16}]}, {}]}")
     objects, diags = compile_for(text)
-    assert objects == [] and "10.99.0.0/16" in diags.errors[0].message
+    [error] = diags.errors
+    assert objects == [] and error.code == codes.WIDENED and error.feature == "cidr"
+    assert "from pods and nodes with addresses in 10.99.0.0/16 would no longer be denied" in error.message
     objects, diags = compile_for(text, "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.224.0.0/16;10.225.0.0/16")
     assert only(objects)["ingressDeny"] == [{"fromCIDRSet": [{"cidr": "10.99.0.0/16"}]}]
     assert not diags.has_errors
     assert any(d.code == codes.CHANGED and d.severity.value == "info" for d in diags)
+
+
+def test_deny_cidr_that_can_hold_pods_is_a_widening_the_user_may_accept() -> None:
+    # Egress, with an except: the message names exactly the in-cluster part that stops being denied.
+    text = intent("{subject: {pods: {}}, egress: [{action: deny, peers: [{cidr: 10.0.0.0/8, except: [10.128.0.0/9]}]},"
+                  " {}]}")
+    objects, diags = compile_for(text, "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.0.0.0/16")
+    [error] = diags.errors
+    assert objects == [] and error.code == codes.WIDENED
+    assert "to pods and nodes with addresses in 10.0.0.0/16 would no longer be denied" in error.message
+    objects, diags = compile_for(text, "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.0.0.0/16",
+                                 accepted=frozenset({codes.WIDENED}))
+    assert only(objects)["egressDeny"] == [{"toCIDRSet": [{"cidr": "10.0.0.0/8", "except": ["10.128.0.0/9"]}]}]
+    [warning] = find(diags, codes.WIDENED)
+    assert warning.severity.value == "warning" and warning.message.endswith("[accepted]")
 
 
 def test_external_cidrs_and_cluster_exclusion_are_exact() -> None:
@@ -372,3 +389,18 @@ def test_translate_cli_on_the_samples_gives_fqdn_and_http(tmp_path: object) -> N
                      "-f", "samples/intents/l7-http.yaml")
     assert result.code == 0, result.stderr
     assert "toFQDNs" in result.stdout and "matchPattern: '*'" in result.stdout and "http:" in result.stdout
+
+
+def test_in_cluster_overlap_fast_path_agrees_with_the_exact_one() -> None:
+    from backends.cilium.cidr import cluster_ranges, in_cluster_overlap
+    from translator.cluster.ranges import overlap
+    from translator.model import Peer
+    from translator.target import parse_target
+
+    blocks = ["10.0.0.0/8", "10.1.2.3/32", "0.0.0.0/0", "11.0.0.0/8", "172.15.255.255/32", "172.16.0.0/32",
+              "172.31.255.255/32", "172.32.0.0/11", "192.168.0.0/15", "100.63.255.255/32", "100.128.0.0/9", "::/0",
+              "fc00::/6", "fe00::/7", "fd12::1/128", "2001:db8::/32", "8.0.0.0/5"]
+    for engine in ("cilium", "cilium,pod-cidr=10.244.0.0/16,node-cidr=10.224.0.0/16;172.20.0.0/14"):
+        ranges, _ = cluster_ranges(parse_target(engine))
+        for block in blocks:
+            assert in_cluster_overlap(Peer(cidr=block), ranges) == overlap(block, (), ranges), (engine, block)

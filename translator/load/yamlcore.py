@@ -1,11 +1,14 @@
-"""A YAML loader that reads scalars as the engines' Go parsers do (YAML 1.2 core schema), strictly.
+"""A YAML loader that reads scalars as the engines' Go parsers do, strictly.
 
 PyYAML resolves plain scalars by YAML 1.1 rules: `20:21` is the base-60 number 1221, `yes`/`on` are booleans,
-`2024-01-01` is a date, `010` is octal. The engines read policies with Go YAML parsers that know none of that
-(YAML 1.2 core: `20:21` and `yes` are strings), so netpolx resolves scalars with the core schema, and refuses
-what the parsers disagree on or what no policy can mean:
+`2024-01-01` is a date. The engines read policies with Go YAML parsers (kubectl and the API machinery through
+sigs.k8s.io/yaml, a fork of go-yaml v2; go-yaml v3 elsewhere) that know no base-60 numbers, so netpolx resolves
+scalars with the YAML 1.2 core schema where those parsers agree with it (`20:21` and `yes` are strings), follows
+them where they agree with each other against it, and refuses what no policy can mean:
 
-- a plain integer with a leading zero (`010`: octal 8 for kubectl's YAML 1.1 parser, decimal 10 for YAML 1.2);
+- a plain integer with a leading zero is octal when its digits are 0-7 (`010` is 8: both go-yaml v2 and v3 read it
+  with Go's `strconv.ParseInt(s, 0, 64)`, which YAML 1.2 would read as 10), and decimal otherwise (`09` is 9: the
+  Go parsers fall back to reading it as the float 9);
 - integers beyond 64 bits, `.nan` and `.inf` (the API server cannot store them);
 - tags other than `!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!map`, `!!seq` (and a tagged value that is
   not of its tag, such as `!!int kube-system`);
@@ -164,20 +167,19 @@ def _check_duplicates(node: MappingNode) -> None:
 
 
 def core_int(value: str, node: ScalarNode) -> int:
-    """A YAML 1.2 core integer (decimal, 0o octal, 0x hex), refusing the forms the parsers disagree on."""
+    """An integer as the Go parsers read it: decimal, 0o octal, 0x hex, and a leading zero as octal (decimal when a
+    digit is 8 or 9: they then read the float of that value)."""
     if not _INT.match(value):
         raise _tag_error(node, "an integer")
     digits = value.lstrip("+-")
-    if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
-        raise ConstructorError(None, None, f"ambiguous number {value!r}: YAML 1.1 parsers (kubectl) read a leading "
-                               "zero as octal, YAML 1.2 as decimal; write it without the zero, as 0o..., or quoted",
-                               node.start_mark)
     if len(digits) > MAX_INT_DIGITS:
         raise ConstructorError(None, None, f"integer {value[:24]}... is out of range", node.start_mark)
     if digits.startswith("0o"):
         number = int(digits[2:], 8)
     elif digits.startswith("0x"):
         number = int(digits[2:], 16)
+    elif len(digits) > 1 and digits[0] == "0" and not set(digits) & {"8", "9"}:
+        number = int(digits, 8)
     else:
         number = int(digits)
     if not -(2**63) <= number < 2**64:
