@@ -9,13 +9,18 @@ EXTERNAL_GROUP = "external"
 """The group of endpoints outside the cluster."""
 NODE_GROUP = "(nodes)"
 """The group of the cluster's nodes (and API servers inside it); no namespace can have this name."""
+MIXED_GROUP = "several namespaces"
+"""The box of connectivity groups whose pods are in more than one namespace."""
 
 
 def group_title(group: str) -> str:
-    """A group's title: `outside the cluster`, `nodes` or `namespace NAME`."""
+    """How a renderer titles a box of nodes: `outside the cluster`, `nodes`, `several namespaces` or
+    `namespace NAME`."""
     if group == EXTERNAL_GROUP:
         return "outside the cluster"
-    return "nodes" if group == NODE_GROUP else f"namespace {group}"
+    if group == NODE_GROUP:
+        return "nodes"
+    return group if group == MIXED_GROUP else f"namespace {group}"
 
 
 class Isolation(str, Enum):
