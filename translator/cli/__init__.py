@@ -9,12 +9,15 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from translator import __version__
 from translator.cli.common import CommandExit, output_params
 from translator.diagnostics import DiagnosticsError
+from translator.output.progress import progress
+from translator.output.progress import reset as reset_progress
 
 # Command modules and the click commands they define; each command group lives in its own module.
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -34,28 +37,61 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.version_option(__version__, prog_name="netpolx")
-def cli() -> None:
-    """netpolx: one network-policy intent, compiled to Kubernetes, Azure NPM, Cilium and Calico,
-    with proof that the result allows exactly the same traffic."""
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs (or help lists it), so that
+    `netpolx reach` does not pay for importing every other command. `commands` still holds them all."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._loaded: dict[str, click.Command] = {}
+        self._modules = {name.rstrip("_"): module for module, names in COMMANDS.items() for name in names}
+        super().__init__(*args, **kwargs)
 
-def _register() -> None:
-    for module_name, names in COMMANDS.items():
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, click.Command]:
+        """Every command (importing every command module)."""
+        for module in dict.fromkeys(self._modules.values()):
+            self._load(module)
+        return self._loaded
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._loaded.update(value)
+
+    def _load(self, module_name: str) -> None:
+        if any(self._modules.get(name) == module_name for name in self._loaded):
+            return
         try:
             module = importlib.import_module(f"translator.cli.{module_name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"translator.cli.{module_name}":
-                continue  # command not built yet
+                return  # command not built yet
             raise
-        for name in names:
+        for name in COMMANDS[module_name]:
             command = getattr(module, name)
             command.params.extend(output_params())
-            cli.add_command(command)
+            self.add_command(command)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Register a command (without loading the others)."""
+        self._loaded[name or cmd.name or ""] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported on first use."""
+        module = self._modules.get(cmd_name)
+        if module is not None and cmd_name not in self._loaded:
+            self._load(module)
+        return self._loaded.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, sorted (without importing them)."""
+        return sorted(set(self._modules) | set(self._loaded))
 
 
-_register()
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="netpolx")
+def cli() -> None:
+    """netpolx: one network-policy intent, compiled to Kubernetes, Azure NPM, Cilium and Calico,
+    with proof that the result allows exactly the same traffic."""
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -66,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
+    reset_progress()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
         return 0
@@ -90,3 +127,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"netpolx: internal error: {type(exc).__name__}: {exc}\n"
                          "Please report this with the input that caused it (NETPOLX_DEBUG=1 shows the traceback).\n")
         return 3
+    finally:
+        progress().done()

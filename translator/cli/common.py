@@ -15,6 +15,7 @@ from translator import codes
 from translator.cli.settings import current_config, settings_options
 from translator.diagnostics import Diagnostics, ErrorLevel, Severity
 from translator.load.source import write_atomic
+from translator.output.progress import progress
 from translator.output.reporters import FORMATS, GROUP_AT, counts, format_for, grouped_lines, render, summary_line
 from translator.registry import UnknownEngineError, all_backends, check_target, get_backend
 from translator.target import Target, TargetError, parse_target
@@ -169,6 +170,7 @@ def json_output_option(f: F) -> F:
 def emit(diags: Diagnostics, fmt: str) -> None:
     """Print the diagnostics: to stderr in `fmt` (text: repeated codes grouped, then a count line by severity),
     or as the --quiet, --diagnostics-file and -o json options say."""
+    progress().done()
     settings = output_settings()
     items = list(diags)
     if settings.file:

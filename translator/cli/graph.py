@@ -48,11 +48,15 @@ def _needs(component: str, diags: Diagnostics, fmt: str) -> None:
 @click.option("--probe", "probes", multiple=True, metavar="PORT/PROTO",
               help="Port to decide flows for, e.g. 80/TCP (repeatable; added to the cluster file's probes; "
               "without any, every container port the pods declare).")
+@click.option("--group-by", type=click.Choice(["workload", "connectivity"]), default="workload", show_default=True,
+              help="workload: a node per workload (pods of one owner) per namespace; connectivity: a node per group of "
+              "endpoints that connect alike, named by its selector (`reach -o groups`; exact, and for any cluster "
+              "size).")
 @click.option("--output-file", default=None, metavar="PATH", help="Write the graph here instead of stdout.")
 @click.option("--diagnostics-format", type=click.Choice(DIAGNOSTICS_FORMATS), default="text", show_default=True,
               help="Format of the diagnostics on stderr.")
 def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str, engine: str | None,
-          platform: str | None, acns: bool, probes: tuple[str, ...], output_file: str | None,
+          platform: str | None, acns: bool, probes: tuple[str, ...], group_by: str, output_file: str | None,
           diagnostics_format: str) -> None:
     """Draw the allowed flows: workloads grouped by namespace as nodes, allowed flows as edges labelled with
     their ports (dashed when only some pods of the two workloads may connect), default-deny workloads marked.
@@ -93,16 +97,24 @@ def graph(filenames: tuple[str, ...], recursive: bool, cluster: str, output: str
         raise CommandExit(EXIT_INPUT)
     endpoints = len(model.endpoint_names)
     decisions = endpoints * max(endpoints - 1, 0) * len(chosen)
-    if decisions > MAX_DECISIONS:
+    if decisions > MAX_DECISIONS and group_by == "workload":
         diags.error(codes.GRAPH_TOO_LARGE, f"{endpoints:,} endpoints and {len(chosen)} probe(s) are {decisions:,} "
                     f"flows to decide, more than the {MAX_DECISIONS:,} graph evaluates (a picture that size is "
-                    "unreadable anyway): give a cluster file with the namespaces of interest, or fewer --probe",
+                    "unreadable anyway): use --group-by connectivity, give a cluster file with the namespaces of "
+                    "interest, or fewer --probe",
                     SourceLocation(cluster, 1))
         emit(diags, diagnostics_format)
         raise CommandExit(EXIT_INPUT)
     evaluator = Evaluator(model, loaded, engine)
-    rows = ((r.src, r.dst, r.port, r.protocol, r.allowed) for r in evaluator.iter_matrix(chosen))
-    text = render(build_graph(model, loaded, rows, chosen, evaluator.semantics_name), output)
+    if group_by == "connectivity":
+        from translator.evaluator.groups import group_reach
+        from translator.graph.build import build_group_graph
+
+        flows = build_group_graph(evaluator, group_reach(evaluator, chosen))
+    else:
+        rows = ((r.src, r.dst, r.port, r.protocol, r.allowed) for r in evaluator.iter_matrix(chosen))
+        flows = build_graph(model, loaded, rows, chosen, evaluator.semantics_name)
+    text = render(flows, output)
     emit(diags, diagnostics_format)
     if output_file is None:
         sys.stdout.write(text)

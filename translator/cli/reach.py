@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import click
 
@@ -22,8 +22,14 @@ from translator.cli.settings import read_policies
 from translator.cluster.model import Cluster, Probe, load_cluster, parse_probe
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator, semantics_of
+from translator.evaluator.groups import group_lines, group_reach
+from translator.evaluator.listing import json_text, jsonl_text
 from translator.load.loaded import LoadedIntent
+from translator.output.progress import progress
 from translator.registry import UnknownEngineError
+
+TABLE_MAX = 40
+"""The most endpoints `reach` shows as a table by default; larger clusters get the grouped view."""
 
 
 def parse_probes(texts: Sequence[str], diags: Diagnostics, option: str = "--probe") -> list[Probe]:
@@ -59,6 +65,7 @@ def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, en
     """Policies and cluster, or exit 2 with diagnostics."""
     check_engine(engine, diags)
     loaded = read_policies(filenames, diags, recursive)
+    progress().phase("reading the cluster")
     cluster = load_cluster(cluster_path, diags)
     stop_on_errors(diags, fmt)
     assert cluster is not None
@@ -72,14 +79,17 @@ def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, en
               "services,nodes -A -o yaml` output works too).")
 @click.option("--engine", default=None, metavar="NAME[@VERSION]",
               help="Judge every policy under this engine's semantics (default: each under its own kind's).")
-@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: a matrix per probe (. allowed, X denied); json: the contract's result list.")
+@click.option("-o", "--output", type=click.Choice(["table", "groups", "json", "jsonl"]), default=None,
+              help="table: a matrix per probe (. allowed, X denied); groups: endpoints that connect alike as "
+              "groups named by selectors, with the ports allowed between groups; json: the contract's result "
+              f"list; jsonl: the same results, one JSON object per line. Default: table up to {TABLE_MAX} "
+              "endpoints, groups above.")
 @click.option("--probe", "probe_texts", multiple=True, metavar="PORT/PROTO",
               help="Add a probe, e.g. 80/TCP (added to the cluster file's probes). Repeatable.")
 @click.option("--explain", nargs=3, default=None, metavar="FROM TO PORT/PROTO",
               help="Explain one connection, e.g. --explain x/a y/b 80/TCP.")
 @diagnostics_options
-def reach(filenames: tuple[str, ...], recursive: bool, cluster_path: str, engine: str | None, output: str,
+def reach(filenames: tuple[str, ...], recursive: bool, cluster_path: str, engine: str | None, output: str | None,
           probe_texts: tuple[str, ...], explain: tuple[str, str, str] | None, diagnostics_format: str,
           error_level: str) -> None:
     """Decide every probe between every pair of endpoints of a cluster.
@@ -115,21 +125,30 @@ def reach(filenames: tuple[str, ...], recursive: bool, cluster_path: str, engine
         diags.error(codes.INVALID_VALUE, f"no probes: {cluster_path} lists none; add --probe 80/TCP")
     stop_on_errors(diags, diagnostics_format)
     emit(diags, diagnostics_format)
+    if output is None:
+        output = "table" if len(evaluator.names) <= TABLE_MAX else "groups"
     if output == "json":
-        write_json(evaluator, probes)
+        write_text(json_text(evaluator, probes))
+    elif output == "jsonl":
+        write_text(jsonl_text(evaluator, probes))
+    elif output == "groups":
+        sys.stdout.write("\n".join(group_lines(group_reach(evaluator, probes))) + "\n")
     else:
         write_table(evaluator, probes)
 
 
-def write_json(evaluator: Evaluator, probes: Sequence[Probe]) -> None:
-    """The contract's JSON, one result per line, streamed."""
+def write_text(pieces: Iterable[str]) -> None:
+    """Write pieces of ASCII-safe text to stdout as they come (JSON escapes every non-ASCII character)."""
     out = sys.stdout
-    out.write('{"engine": ' + json.dumps(evaluator.semantics_name) + ',\n "results": [')
-    first = True
-    for result in evaluator.iter_matrix(probes):
-        out.write(("\n  " if first else ",\n  ") + json.dumps(result.as_dict()))
-        first = False
-    out.write("\n ]}\n" if not first else "]}\n")
+    out.flush()
+    buffer = getattr(out, "buffer", None)
+    for piece in pieces:
+        if buffer is not None:
+            buffer.write(piece.encode())
+        else:
+            out.write(piece)
+    if buffer is not None:
+        buffer.flush()
 
 
 def write_table(evaluator: Evaluator, probes: Sequence[Probe]) -> None:

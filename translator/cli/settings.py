@@ -89,5 +89,9 @@ def read_policies(paths: Iterable[str], diags: Diagnostics, recursive: bool = Fa
     """Intents from `-f` paths, the default namespace applied (what every policy-reading command uses);
     `ranges`: which IP ranges may hold pods and nodes (the target's settings)."""
     from netpolx.api import policies_from_documents
+    from translator.output.progress import progress
 
-    return policies_from_documents(read_documents(paths, diags, recursive), diags, ranges=ranges)
+    progress().phase("reading policies")
+    docs = read_documents(paths, diags, recursive)
+    progress().phase("importing policies")
+    return policies_from_documents(docs, diags, ranges=ranges)

@@ -24,6 +24,7 @@ from translator.cli.settings import read_policies
 from translator.cluster.model import Cluster, load_cluster
 from translator.evaluator.verify import VerifyResult
 from translator.load.source import dump_yaml, write_atomic
+from translator.output.progress import progress
 from translator.proof import Proof, prove
 
 MAX_TODAY = 20
@@ -63,12 +64,17 @@ def verify(filenames: tuple[str, ...], recursive: bool, against: tuple[str, ...]
     check_engine(target_engine, diags, "--target-engine")
     source = read_policies(filenames, diags, recursive)
     target = read_policies(against, diags, recursive)
+    progress().phase("reading the cluster")
     cluster: Cluster | None = load_cluster(cluster_path, diags) if cluster_path else None
     stop_on_errors(diags, diagnostics_format)
     emit(diags, diagnostics_format)
+    progress().phase("proving")
     proof = prove(source, target, source_engine, target_engine, cluster)
-    today = verification.verify(source, target, cluster, source_engine, target_engine) \
-        if cluster is not None and not proof.equivalent else None
+    today = None
+    if cluster is not None and not proof.equivalent:
+        progress().phase("comparing on the cluster")
+        today = verification.verify(source, target, cluster, source_engine, target_engine)
+    progress().done()
     if witness_path and proof.witness is not None:
         try:
             write_atomic(Path(witness_path), dump_yaml([proof.witness.point.cluster_data()]))

@@ -41,6 +41,7 @@ from translator.model import (
     Rule,
     expand_dns,
 )
+from translator.output.progress import progress
 from translator.registry import reads_networkpolicy
 from translator.semantics import Semantics
 
@@ -197,7 +198,10 @@ class Engine:
         self.sel = Selection(cluster)
         self.intents: list[CompiledIntent] = []
         uid = 0
+        report = progress()
+        report.phase("compiling policies", len(intents))
         for position, (loaded, semantics) in enumerate(intents):
+            report.advance()
             compiled = compile_intent(position, loaded, semantics, self.sel, uid)
             uid += sum(len(r) for r in compiled.rules.values())
             self.intents.append(compiled)

@@ -135,7 +135,7 @@ class Evaluator:
     def compute_columns(self, probe: Probe) -> list[int]:
         """`columns` without keeping the result (for callers that look at each probe once)."""
         core, n = self.core, len(self.names)
-        reach_of = _transpose(core.decisions(Direction.EGRESS, probe), n)
+        reach_of = transpose(core.decisions(Direction.EGRESS, probe), n)
         ingress = core.decisions(Direction.INGRESS, probe)
         return [ingress[d] & reach_of[d] & ~(1 << d) for d in range(n)]
 
@@ -153,7 +153,7 @@ class Evaluator:
 
     def _chunks(self, probes: Sequence[Probe]) -> Iterator[list[ReachResult]]:
         names, n, new = self.names, len(self.names), tuple.__new__
-        rows = [_transpose(self.columns(p), n) for p in probes]  # per probe, per source: allowed destinations
+        rows = [transpose(self.columns(p), n) for p in probes]  # per probe, per source: allowed destinations
         for s, src in enumerate(names):
             cells = [(p.port, p.protocol, [c == "1" for c in format(r[s], f"0{n}b")[::-1]])
                      for p, r in zip(probes, rows)]
@@ -161,7 +161,7 @@ class Evaluator:
                    for d, dst in enumerate(names) if d != s for port, proto, flags in cells]
 
 
-def _transpose(rows: list[int], n: int) -> list[int]:
+def transpose(rows: list[int], n: int) -> list[int]:
     """Column bitsets of a bit matrix given as row bitsets, grouping equal rows (most rows repeat)."""
     groups: dict[int, int] = {}
     for s, row in enumerate(rows):

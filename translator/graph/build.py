@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from translator.graph.model import EXTERNAL_GROUP, Edge, Flow, Graph, Isolation, Node
+from translator.graph.model import EXTERNAL_GROUP, MIXED_GROUP, Edge, Flow, Graph, Isolation, Node
 from translator.lint.workloads import namespace_labels, selects, workload_name
 from translator.load.loaded import LoadedIntent
 from translator.model import Direction
 
 if TYPE_CHECKING:
     from translator.cluster.model import Cluster, Pod, Probe
+    from translator.evaluator.engine import Engine
+    from translator.evaluator.evaluate import Evaluator
+    from translator.evaluator.groups import GroupedReach
 
 
 def default_probes(cluster: Cluster, extra: Sequence[Probe]) -> list[Probe]:
@@ -76,3 +79,39 @@ def build_graph(cluster: Cluster, loaded: Sequence[LoadedIntent], rows: Iterable
     edges = [Edge(src, dst, tuple(sorted(fl, key=lambda f: order.get(f.probe, 0))))
              for (src, dst), fl in sorted(flows.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
     return Graph(engine, tuple(order), groups, edges)
+
+
+def build_group_graph(evaluator: Evaluator, view: GroupedReach) -> Graph:
+    """The graph of the grouped view (`reach -o groups`): one node per group of endpoints that connect alike,
+    labelled with its selector, in its namespace's box (groups over several namespaces in their own box), and
+    one edge per pair of groups with the probes allowed between them (exact: every pair of endpoints)."""
+    core, names, pods = evaluator.core, evaluator.names, core_pods(evaluator)
+    boxes: dict[str, list[Node]] = {}
+    for group in view.groups:
+        namespaces = {names[e].split("/", 1)[0] for e in group.members if (pods >> e) & 1}
+        box = EXTERNAL_GROUP if not namespaces else namespaces.pop() if len(namespaces) == 1 else MIXED_GROUP
+        node = Node(group.id, f"{group.id}: {group.description}", box, group.names,
+                    _group_isolation(core, group.members, pods, Direction.INGRESS),
+                    _group_isolation(core, group.members, pods, Direction.EGRESS))
+        boxes.setdefault(box, []).append(node)
+    order = sorted(boxes, key=lambda b: (b != EXTERNAL_GROUP, b == MIXED_GROUP, b))
+    ordered = {b: boxes[b] for b in order}
+    probes = [str(p) for p in view.probes]
+    position = {n.id: i for i, n in enumerate(n for nodes in ordered.values() for n in nodes)}
+    edges = [Edge(view.groups[a].id, view.groups[b].id, tuple(Flow(probes[p]) for p in allowed))
+             for (a, b), allowed in view.flows.items()]
+    edges.sort(key=lambda e: (position[e.src], position[e.dst]))
+    return Graph(view.engine, tuple(probes), ordered, edges)
+
+
+def core_pods(evaluator: Evaluator) -> int:
+    """The endpoints that are pods with their own network identity (bitset)."""
+    return evaluator.core.sel.pods
+
+
+def _group_isolation(core: Engine, members: Sequence[int], pods: int, direction: Direction) -> Isolation:
+    flags = [bool((pods >> e) & 1) and any(core.intents[p].intent.isolates(direction)
+                                           for p in core.groups_positions(direction, e)) for e in members]
+    if all(flags):
+        return Isolation.ALL
+    return Isolation.SOME if any(flags) else Isolation.NONE

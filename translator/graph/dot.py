@@ -4,7 +4,7 @@ as edges labelled with their probes (dashed when only some pod pairs may connect
 from __future__ import annotations
 
 from translator import escape
-from translator.graph.model import EXTERNAL_GROUP, Graph, Node
+from translator.graph.model import Graph, Node, group_title
 
 DENY_COLOR = "#c0392b"
 OPEN_COLOR = "#2c3e50"
@@ -34,7 +34,7 @@ def render_dot(graph: Graph) -> str:
              "  node [shape=box, fontname=Helvetica];",
              "  edge [fontname=Helvetica, fontsize=10];"]
     for i, (group, nodes) in enumerate(graph.groups.items()):
-        title = "outside the cluster" if group == EXTERNAL_GROUP else f"namespace {group}"
+        title = group_title(group)
         lines.append(f"  subgraph cluster_{i} {{")
         lines.append(f"    label={quote(title)}; style=rounded; color=\"#bdc3c7\";")
         lines.extend(_node(n) for n in nodes)

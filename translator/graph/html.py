@@ -7,7 +7,7 @@ from html import escape
 
 from translator import __version__
 from translator.graph.layout import Box, Layout, layout
-from translator.graph.model import EXTERNAL_GROUP, Graph, Node
+from translator.graph.model import Graph, Node, group_title
 
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #1b2631; background: #ffffff; }
@@ -89,7 +89,7 @@ def render_svg(graph: Graph) -> str:
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" '
              f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{EDGE}"/></marker></defs>']
     for group, box in lay.columns:
-        title = "outside the cluster" if group == EXTERNAL_GROUP else f"namespace {group}"
+        title = group_title(group)
         parts.append(f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="12" fill="#f8f9f9" '
                      f'stroke="#d5d8dc"/><text x="{box.x + 14}" y="{box.y + 22}" font-size="14" font-weight="bold" '
                      f'fill="#34495e">{escape(_fit(title, box.w, 8))}</text>')

@@ -4,7 +4,7 @@ flows as labelled arrows (dotted when only some pod pairs may connect)."""
 from __future__ import annotations
 
 from translator import escape
-from translator.graph.model import EXTERNAL_GROUP, Graph
+from translator.graph.model import Graph, group_title
 
 
 def _text(text: str) -> str:
@@ -18,7 +18,7 @@ def render_mermaid(graph: Graph) -> str:
     lines = ["flowchart LR", f"  %% {escape.mermaid_comment(graph.title)}"]
     denied, external = [], []
     for i, (group, nodes) in enumerate(graph.groups.items()):
-        title = "outside the cluster" if group == EXTERNAL_GROUP else f"namespace {group}"
+        title = group_title(group)
         lines.append(f'  subgraph g{i}["{_text(title)}"]')
         for n in nodes:
             label = _text(n.label) + (f"<br/>{_text(n.deny_text)}" if n.deny_text else "")

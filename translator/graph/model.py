@@ -7,6 +7,15 @@ from enum import Enum
 
 EXTERNAL_GROUP = "external"
 """The group of endpoints outside the cluster."""
+MIXED_GROUP = "several namespaces"
+"""The box of connectivity groups whose pods are in more than one namespace."""
+
+
+def group_title(group: str) -> str:
+    """How a renderer titles a box of nodes."""
+    if group == EXTERNAL_GROUP:
+        return "outside the cluster"
+    return group if group == MIXED_GROUP else f"namespace {group}"
 
 
 class Isolation(str, Enum):

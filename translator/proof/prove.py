@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
-from translator.cluster.model import Cluster, ContainerPort
+from translator.cluster.model import Cluster, ContainerPort, Pod
 from translator.cluster.ranges import DEFAULT_RANGES, ClusterRanges
 from translator.evaluator.evaluate import Evaluator, describe_semantics, semantics_for
 from translator.evaluator.trace import Trace
@@ -318,19 +318,35 @@ class Prover:
         if diff == FALSE:
             return lens
         names = cluster.endpoint_names
-        sides = {side: [self._endpoint_cube(cluster, i, side) for i in range(len(names))] for side in ("src", "dst")}
-        everyone = {side: m.any_of(sides[side]) for side in sides}
-        within = m.exists(m.conj(diff, m.conj(everyone["src"], everyone["dst"])), {self.space.var("own-node")})
+        cubes: dict[tuple[object, ...], int] = {}  # endpoints that policies cannot tell apart share one diagram
+        sides = {side: [self._endpoint_cube(cluster, i, side, cubes) for i in range(len(names))]
+                 for side in ("src", "dst")}
+        everyone = {side: m.any_of(dict.fromkeys(sides[side])) for side in sides}
+        # the difference first: it is small, and the two sides' variables interleave, so their product is not
+        within = m.exists(m.conj(m.conj(diff, everyone["src"]), everyone["dst"]), {self.space.var("own-node")})
         if within == FALSE:
             return lens
         lens.touched = True
-        lens.sources = [names[i] for i, c in enumerate(sides["src"]) if m.conj(within, c) != FALSE]
-        lens.destinations = [names[i] for i, c in enumerate(sides["dst"]) if m.conj(within, c) != FALSE]
+        for side, out in (("src", lens.sources), ("dst", lens.destinations)):
+            # an endpoint's diagram names only its own side's variables (and, for destinations, the connection's):
+            # quantify the others away once, then test each distinct endpoint diagram against the small rest
+            other = {i for i, v in enumerate(self.space.vars) if v.side not in (side, "")} if side == "dst" \
+                else {i for i, v in enumerate(self.space.vars) if v.side != side}
+            seen = m.exists(within, other)
+            hits: dict[int, bool] = {}
+            for i, c in enumerate(sides[side]):
+                hit = hits.get(c)
+                if hit is None:
+                    hit = hits[c] = m.conj(seen, c) != FALSE
+                if hit:
+                    out.append(names[i])
         return lens
 
-    def _endpoint_cube(self, cluster: Cluster, i: int, side: str) -> int:
+    def _endpoint_cube(self, cluster: Cluster, i: int, side: str,
+                       cache: dict[tuple[object, ...], int] | None = None) -> int:
         """The diagram of "the endpoint on `side` is endpoint i of the cluster" (its named ports resolved against the
-        connection's protocol and port; whether a node is a pod's own node is left open, see `own_node_pair`)."""
+        connection's protocol and port; whether a node is a pod's own node is left open, see `own_node_pair`).
+        Pods are built once per combination of the classes the policies distinguish (`cache`)."""
         m, sp = self.m, self.space
         n_pods, n_ext, n_nodes = len(cluster.pods), len(cluster.externals), len(cluster.nodes)
         api_ips = {a.ip for a in cluster.api_servers}
@@ -349,21 +365,36 @@ class Prover:
             return self._plain(side, API_NODE if ip in api_ips else NODE, ip, None, pod.ports)
         ns = cluster.namespace(pod.namespace)
         ns_labels = ns.labels if ns is not None else {}
+        ident = (side, sp.namespace_class(pod.namespace), sp.account_class(pod.service_account),
+               tuple(sp.label_class(values, ns_labels.get(k)) for k, values in sp.ns_values.items()),
+               tuple(sp.label_class(values, pod.labels.get(k)) for k, values in sp.pod_values.items()),
+               tuple(self._member(cluster, pod, svc_ns, svc_name) for svc_ns, svc_name in sp.services),
+               None if ip is None else sp.address_class(ip),
+               tuple((cp.name, cp.protocol, cp.port) for cp in pod.ports) if side == "dst" else ())
+        cache = {} if cache is None else cache
+        found = cache.get(ident)
+        if found is not None:
+            return found
         parts = [sp.lit("namespace", side, "", [sp.namespace_class(pod.namespace)]),
                  sp.lit("service-account", side, "", [sp.account_class(pod.service_account)])]
         for key, values in sp.ns_values.items():
             parts.append(sp.lit("namespace-label", side, key, [sp.label_class(values, ns_labels.get(key))]))
         for key, values in sp.pod_values.items():
             parts.append(sp.lit("pod-label", side, key, [sp.label_class(values, pod.labels.get(key))]))
-        for svc_ns, svc_name in sp.services:
-            svc = cluster.service(svc_ns, svc_name)
-            member = (svc is not None and bool(svc.selector) and pod.namespace == svc_ns
-                      and all(pod.labels.get(k) == v for k, v in svc.selector.items()))
+        for (svc_ns, svc_name), member in zip(sp.services, ident[5]):
             parts.append(sp.lit("service", side, f"{svc_ns}/{svc_name}", [int(member)]))
         out = self._plain(side, POD, ip, None, pod.ports)
         for p in reversed(parts):
             out = m.conj(p, out)
+        cache[ident] = out
         return out
+
+    @staticmethod
+    def _member(cluster: Cluster, pod: Pod, svc_ns: str, svc_name: str) -> bool:
+        """Whether the pod backs the Service."""
+        svc = cluster.service(svc_ns, svc_name)
+        return (svc is not None and bool(svc.selector) and pod.namespace == svc_ns
+                and all(pod.labels.get(k) == v for k, v in svc.selector.items()))
 
     def _plain(self, side: str, kind: int, ip: str | None, fqdn: str | None, ports: Sequence[ContainerPort]) -> int:
         """Kind, address, DNS name and (destination) named ports of one endpoint."""
