@@ -18,7 +18,7 @@ from typing import Any
 from translator.cluster.ranges import DEFAULT_CLUSTER_RANGES, RANGE_SETTINGS, overlap, remaining
 from translator.cluster.ranges import cluster_ranges as _cluster_ranges
 from translator.cluster.ranges import setting_errors as _setting_errors
-from translator.model import Network, Peer, parse_network
+from translator.model import Network, Peer, network_within, parse_network
 from translator.target import Target
 
 __all__ = ["DEFAULT_CLUSTER_RANGES", "RANGE_SETTINGS", "Network", "cluster_ranges", "in_cluster_overlap",
@@ -90,5 +90,5 @@ def in_cluster_parts(peer: Peer, ranges: list[Network]) -> list[Network]:
         for r in ranges:
             if part.version != r.version or not part.overlaps(r):
                 continue
-            out.append(part if part.subnet_of(r) else r)  # type: ignore[arg-type]
+            out.append(part if network_within(part, r) else r)
     return sorted(set(out), key=lambda n: (n.version, n.network_address, n.prefixlen))
