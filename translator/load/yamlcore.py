@@ -3,8 +3,10 @@
 PyYAML resolves plain scalars by YAML 1.1 rules: `20:21` is the base-60 number 1221, `yes`/`on` are booleans,
 `2024-01-01` is a date. The engines read policies with Go YAML parsers (kubectl and the API machinery through
 sigs.k8s.io/yaml, a fork of go-yaml v2; go-yaml v3 elsewhere) that know no base-60 numbers, so netpolx resolves
-scalars with the YAML 1.2 core schema where those parsers agree with it (`20:21` and `yes` are strings), follows
-them where they agree with each other against it, and refuses what no policy can mean:
+scalars with the YAML 1.2 core schema where those parsers agree with it (`20:21` is a string), follows them where
+they agree with each other against it, and refuses what no policy can mean. (`yes`/`on`/`y`/`no`/`off`/`n` stay
+strings, as in go-yaml v3; go-yaml v2, hence kubectl, reads them as booleans, which the API server then refuses
+in a string field.)
 
 - a plain integer with a leading zero is octal when its digits are 0-7 (`010` is 8: both go-yaml v2 and v3 read it
   with Go's `strconv.ParseInt(s, 0, 64)`, which YAML 1.2 would read as 10), and decimal otherwise (`09` is 9: the
