@@ -36,6 +36,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reach import find_nca, kubectl_lists, make_cluster, make_policy, run_nca
+from verify import mutated
 
 from translator.load.source import SafeDumper
 
@@ -63,21 +64,9 @@ def write_workload(workdir: Path, pods: int, policies: int, probes: list[int], s
              "edited": workdir / "edited.yaml"}
     paths["policies"].write_text(yaml.dump_all(items, Dumper=SafeDumper, sort_keys=False))
     paths["cluster"].write_text(yaml.dump(cluster, Dumper=SafeDumper, sort_keys=False))
-    paths["edited"].write_text(yaml.dump_all(one_port_edit(items), Dumper=SafeDumper, sort_keys=False))
+    paths["edited"].write_text(yaml.dump_all(mutated(items), Dumper=SafeDumper, sort_keys=False))
     paths["ns"], paths["pods"] = kubectl_lists(cluster, workdir)
     return paths
-
-
-def one_port_edit(policies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The policies with the ports of the first ingress rule from an IP block changed to 7 (no other policy names
-    it, and sources outside the cluster have no egress policy, so the edit shows)."""
-    out: list[dict[str, Any]] = json.loads(json.dumps(policies))
-    for policy in out:
-        for rule in policy["spec"].get("ingress", []):
-            if any("ipBlock" in peer for peer in rule.get("from", [])):
-                rule["ports"] = [{"protocol": "TCP", "port": 7}]
-                return out
-    return out
 
 
 def measure(args: list[str], stdout: Path | None = None) -> dict[str, float]:

@@ -5,8 +5,6 @@ checked here too, since they decide what a field means."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, model_validator
 
 from translator.model import LabelSelector
@@ -168,16 +166,3 @@ class AdminNetworkPolicy(Strict):
     kind: str
     metadata: ObjectMetadata
     spec: V1Spec
-
-
-def selector(sel: LabelSelector) -> dict[str, Any]:
-    """A LabelSelector as Kubernetes JSON (empty terms omitted; `{}` selects everything)."""
-    out: dict[str, Any] = {}
-    if sel.matchLabels:
-        out["matchLabels"] = dict(sel.matchLabels)
-    if sel.matchExpressions:
-        out["matchExpressions"] = [
-            {"key": r.key, "operator": r.operator.value, **({"values": list(r.values)} if r.values else {})}
-            for r in sel.matchExpressions
-        ]
-    return out

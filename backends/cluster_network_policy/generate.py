@@ -32,7 +32,6 @@ from backends.cluster_network_policy.api import (
     MAX_PRIORITY,
     MAX_RULES,
     V1ALPHA2,
-    selector,
 )
 from translator import codes
 from translator.model import (
@@ -43,14 +42,14 @@ from translator.model import (
     LabelSelector,
     Network,
     NetworkIntent,
-    Operator,
     Peer,
     PeerKind,
     PortSpec,
     Protocol,
-    Requirement,
     Rule,
+    namespace_selector,
     network_minus,
+    selector_json,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL
 
@@ -112,17 +111,6 @@ def needs_isolation(intent: NetworkIntent, direction: Direction) -> bool:
         catch_all(r) for r in intent.rules(direction) if r.action is not Action.LOG)
 
 
-def _namespace_selector(peer: Peer) -> LabelSelector | None:
-    if peer.namespaceNames is None:
-        return peer.namespaces
-    base = peer.namespaces or LabelSelector()
-    req = Requirement(key=NAMESPACE_NAME_LABEL, operator=Operator.IN, values=peer.namespaceNames)
-    if len(peer.namespaceNames) == 1 and NAMESPACE_NAME_LABEL not in base.matchLabels:
-        return LabelSelector(matchLabels={**base.matchLabels, NAMESPACE_NAME_LABEL: peer.namespaceNames[0]},
-                             matchExpressions=base.matchExpressions)
-    return LabelSelector(matchLabels=base.matchLabels, matchExpressions=(*base.matchExpressions, req))
-
-
 def own_namespace(intent: NetworkIntent) -> LabelSelector:
     """The namespaces a peer without namespaces means: the intent's own, or every one (cluster scope)."""
     ns = intent.metadata.namespace
@@ -131,12 +119,12 @@ def own_namespace(intent: NetworkIntent) -> LabelSelector:
 
 def endpoints(peer: Peer, intent: NetworkIntent) -> dict[str, Any]:
     """A pods or namespaces peer."""
-    ns = _namespace_selector(peer)
+    ns = namespace_selector(peer)
     if ns is None:
         ns = own_namespace(intent)
     if peer.pods is None:
-        return {"namespaces": selector(ns)}
-    return {"pods": {"namespaceSelector": selector(ns), "podSelector": selector(peer.pods)}}
+        return {"namespaces": selector_json(ns)}
+    return {"pods": {"namespaceSelector": selector_json(ns), "podSelector": selector_json(peer.pods)}}
 
 
 def subject(intent: NetworkIntent) -> dict[str, Any]:
@@ -144,8 +132,8 @@ def subject(intent: NetworkIntent) -> dict[str, Any]:
     s = intent.spec.subject
     ns = s.namespaces if intent.is_cluster_scoped else own_namespace(intent)
     if s.pods.is_empty():
-        return {"namespaces": selector(ns or LabelSelector())}
-    return {"pods": {"namespaceSelector": selector(ns or LabelSelector()), "podSelector": selector(s.pods)}}
+        return {"namespaces": selector_json(ns or LabelSelector())}
+    return {"pods": {"namespaceSelector": selector_json(ns or LabelSelector()), "podSelector": selector_json(s.pods)}}
 
 
 
@@ -212,7 +200,7 @@ def _egress_peers(rule: Rule, path: Path, intent: NetworkIntent, problems: list[
             out.addressed = True
         elif p.kind is PeerKind.NODES:
             assert p.nodes is not None
-            out.written.append({"nodes": selector(p.nodes)})
+            out.written.append({"nodes": selector_json(p.nodes)})
             out.addressed = True
         elif p.kind is PeerKind.FQDN and p.fqdn is not None:
             if rule.action is not Action.ALLOW:

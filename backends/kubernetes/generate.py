@@ -8,45 +8,18 @@ from translator.model import (
     Action,
     Direction,
     Entity,
-    LabelSelector,
     NetworkIntent,
-    Operator,
     Peer,
     PeerKind,
     PortSpec,
     Protocol,
-    Requirement,
     Rule,
+    namespace_selector,
+    selector_json,
 )
 from translator.model.labels import NAMESPACE_NAME_LABEL
 
 API_VERSION = "networking.k8s.io/v1"
-
-
-def selector(sel: LabelSelector) -> dict[str, Any]:
-    """A LabelSelector as Kubernetes JSON (empty terms omitted)."""
-    out: dict[str, Any] = {}
-    if sel.matchLabels:
-        out["matchLabels"] = dict(sel.matchLabels)
-    if sel.matchExpressions:
-        out["matchExpressions"] = [
-            {"key": r.key, "operator": r.operator.value, **({"values": list(r.values)} if r.values else {})}
-            for r in sel.matchExpressions
-        ]
-    return out
-
-
-def namespace_selector(peer: Peer) -> LabelSelector | None:
-    """The namespace part of an endpoints peer as one selector (names become kubernetes.io/metadata.name)."""
-    if peer.namespaceNames is None:
-        return peer.namespaces
-    base = peer.namespaces or LabelSelector()
-    names = peer.namespaceNames
-    if len(names) == 1 and NAMESPACE_NAME_LABEL not in base.matchLabels:
-        return LabelSelector(matchLabels={**base.matchLabels, NAMESPACE_NAME_LABEL: names[0]},
-                             matchExpressions=base.matchExpressions)
-    req = Requirement(key=NAMESPACE_NAME_LABEL, operator=Operator.IN, values=names)
-    return LabelSelector(matchLabels=base.matchLabels, matchExpressions=(*base.matchExpressions, req))
 
 
 def peer(p: Peer) -> dict[str, Any]:
@@ -59,9 +32,9 @@ def peer(p: Peer) -> dict[str, Any]:
     out: dict[str, Any] = {}
     ns = namespace_selector(p)
     if ns is not None:
-        out["namespaceSelector"] = selector(ns)
+        out["namespaceSelector"] = selector_json(ns)
     if p.pods is not None:
-        out["podSelector"] = selector(p.pods)
+        out["podSelector"] = selector_json(p.pods)
     return out
 
 
@@ -106,7 +79,7 @@ def generate(intent: NetworkIntent) -> list[dict[str, Any]]:
     types = [d for d in Direction if intent.isolates(d)]
     if not types:
         return []
-    spec: dict[str, Any] = {"podSelector": selector(intent.spec.subject.pods),
+    spec: dict[str, Any] = {"podSelector": selector_json(intent.spec.subject.pods),
                             "policyTypes": [d.value.capitalize() for d in types]}
     for direction in types:
         rules = [x for r in intent.rules(direction) if r.action is Action.ALLOW if (x := rule(r, direction))
@@ -121,5 +94,4 @@ def generate(intent: NetworkIntent) -> list[dict[str, Any]]:
     return [{"apiVersion": API_VERSION, "kind": "NetworkPolicy", "metadata": meta, "spec": spec}]
 
 
-__all__ = ["API_VERSION", "NAMESPACE_NAME_LABEL", "Protocol", "generate", "namespace_selector", "peer", "ports",
-           "rule", "selector"]
+__all__ = ["API_VERSION", "NAMESPACE_NAME_LABEL", "Protocol", "generate", "peer", "ports", "rule"]

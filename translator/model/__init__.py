@@ -23,18 +23,19 @@ from translator.model.peers import (
     PeerKind,
     ServiceRef,
     dns_name_covers,
+    namespace_selector,
     network_minus,
     network_within,
     parse_network,
 )
 from translator.model.ports import PORT_PROTOCOLS, ICMPMatch, PortSpec, Protocol
 from translator.model.rule import Action, Direction, Rule
-from translator.model.selector import EMPTY_SELECTOR, LabelSelector, Operator, Requirement
+from translator.model.selector import EMPTY_SELECTOR, LabelSelector, Operator, Requirement, selector_json
 
 __all__ = [
     "API_VERSION", "DEFAULT_TIER", "DEFAULT_TIER_ORDER", "DNS_PEER", "DNS_PORTS", "DNS_RULE", "EMPTY_SELECTOR", "KIND",
     "PORT_PROTOCOLS", "Action", "Direction", "Entity", "HTTPRule", "HeaderMatch", "ICMPMatch", "IntentSpec",
     "LabelSelector", "Metadata", "Network", "NetworkIntent", "Operator", "Peer", "PeerKind", "PortSpec", "Protocol",
     "Requirement", "Rule", "Scope", "ServiceRef", "Subject", "Tier", "dns_name_covers", "expand_dns", "is_dns_rule",
-    "network_minus", "network_within", "parse_network",
+    "namespace_selector", "network_minus", "network_within", "parse_network", "selector_json",
 ]

@@ -11,8 +11,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from translator.model.base import Frozen
 from translator.model.entities import Entity
-from translator.model.labels import dns_label_error, dns_subdomain_error
-from translator.model.selector import LabelSelector
+from translator.model.labels import NAMESPACE_NAME_LABEL, dns_label_error, dns_subdomain_error
+from translator.model.selector import LabelSelector, Operator, Requirement
 
 _LABEL = r"[A-Za-z0-9*]([-A-Za-z0-9_*]*[A-Za-z0-9*])?"
 _FQDN = re.compile(rf"^(\*|{_LABEL})(\.{_LABEL})*\.?$")
@@ -240,3 +240,17 @@ def dns_name_covers(pattern: str, name: str) -> bool:
 def _net_key(text: str) -> tuple[int, int, int]:
     net = ipaddress.ip_network(text)
     return (net.version, int(net.network_address), net.prefixlen)
+
+
+def namespace_selector(peer: Peer) -> LabelSelector | None:
+    """The namespace part of an endpoints peer as one selector (names become kubernetes.io/metadata.name);
+    None when the peer names no namespaces."""
+    if peer.namespaceNames is None:
+        return peer.namespaces
+    base = peer.namespaces or LabelSelector()
+    names = peer.namespaceNames
+    if len(names) == 1 and NAMESPACE_NAME_LABEL not in base.matchLabels:
+        return LabelSelector(matchLabels={**base.matchLabels, NAMESPACE_NAME_LABEL: names[0]},
+                             matchExpressions=base.matchExpressions)
+    req = Requirement(key=NAMESPACE_NAME_LABEL, operator=Operator.IN, values=names)
+    return LabelSelector(matchLabels=base.matchLabels, matchExpressions=(*base.matchExpressions, req))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -149,3 +150,16 @@ class LabelSelector(Frozen):
 
 
 EMPTY_SELECTOR = LabelSelector()
+
+
+def selector_json(sel: LabelSelector) -> dict[str, Any]:
+    """A LabelSelector as Kubernetes metav1.LabelSelector JSON (empty terms omitted; `{}` selects everything)."""
+    out: dict[str, Any] = {}
+    if sel.matchLabels:
+        out["matchLabels"] = dict(sel.matchLabels)
+    if sel.matchExpressions:
+        out["matchExpressions"] = [
+            {"key": r.key, "operator": r.operator.value, **({"values": list(r.values)} if r.values else {})}
+            for r in sel.matchExpressions
+        ]
+    return out
