@@ -6,7 +6,7 @@ else needs to change to add one (see README, "Adding a backend").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -147,10 +147,14 @@ class Backend:
         """Intents equivalent to one native document; anything unrepresentable is an error, never dropped."""
         raise NotImplementedError(f"{self.name} cannot import {doc.kind}")
 
-    def import_documents(self, docs: list[Document], diags: Diagnostics) -> list[LoadedIntent]:
-        """Import every document of this engine (override to see them all at once, e.g. to resolve references)."""
+    def import_documents(self, docs: list[Document], diags: Diagnostics,
+                         advance: Callable[[int], None] | None = None) -> list[LoadedIntent]:
+        """Import every document of this engine (override to see them all at once, e.g. to resolve references);
+        `advance(n)`, when given, is told each time n more documents are imported (progress on a terminal)."""
         out = []
         for doc in docs:
+            if advance is not None:
+                advance(1)
             with recording() as marks:  # the importer marks the parts it reads with their native paths
                 intents = self.import_document(doc, diags)
             out += [LoadedIntent(intent, doc.source, self.name, path_map=marks.path_map(intent, self.native_path))

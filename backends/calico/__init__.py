@@ -8,6 +8,7 @@ Target settings (`--engine "calico@3.30,api=crd,edition=enterprise,alp=true"`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backends.calico.aks import AKS_OPTIONS
@@ -147,9 +148,13 @@ class CalicoBackend(Backend):
 
     # -- import --------------------------------------------------------------------------------------------
 
-    def import_documents(self, docs: list[Document], diags: Diagnostics) -> list[LoadedIntent]:
-        """Calico policies, with the network sets and tiers given alongside resolved."""
-        return import_calico(docs, diags, self.name)
+    def import_documents(self, docs: list[Document], diags: Diagnostics,
+                         advance: Callable[[int], None] | None = None) -> list[LoadedIntent]:
+        """Calico policies, with the network sets and tiers given alongside resolved (counted all at once)."""
+        out = import_calico(docs, diags, self.name)
+        if advance is not None:
+            advance(len(docs))
+        return out
 
     def import_document(self, doc: Document, diags: Diagnostics) -> list[NetworkIntent]:
         """One document alone (no network sets or tiers to resolve)."""

@@ -7,6 +7,7 @@ Target settings (`--engine cluster-network-policy,channel=experimental`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backends.cluster_network_policy.aks import AKS_OPTIONS, IMPLEMENTED_BY
@@ -128,10 +129,11 @@ class ClusterNetworkPolicyBackend(Backend):
 
     # -- import --------------------------------------------------------------------------------------------
 
-    def import_documents(self, docs: list[Document], diags: Diagnostics) -> list[LoadedIntent]:
+    def import_documents(self, docs: list[Document], diags: Diagnostics,
+                         advance: Callable[[int], None] | None = None) -> list[LoadedIntent]:
         """Every policy; policies of one tier with the same priority are reported (which one applies where both
         match is up to the implementation; netpolx evaluates them by name)."""
-        out = super().import_documents(docs, diags)
+        out = super().import_documents(docs, diags, advance)
         seen: dict[tuple[str, float], str] = {}
         for li in out:
             tier, order = li.intent.spec.tier, li.intent.spec.order

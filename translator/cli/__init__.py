@@ -17,7 +17,7 @@ from translator import __version__
 from translator.cli.common import CommandExit, output_params
 from translator.diagnostics import DiagnosticsError
 from translator.output.progress import progress
-from translator.output.progress import reset as reset_progress
+from translator.output.progress import start as start_progress
 
 # Command modules and the click commands they define; each command group lives in its own module.
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
-    reset_progress()
+    start_progress()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
         return 0

@@ -15,11 +15,11 @@ from translator.cli.common import (
     resolve_target,
     stop_on_unread_inputs,
 )
-from translator.cli.settings import read_documents
+from translator.cli.settings import import_policies, read_documents
 from translator.explain import FORMATS, EngineView, render
 from translator.explain import explain as build
-from translator.load.decode import intents_from_documents
 from translator.load.loaded import LoadedIntent
+from translator.output.progress import progress
 from translator.output.reporters import FORMATS as DIAGNOSTICS_FORMATS
 from translator.registry import UnknownEngineError, get_backend
 from translator.semantics import INTENT_SEMANTICS
@@ -71,11 +71,20 @@ def explain(filenames: tuple[str, ...], recursive: bool, engine: str | None, pla
     diags = make_diagnostics()
     target = resolve_target(engine, platform, acns, diags, diagnostics_format) if engine else None
     docs = read_documents(filenames, diags, recursive)
-    loaded = intents_from_documents(docs, diags)
+    loaded = import_policies(docs, diags)
     stop_on_unread_inputs(diags, diagnostics_format)
     kinds = {id(d.source): d.kind for d in docs}
-    explanations = build(loaded, view_for(target),
+    report = progress()
+    report.phase("explaining policies", len(loaded))
+    view = view_for(target)
+
+    def counted_view(li: LoadedIntent) -> EngineView:  # asked once per policy: counts them
+        report.advance()
+        return view(li)
+    explanations = build(loaded, counted_view,
                          lambda li: kinds.get(id(li.source), li.origin) if li.source is not None else li.origin)
+    report.phase(f"writing {len(explanations):,} explanations")
+    text = render(explanations, output)
     emit(diags, diagnostics_format)
-    sys.stdout.write(render(explanations, output))
+    sys.stdout.write(text)
 

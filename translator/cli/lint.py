@@ -20,14 +20,13 @@ from translator.cli.common import (
     stop_on_input_errors,
 )
 from translator.cli.config import Config
-from translator.cli.settings import current_config, read_documents
+from translator.cli.settings import current_config, import_policies, read_documents
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.lint import RULES, LintInput
 from translator.lint import lint as run_lint
 from translator.lint.finding import Finding
 from translator.lint.rules import resolve
 from translator.lint.run import FixPlan, plan_fixes
-from translator.load.decode import intents_from_documents
 from translator.output.files import OutputError, apply_rewrite, plan_rewrite
 from translator.output.reporters import FORMATS
 
@@ -146,7 +145,7 @@ def per_path(findings: list[Finding], config: Config) -> list[Finding]:
 def _load(filenames: tuple[str, ...], recursive: bool, model: Cluster | None, diags: Diagnostics,
           fmt: str) -> LintInput:
     docs = read_documents(filenames, diags, recursive)
-    loaded = intents_from_documents(docs, diags)
+    loaded = import_policies(docs, diags)
     stop_on_input_errors(diags, fmt)
     return LintInput(docs, loaded, model)
 

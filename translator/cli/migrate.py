@@ -37,6 +37,7 @@ from translator.migration.bundle import FAIL_ON, Migration, run_migration
 from translator.migration.report import bundle_files, coverage, exit_reason, microsoft_table
 from translator.output.files import OutputError, write_folder
 from translator.output.plural import count
+from translator.output.progress import progress
 from translator.output.reporters import FORMATS
 from translator.registry import all_backends
 from translator.target import Target
@@ -50,6 +51,7 @@ def check_written(staging: Path, m: Migration) -> None:
     """The staged target/ files must read back as exactly the objects that were verified, so the verdict in the
     report is about what is written (raises OutputError, and nothing is written, otherwise)."""
     read = Diagnostics()
+    progress().phase("checking the written files")
     folder = staging / "target"
     docs = documents([str(folder)], read) if folder.is_dir() else []
     if read.has_errors or _canonical([d.data for d in docs]) != _canonical(m.target_objects):

@@ -16,6 +16,7 @@ from translator.diagnostics import Diagnostics
 from translator.load.defaults import apply_default_namespace
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents
+from translator.output.progress import progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,9 +78,11 @@ def namespace_for(config: Config | None) -> Callable[[Document], str | None]:
 
 
 def read_documents(paths: Iterable[str], diags: Diagnostics, recursive: bool = False) -> list[Document]:
-    """`documents()` with the default namespace applied; a path that holds no policy is bad input (NPX010)."""
+    """`documents()` with the default namespace applied; a path that holds no policy is bad input (NPX010).
+    Progress (on a terminal, after 2 s): `reading policies N` (documents read)."""
     from translator.load.found import require_policies
 
+    progress().phase("reading policies")
     paths = list(paths)
     docs = documents(paths, diags, recursive)
     require_policies(paths, recursive, docs, diags)
@@ -88,14 +91,17 @@ def read_documents(paths: Iterable[str], diags: Diagnostics, recursive: bool = F
     return docs
 
 
+def import_policies(docs: list[Document], diags: Diagnostics,
+                    ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
+    """The intents of read documents (progress: `importing policies N/TOTAL`, documents)."""
+    from translator.load.decode import intents_from_documents
+
+    progress().phase("importing policies", len(docs))
+    return intents_from_documents(docs, diags, ranges)
+
+
 def read_policies(paths: Iterable[str], diags: Diagnostics, recursive: bool = False,
                   ranges: ClusterRanges = DEFAULT_RANGES) -> list[LoadedIntent]:
     """Intents from `-f` paths, the default namespace applied (what every policy-reading command uses);
     `ranges`: which IP ranges may hold pods and nodes (the target's settings)."""
-    from netpolx.api import policies_from_documents
-    from translator.output.progress import progress
-
-    progress().phase("reading policies")
-    docs = read_documents(paths, diags, recursive)
-    progress().phase("importing policies")
-    return policies_from_documents(docs, diags, ranges=ranges)
+    return import_policies(read_documents(paths, diags, recursive), diags, ranges)

@@ -32,6 +32,7 @@ from translator.diagnostics import Diagnostics
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents, documents_from_text, dump_json, dump_yaml
 from translator.output.files import MANIFEST, OutputError, clashes, describe, object_file_name, write_folder
+from translator.output.progress import progress
 
 GENERATED = "<generated>"
 
@@ -44,7 +45,8 @@ def render(objects: list[dict[str, Any]], output: str) -> str:
 def output_files(objects: list[dict[str, Any]], output: str) -> dict[str, str]:
     """One file per object (names from translator.output.files: injective, so no object overwrites another)."""
     ext = "json" if output == "json" else "yaml"
-    return {object_file_name(obj, ext): render([obj], output) for obj in objects}
+    counted = progress().track(objects, "formatting objects", len(objects))
+    return {object_file_name(obj, ext): render([obj], output) for obj in counted}
 
 
 def check_clashes(compiled: list[Compiled], diags: Diagnostics) -> None:
@@ -62,6 +64,12 @@ def verify_written(loaded: list[LoadedIntent], docs: list[Document], engine: str
     from translator.evaluator.translation import verify_translation
 
     verify_translation(loaded, [], engine, diags, documents=docs, ranges=ranges)
+
+
+def read_back(text: str) -> list[Document]:
+    """The printed text as documents (for --verify)."""
+    progress().phase("verifying: reading the output back")
+    return documents_from_text(text, GENERATED, Diagnostics()) if text else []
 
 
 @click.command()
@@ -116,10 +124,10 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
             finish(diags, diagnostics_format)
 
     if output_dir is None:
+        progress().phase(f"formatting {len(objects):,} objects")
         text = render(objects, output)
         if verify_output and not diags.has_errors:
-            verify_written(loaded, documents_from_text(text, GENERATED, Diagnostics()) if text else [],
-                           target.name, diags, ranges)
+            verify_written(loaded, read_back(text), target.name, diags, ranges)
         decide()
         emit(diags, diagnostics_format)
         sys.stdout.write(text)
@@ -129,6 +137,7 @@ def translate(filenames: tuple[str, ...], recursive: bool, engine: str, platform
     def check(staging: Path) -> None:
         if verify_output and not diags.has_errors:
             read = Diagnostics()
+            progress().phase("verifying: reading the output back")
             docs = documents([str(staging)], read) if objects else []
             verify_written(loaded, docs, target.name, diags, ranges)
             decide()
@@ -204,6 +213,8 @@ def import_(filenames: tuple[str, ...], recursive: bool, output: str, diagnostic
     stop_on_input_errors(diags, diagnostics_format)
     if diags.has_errors and error_level in ("raise", "immediate"):
         finish(diags, diagnostics_format)
-    emit(diags, diagnostics_format)
+    progress().phase(f"formatting {len(loaded):,} intents")
     objects = [li.intent.dump() for li in loaded]
-    sys.stdout.write(dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else ""))
+    text = dump_json(objects) if output == "json" else (dump_yaml(objects) if objects else "")
+    emit(diags, diagnostics_format)
+    sys.stdout.write(text)

@@ -17,6 +17,7 @@ from translator.features import Feature, Use, features_used
 from translator.load.allocation import bulk
 from translator.load.loaded import LoadedIntent
 from translator.model import NetworkIntent, expand_dns
+from translator.output.progress import progress
 
 
 @dataclass
@@ -76,13 +77,18 @@ def compile_intents(loaded: list[LoadedIntent], backend: Backend, diags: Diagnos
     """Check, lower and generate every intent, in input order."""
     # Ordered -> additive (translator/compile/ordered.py): only when the set uses order, tiers, deny or pass rules that
     # the backend cannot express natively; what cannot be rewritten stays as written (and is refused below).
+    report = progress()  # on a terminal, after 2 s: `checking policies`, then `compiling policies 1,234/10,000`
+    report.phase("checking policies")
     refused: set[int] = set()
     loaded = lower_ordered(loaded, backend, diags, refused)
     if diags.level in (ErrorLevel.WARN, ErrorLevel.IGNORE):
         refused.clear()  # the user asked to emit anyway: each intent as the engine can write it
     backend.check_all(loaded, diags)
     out: list[Compiled] = []
+    report.phase("compiling policies", len(loaded))
+    advance = report.advance
     for position, li in enumerate(loaded):
+        advance()
         ok = check_intent(li, backend, diags) and position not in refused
         result = Compiled(li, refused=not ok)
         if ok:

@@ -21,6 +21,7 @@ from translator.load.decode import intents_from_documents
 from translator.load.loaded import LoadedIntent
 from translator.load.source import Document, documents_from_text, dump_yaml
 from translator.model import Direction
+from translator.output.progress import progress
 from translator.proof import Proof, Region, Witness, prove
 
 GENERATED = "<generated>"
@@ -35,16 +36,21 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
     checked instead of `objects`. Pods and nodes are assumed to have addresses only in `ranges` (the target's
     settings)."""
     read = Diagnostics()
+    report = progress()  # on a terminal, after 2 s: what --verify is doing, with counts where there are
     docs = list(documents) if documents is not None else documents_from_text(dump_yaml(objects), GENERATED, read)
+    report.phase("verifying: importing the output", len(docs))
     generated = _with_source_tier_orders(intents_from_documents(docs, read, ranges), source)
     if read.has_errors:
         first = read.errors[0]
         diags.error(codes.VERIFY_MISMATCH, f"--verify: the generated {engine} objects cannot be read back "
                     f"({first.message}); nothing was verified", engine=engine)
         return None
+    report.phase("verifying: proving")
     proof = prove(source, generated, None, engine, ranges=ranges)
     announced = _announced(source, diags, engine)
     by_intent: dict[int | None, list[tuple[Region, Witness]]] = {}
+    if proof.regions:
+        report.phase(f"verifying: finding examples for {len(proof.regions):,} differences")
     for region in proof.regions:
         witness = proof.witness_in(region)
         result = verify(source, generated, witness.point.cluster, None, engine)

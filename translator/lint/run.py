@@ -14,6 +14,7 @@ from translator.lint.finding import Edit, Finding
 from translator.load.allocation import bulk
 from translator.load.decode import intents_from_documents
 from translator.load.source import documents_from_text
+from translator.output.progress import progress
 
 Check = Callable[[LintInput], Iterable[Finding]]
 
@@ -36,12 +37,15 @@ def lint(inp: LintInput, select: set[str] | None = None, ignore: Iterable[str] =
     `netpolx.io/lint-ignore` annotation drops codes for that object."""
     skip = set(ignore)
     out: list[Finding] = []
+    report = progress()  # on a terminal, after 2 s: `running lint checks 3/9`
+    report.phase("running lint checks", len(CHECKS))
     for check in CHECKS:
         for f in check(inp):
             code = f.rule.code
             if f.suppressed or code in skip or (select is not None and code not in select):
                 continue
             out.append(f)
+        report.advance()
     return sorted(out, key=lambda f: (f.location.file, f.location.line or 0, f.rule.code, f.message))
 
 

@@ -21,6 +21,7 @@ from translator.load.source import Document, documents
 from translator.load.validation import report_validation_error
 from translator.model import API_VERSION, KIND, NetworkIntent
 from translator.model.schema import tighten
+from translator.output.progress import progress
 from translator.registry import all_backends, importer_for
 from translator.target import Target
 
@@ -90,8 +91,10 @@ def intents_from_documents(docs: Iterable[Document], diags: Diagnostics,
     hold pods and nodes), other kinds skipped."""
     out: list[LoadedIntent] = []
     native: dict[str, list[Document]] = {}
+    advance = progress().advance  # the current phase (e.g. `importing policies`) counts documents
     for doc in docs:
         if doc.api_version == API_VERSION and doc.kind == KIND:
+            advance()
             intent = parse_intent(doc, diags)
             if intent is not None:
                 out.append(LoadedIntent(intent, doc.source))
@@ -100,14 +103,16 @@ def intents_from_documents(docs: Iterable[Document], diags: Diagnostics,
         if backend is not None:
             native.setdefault(backend.name, []).append(doc)
         elif doc.kind in IGNORED_KINDS:
+            advance()
             diags.info(codes.IGNORED_OBJECT, f"skipped {doc.kind} {doc.name}: not a policy", doc.locate("kind"))
         else:
+            advance()
             what = f"{doc.api_version or '<no apiVersion>'} {doc.kind or '<no kind>'}"
             diags.error(codes.UNKNOWN_KIND, f"{doc.name}: netpolx does not read {what}", doc.locate("kind"))
     backends = all_backends()
     for name, docs_of in native.items():
         importer = backends[name](Target(name, settings=ranges.settings()))
-        out.extend(importer.import_documents(docs_of, diags))
+        out.extend(importer.import_documents(docs_of, diags, advance))
     _check_duplicates(out, diags)
     return out
 

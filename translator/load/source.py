@@ -23,6 +23,7 @@ from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.load.allocation import bulk
 from translator.load.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
+from translator.output.progress import progress
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeDumper as SafeDumper
@@ -350,7 +351,12 @@ def parse_text(source: SourceFile, diags: Diagnostics) -> list[Any] | None:
         except ValueError:
             pass  # Fall back to YAML, which also reads most JSON and reports positions.
     try:
-        docs = [d for d in yaml.load_all(text, Loader=CoreLoader) if d is not None]
+        advance = progress().advance  # the current phase (e.g. `reading policies`) counts documents
+        docs = []
+        for d in yaml.load_all(text, Loader=CoreLoader):
+            advance()
+            if d is not None:
+                docs.append(d)
         source.document_count = len(docs)
         return docs
     except yaml.YAMLError as exc:

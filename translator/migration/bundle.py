@@ -33,6 +33,7 @@ from translator.migration.inputs import INTENT_SOURCE, MigrationInput, document_
 from translator.migration.selfcheck import self_check
 from translator.migration.verifying import VerifySummary, compare, equivalent, reimport, semantics_name
 from translator.output.files import clashes, describe, object_file_name
+from translator.output.progress import progress
 
 EXACT, CHANGED, REFUSED = "exact", "changed", "refused"
 
@@ -333,7 +334,9 @@ def _status(result: PolicyResult) -> str:
 
 def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     """Check, edit, translate, add on and verify one migration."""
+    report = progress()  # on a terminal, after 2 s: each step, with counts where the work is per policy
     findings = run_checks(mi)
+    report.phase("planning pre-migration edits")
     edits, pre_status = verified_edits(mi, pre_migration_edits(mi) if mi.needs_bundle_edits else [])
     translated = _edited_intents(mi, [e for e in edits if e.changes])
     results = _results(mi)
@@ -341,9 +344,11 @@ def run_migration(mi: MigrationInput, backend: Backend) -> Migration:
     target_files, unattributed, objects = _translate(mi, backend, translated, results, findings, clash_errors)
     addons, post_files = _compile_addons(_addons(mi, findings, edits), backend)
     back = reimport(objects, "<target>")
+    report.phase("proving")
     verify = VerifySummary("not run", f"the {mi.target_name} importer cannot read the translation back") \
         if back is None else compare(mi.loaded, back, mi.cluster, semantics_name(mi.source),
                                      semantics_name(mi.target_name))
+    report.phase("writing the report")
     pre_files: dict[str, str] = {}
     rollback_files: dict[str, str] = {}
     for edit in edits:

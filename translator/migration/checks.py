@@ -22,6 +22,7 @@ from translator.features import Feature
 from translator.migration import dns, document_pitfalls, limits, ordering, pitfalls
 from translator.migration.finding import Finding
 from translator.migration.inputs import MigrationInput
+from translator.output.progress import progress
 from translator.registry import all_backends
 
 Detector = Callable[[MigrationInput], Iterable[Finding]]
@@ -214,7 +215,11 @@ def _sort_key(f: Finding) -> FindingKey:
 def run_checks(mi: MigrationInput) -> list[Finding]:
     """Every finding of every applicable check, each tagged with its check, in a stable order."""
     out: dict[FindingKey, Finding] = {}
-    for check in checks():
+    applicable = checks()
+    report = progress()  # on a terminal, after 2 s: `running migration checks 3/40`
+    report.phase("running migration checks", len(applicable))
+    for check in applicable:
+        report.advance()
         for when in check.detectors(mi.source, mi.target_name):
             for found in when.detector(mi):
                 tagged = replace(found, code=found.code or check.code, ids=check.ids, title=check.title)

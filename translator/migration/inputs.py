@@ -20,6 +20,7 @@ from translator.load.found import require_policies
 from translator.load.loaded import INTENT_ORIGIN, LoadedIntent
 from translator.load.source import Document, documents
 from translator.model import API_VERSION, KIND
+from translator.output.progress import progress
 from translator.registry import all_backends, engine_of_group, reads_networkpolicy
 from translator.target import Target
 
@@ -137,14 +138,19 @@ def load_input(filenames: Iterable[str], recursive: bool, source: str | None, ta
     """Read policies, Services and cluster facts; None when the source engine cannot be told (usage error). A `-f`
     path without policies is reported with severity `empty`."""
     filenames = list(filenames)
+    report = progress()  # on a terminal, after 2 s: `reading policies N`, `importing policies N/TOTAL`
+    report.phase("reading policies")
     docs = documents(filenames, diags, recursive)
     require_policies(filenames, recursive, docs, diags, empty)
     policy_docs = [d for d in docs if not is_service(d)]
     found_services = services_from_documents(docs, diags)
+    report.phase("importing policies", len(policy_docs))
     loaded = intents_from_documents(policy_docs, diags)
     engine = source or infer_source(policy_docs)
     if engine is None:
         return None
+    if cluster:
+        report.phase("reading the cluster")
     facts = load_workloads(cluster, diags) if cluster else None
     workloads, evaluator_cluster = facts if facts is not None else (None, None)
     svc_given = bool(services) or bool(found_services) or bool(workloads and workloads.services)

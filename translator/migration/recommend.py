@@ -36,6 +36,7 @@ from translator.load.loaded import LoadedIntent
 from translator.migration.bundle import run_migration
 from translator.migration.inputs import MigrationInput
 from translator.output.plural import count
+from translator.output.progress import progress
 from translator.platforms import EngineOption
 from translator.registry import all_backends, reads_networkpolicy
 from translator.target import parse_target
@@ -200,8 +201,12 @@ def assess(option: EngineOption, loaded: Sequence[LoadedIntent], ctx: Context,
     # A translation that needs more traffic allowed (e.g. Cilium's DNS rule for FQDN peers) is a change to
     # report here, not a reason to rule the engine out.
     diags = Diagnostics(accepted=frozenset({codes.WIDENED}))
+    report = progress()  # on a terminal, after 2 s: `checking policies for cilium 1,234/10,000`
+    report.phase(f"checking policies for {option.key}", len(loaded))
     backend.check_all(list(loaded), diags)
+    advance = report.advance
     for li in loaded:
+        advance()
         check_intent(li, backend, diags)
     refused = _messages(diags, Severity.ERROR)
     seen: set[str] = set()
@@ -231,7 +236,8 @@ def _needs_more_than_networkpolicy(loaded: Sequence[LoadedIntent]) -> bool:
         return False
     backend = backend_cls(parse_target(backend_cls.name))
     diags = Diagnostics()
-    return not all(check_intent(li, backend, diags) for li in loaded)
+    counted = progress().track(loaded, "checking policies for NetworkPolicy", len(loaded))
+    return not all(check_intent(li, backend, diags) for li in counted)
 
 
 def _weigh(out: list[Assessment], loaded: Sequence[LoadedIntent], ctx: Context) -> None:

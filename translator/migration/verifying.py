@@ -17,6 +17,7 @@ from translator.diagnostics import Diagnostics
 from translator.load.decode import intents_from_documents
 from translator.load.loaded import LoadedIntent
 from translator.load.source import documents_from_text, dump_yaml
+from translator.output.progress import progress
 from translator.registry import all_backends
 
 MAX_FLOWS = 200
@@ -68,7 +69,13 @@ def semantics_name(engine: str) -> str | None:
 def reimport(objects: Sequence[dict[str, Any]], name: str) -> list[LoadedIntent] | None:
     """Generated objects read back as intents (None when the target engine's importer cannot read them)."""
     diags = Diagnostics()
-    loaded = intents_from_documents(documents_from_text(dump_yaml(objects), name, diags), diags) if objects else []
+    if not objects:
+        return []
+    report = progress()
+    report.phase("reading the translation back")
+    docs = documents_from_text(dump_yaml(objects), name, diags)
+    report.phase("importing the translation", len(docs))
+    loaded = intents_from_documents(docs, diags)
     return None if diags.has_errors else loaded
 
 

@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from translator.errors import NetpolxError
+from translator.output.progress import progress
 
 MANIFEST = ".netpolx-manifest"
 """The manifest file in every folder netpolx writes (no .yaml/.json suffix, so `-f DIR` never reads it)."""
@@ -286,7 +287,7 @@ def write_folder(out: str | Path, files: Mapping[str, str], *, prune: bool, comm
         raise OutputError(f"cannot write next to {root}: {exc}") from exc
     try:
         manifest: dict[str, str] = {}
-        for rel, text in sorted(files.items()):
+        for rel, text in progress().track(sorted(files.items()), "writing files", len(files)):
             data = text.encode("utf-8")
             _write_new(staging, rel, data)
             manifest[rel] = hashlib.sha256(data).hexdigest()

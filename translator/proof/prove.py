@@ -23,6 +23,7 @@ from translator.evaluator.trace import Trace
 from translator.load.loaded import LoadedIntent
 from translator.model import Direction, Network
 from translator.output.plural import count
+from translator.output.progress import progress
 from translator.proof.decide import Compiler, PolicySet
 from translator.proof.mdd import FALSE, MDD, TRUE, Cube
 from translator.proof.regions import describe_cube, merge_cubes
@@ -443,11 +444,19 @@ def prove(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], source
           ranges: ClusterRanges = DEFAULT_RANGES) -> Proof:
     """Decide equivalence for every possible cluster whose pods and nodes are in `ranges` (see the module
     docstring)."""
+    report = progress()  # on a terminal, after 2 s: the step, after the caller's phase (`verifying: proving: ...`)
+    step = f"{report.name or 'proving'}: " if report.name.endswith("proving") else "proving: "
+    report.phase(step + f"encoding {len(source):,} + {len(target):,} policies")
     prover = Prover(source, target, source_engine, target_engine, cluster, ranges)
+    report.phase(step + "comparing")
     only_source, only_target = prover.difference()
     diff = prover.m.disj(only_source, only_target)
     equivalent = diff == FALSE
+    if not equivalent:
+        report.phase(step + "describing the differences")
     regions, count = ([], 0) if equivalent else prover.regions(only_source, only_target, max_regions)
+    if not equivalent:
+        report.phase(step + "finding an example")
     witness = None if equivalent else prover.witness(diff)
     proof = Proof(equivalent, describe_semantics(source, source_engine), describe_semantics(target, target_engine),
                   regions, count, witness, coverage(prover, cluster), space=prover.space, prover=prover,
