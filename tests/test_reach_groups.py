@@ -61,8 +61,9 @@ def read_ports(text: str) -> set[int]:
 class Reader:
     """Reads the sides of the text's flow lines back into sets of endpoints."""
 
-    def __init__(self, view: GroupedReach, lines: list[str]) -> None:
+    def __init__(self, view: GroupedReach, lines: list[str], cluster: Cluster | None = None) -> None:
         self.view = view
+        self.cluster = cluster
         self.ids = {g.id: set(g.members) for g in view.groups}
         self.sets: dict[str, set[int]] = {}
         for line in lines:
@@ -71,6 +72,9 @@ class Reader:
                 self.sets[m[1]] = self.side(m[2])
 
     def units(self, text: str) -> set[int]:
+        if text.startswith("[") and text.endswith("]"):
+            assert self.cluster is not None
+            return picks(read_term(text[1:-1]), self.cluster)
         out: set[int] = set()
         for unit in text.split(", "):
             if unit.endswith("/*"):
@@ -96,9 +100,41 @@ class Reader:
         return self.units(text)
 
 
+def pair(text: str) -> tuple[str, str]:
+    key, value = text.split("=", 1)
+    return key, value
+
+
+def read_term(text: str) -> Term:
+    """A selector as the text writes it (`pods app in (a, b),tier=x in namespaces team=red`) back to a term."""
+    namespaces: tuple[str, ...] | None = None
+    namespace_labels: tuple[tuple[str, str], ...] = ()
+    if text.endswith(" in any namespace"):
+        what = text[:-len(" in any namespace")]
+    elif " in namespaces " in text:
+        what, spec = text.rsplit(" in namespaces ", 1)
+        if "=" in spec:
+            namespace_labels = tuple(pair(kv) for kv in spec.split(","))
+        else:
+            namespaces = tuple(spec.split(", "))
+    else:
+        what, single = text.rsplit(" in namespace ", 1)
+        namespaces = (single,)
+    key_in = None
+    labels: tuple[tuple[str, str], ...] = ()
+    if what != "every pod":
+        rest = what[len("pods "):]
+        m = re.match(r"(\S+) in \(([^)]*)\),?", rest)
+        if m:
+            key_in = (m[1], tuple(m[2].split(", ")))
+            rest = rest[m.end():]
+        labels = tuple(pair(kv) for kv in rest.split(",") if kv)
+    return Term(namespaces, namespace_labels, labels, key_in)
+
+
 def check_text(ev: Evaluator, view: GroupedReach, truth: dict[tuple[int, int], set[int]]) -> None:
     lines = group_lines(view)
-    reader = Reader(view, lines)
+    reader = Reader(view, lines, ev.cluster)
     claimed: dict[tuple[int, int], set[int]] = {pair: set() for pair in truth}
     start = next(i for i, line in enumerate(lines) if line.startswith("allowed ("))
     for line in lines[start + 1:]:
@@ -278,3 +314,27 @@ def test_named_sets_and_changes_read_back_exactly() -> None:
         port = int(ports.split("/")[0])
         claimed |= {(s, d, port - 80) for s in reader.side(left) for d in reader.side(right) if s != d}
     assert claimed == {(a, b, p) for (a, b), allowed in flows.items() for p in allowed}
+
+
+def test_a_side_that_one_selector_picks_is_written_as_that_selector() -> None:
+    cluster = {"namespaces": [{"name": "shop"}, {"name": "tools"}],
+               "pods": [{"namespace": "shop", "name": f"{app}-{i}", "labels": {"app": app, "tier": tier},
+                         "ip": f"10.0.{k}.{i + 1}"}
+                        for k, (app, tier) in enumerate([("web", "front"), ("api", "front"), ("db", "back")])
+                        for i in range(2)] + [{"namespace": "tools", "name": "debug", "labels": {"app": "debug"},
+                                               "ip": "10.0.9.1"}]}
+    policies = [
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": {"name": "db", "namespace": "shop"}, "spec": {"podSelector": {"matchLabels": {"app": "db"}},
+                  "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": "front"}}}],
+                               "ports": [{"port": 8080}]}]}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+         "metadata": {"name": "web", "namespace": "shop"}, "spec": {"podSelector": {"matchLabels": {"app": "web"}},
+                  "ingress": [{"from": [{"namespaceSelector": {}}], "ports": [{"port": 80}]}]}},
+    ]
+    ev = Evaluator(to_cluster(cluster), load(policies))
+    view = group_reach(ev, PROBES)
+    lines = group_lines(view)
+    assert any(line.startswith("  [pods tier=front in namespace shop] -> ") for line in lines), lines
+    check_text(ev, view, verdicts(ev))
+    assert read_term("pods tier=front in namespace shop") == Term(("shop",), (), (("tier", "front"),))

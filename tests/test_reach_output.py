@@ -68,8 +68,8 @@ groups:
   namespace tools
     g3  debug
 
-allowed (every endpoint on the left to every endpoint on the right, on the ports given; a group to itself: \
-between its own endpoints; NS/* is every pod of namespace NS):
+allowed (every endpoint on the left reaches every endpoint on the right on these ports and no other probe; a \
+group to itself: between its own endpoints; NS/*: every pod of namespace NS; [selector]: the pods it picks):
   every endpoint -> g1: 80-81/TCP
   shop/* -> g3: 80-81, 5432/TCP
   g1 -> g2: 5432/TCP

@@ -6,6 +6,7 @@ Used by the grouped connectivity view (translator.evaluator.groups)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,11 @@ SHOWN_NAMES = 3
 SHOWN_NAMESPACES = 4
 SHOWN_TERMS = 4
 """Terms of a union shown in the text (the JSON form has them all)."""
+
+
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts `team-2` before `team-10`."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class Describer:
             for item in pod.labels.items():
                 self.by_pair.setdefault(item, set()).add(i)
         self.ns_labels = {ns.name: ns.labels for ns in cluster.namespaces}
-        self.with_pods = sorted(self.by_namespace)
+        self.with_pods = sorted(self.by_namespace, key=natural)
 
     def __call__(self, members: Sequence[int]) -> Named:
         pods = [e for e in members if e < self.n_pods and not self.cluster.pods[e].hostNetwork]
@@ -176,7 +182,7 @@ class Describer:
     def pods(self, pods: Sequence[int]) -> tuple[str, str, tuple[Term, ...] | None]:
         """(text, text under the namespace's heading, terms) of pods with their own network identity."""
         count = f" ({len(pods)} pods)" if len(pods) > 1 else ""
-        namespaces = sorted({self.namespace_of[e] for e in pods})
+        namespaces = sorted({self.namespace_of[e] for e in pods}, key=natural)
         wanted = set(pods)
         term = self._labels(pods, namespaces)
         if len(pods) == 1:

@@ -13,7 +13,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from translator.evaluator.groups import NODES, OUTSIDE, GroupedReach, natural, port_text
+from translator.evaluator.describe import SHOWN_NAMESPACES, natural
+from translator.evaluator.groups import NODES, OUTSIDE, GroupedReach, port_text
 
 OVERVIEW_GROUPS = 12
 """The text shows the namespace overview when there are more groups than this."""
@@ -135,10 +136,12 @@ def group_lines(view: GroupedReach) -> list[str]:
     named = side.name_recurring([s for line in flows for s in line[:2]])
     if named:
         lines.extend(["", "sets of groups (that recur below):"])
-        lines.extend(f"  {label}  {side.units(chosen)} ({len(chosen)} groups, "
+        pad = max(len(label) for label, _ in named)
+        lines.extend(f"  {label.ljust(pad)}  {side.units(chosen)} ({len(chosen)} groups, "
                      f"{sum(len(view.groups[g].members) for g in chosen):,} endpoints)" for label, chosen in named)
-    lines.extend(["", "allowed (every endpoint on the left to every endpoint on the right, on the ports given; a "
-                  "group to itself: between its own endpoints; NS/* is every pod of namespace NS):"])
+    lines.extend(["", "allowed (every endpoint on the left reaches every endpoint on the right on these ports and no "
+                  "other probe; a group to itself: between its own endpoints; NS/*: every pod of namespace NS; "
+                  "[selector]: the pods it picks):"])
     lines.extend(f"  {side(srcs)} -> {side(dsts)}: {port_text([view.probes[p] for p in allowed])}"
                  for srcs, dsts, allowed in flows)
     if not flows:
@@ -225,6 +228,7 @@ class Sides:
 
         self.names: dict[tuple[int, ...], str] = {}
         """Labels of recurring sets (name_recurring)."""
+        self.selectors: dict[tuple[int, ...], str | None] = {}
 
     def __call__(self, chosen: Sequence[int]) -> str:
         total = len(self.view.groups)
@@ -250,12 +254,13 @@ class Sides:
             cost = len(drop) + len(add)
             if cost <= NEAR and cost * 2 < len(named) and (best is None or cost < best[0]):
                 best = (cost, label, drop, add)
-        if best is None:
+        if best is None or plain.startswith("["):
             return plain
         _, label, drop, add = best
-        text = f"{label} except {self.units(sorted(drop))}" if drop else label
+        dropped, added = ", ".join(self.ids(sorted(drop))), ", ".join(self.ids(sorted(add)))
+        text = f"{label} except {dropped}" if drop else label
         if add:
-            text = f"({text}), {self.units(sorted(add))}" if drop else f"{text}, {self.units(sorted(add))}"
+            text = f"({text}), {added}" if drop else f"{text}, {added}"
         return text if len(text) < len(plain) else plain
 
     def name_recurring(self, sides: Sequence[Sequence[int]]) -> list[tuple[str, tuple[int, ...]]]:
@@ -272,13 +277,35 @@ class Sides:
             seen[key] = seen.get(key, 0) + 1
         out: list[tuple[str, tuple[int, ...]]] = []
         for key, count in seen.items():
-            if count > 1 and len(self.units(key)) > RECURRING_TEXT:
+            text = self.units(key)
+            if count > 1 and len(text) > RECURRING_TEXT and not text.startswith("["):  # selectors say more
                 label = f"s{len(out) + 1}"
                 out.append((label, key))
                 self.names[key] = label
         return out
 
     def units(self, chosen: Sequence[int]) -> str:
+        """Group ids, with the groups that make up all of a namespace (two groups or more) as `NS/*`; or, when one
+        selector picks exactly the pods of two groups or more, that selector in brackets."""
+        ids = self.ids(chosen)
+        if len(chosen) < 2 or (len(ids) == 1 and ids[0].endswith("/*")):
+            return ", ".join(ids)
+        key = tuple(sorted(chosen))
+        if key not in self.selectors:
+            self.selectors[key] = self.selector(key)
+        return self.selectors[key] or ", ".join(ids)
+
+    def selector(self, chosen: tuple[int, ...]) -> str | None:
+        """`[pods app=web in any namespace]` when one selector picks exactly the pods of `chosen`, else None."""
+        describer, groups = self.view.describer, self.view.groups
+        if describer is None or any(groups[g].selector is None or groups[g].others for g in chosen):
+            return None
+        _, _, terms = describer.pods(sorted(e for g in chosen for e in groups[g].members))
+        if terms is None or len(terms) != 1 or len(terms[0].namespaces or ()) > SHOWN_NAMESPACES:
+            return None
+        return f"[{terms[0].what()} {terms[0].where()}]"
+
+    def ids(self, chosen: Sequence[int]) -> list[str]:
         """Group ids, with the groups that make up all of a namespace (two groups or more) as `NS/*`."""
         picked = set(chosen)
         whole = {ns for ns, gs in self.inside.items() if len(gs) > 1 and gs <= picked}
@@ -286,12 +313,12 @@ class Sides:
         said: set[str] = set()
         for g in sorted(chosen):
             if self.homes[g] and self.homes[g] <= whole:
-                for ns in sorted(self.homes[g] - said):
+                for ns in sorted(self.homes[g] - said, key=natural):
                     said.add(ns)
                     out.append(f"{ns}/*")
             else:
                 out.append(self.view.groups[g].id)
-        return ", ".join(out)
+        return out
 
 
 def group_json_text(view: GroupedReach) -> str:

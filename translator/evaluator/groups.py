@@ -18,13 +18,12 @@ labels, shortened to what picks exactly its pods. The text and JSON forms are tr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
 from translator.cluster.model import Probe
-from translator.evaluator.describe import Describer, Term
+from translator.evaluator.describe import Describer, Term, natural
 from translator.evaluator.evaluate import Evaluator, transpose
 from translator.output.progress import progress
 
@@ -76,6 +75,8 @@ class GroupedReach:
     OUTSIDE."""
     namespaces: list[str | None]
     """Per endpoint, the namespace of a pod (host-network pods too), None for the others."""
+    describer: Describer | None = None
+    """Names sets of pods (the text names a set of groups by one selector when one picks exactly its pods)."""
 
     def allowed(self, src: int, dst: int, probe: int) -> bool:
         """The verdict of one pair of distinct endpoints, read off the groups."""
@@ -107,11 +108,6 @@ def twin_classes(rows: Sequence[Sequence[int]], cols: Sequence[Sequence[int]], n
             keys[e].append(ids.setdefault(key3, len(ids)))
     out: dict[tuple[int, ...], int] = {}
     return [out.setdefault(tuple(k), len(out)) for k in keys]
-
-
-def natural(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key that puts `team-2` before `team-10`."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)
 
 
 def endpoint_places(evaluator: Evaluator) -> list[str]:
@@ -183,7 +179,8 @@ def group_reach(evaluator: Evaluator, probes: Sequence[Probe]) -> GroupedReach:
                 b = reached.find("1", b + 1)
     return GroupedReach(evaluator.semantics_name, list(probes), groups, group_of,
                         {k: tuple(v) for k, v in sorted(flows.items())}, places,
-                        [pod.namespace for pod in evaluator.cluster.pods] + [None] * (n - len(evaluator.cluster.pods)))
+                        [pod.namespace for pod in evaluator.cluster.pods] + [None] * (n - len(evaluator.cluster.pods)),
+                        describe)
 
 
 def port_text(probes: Sequence[Probe]) -> str:
