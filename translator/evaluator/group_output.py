@@ -250,6 +250,8 @@ class Sides:
         chosen = set(key)
         best: tuple[int, str, set[int], set[int]] | None = None
         for named, label in self.names.items():
+            if abs(len(named) - len(chosen)) > NEAR:
+                continue  # too far apart in size to be close
             drop, add = set(named) - chosen, chosen - set(named)
             cost = len(drop) + len(add)
             if cost <= NEAR and cost * 2 < len(named) and (best is None or cost < best[0]):
