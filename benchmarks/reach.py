@@ -8,6 +8,7 @@ same inputs and prints the ratio of its CPU time to ours (CPU time, so that a bu
 run is capped at --nca-timeout wall seconds, and a capped run gives a lower bound for the ratio).
 
     python benchmarks/reach.py [--pods 1000] [--policies 1000] [--nca /path/to/nca] [--nca-timeout 900]
+                               [--cluster-style workloads|random]
     python benchmarks/reach.py --crosscheck --pods 80 --policies 60 --namespaces 8 --nca /path/to/nca
 
 `--crosscheck` compares our pod-to-pod verdicts with NCA's instead of timing (an independent check of the
@@ -45,8 +46,97 @@ PORTS = [80, 443, 8080, 5432, 6379]
 PROBES = [Probe(80, "TCP"), Probe(5432, "TCP")]
 
 
-def make_cluster(pods: int, namespaces: int, rng: Any) -> dict[str, Any]:
-    """A cluster file: `namespaces` team namespaces plus kube-system, pods spread over them."""
+CLUSTER_STYLES = ("workloads", "random")
+"""`workloads` (the default): pods come from Deployments and StatefulSets whose replicas share their labels, as in
+a real cluster; `random`: every pod gets a random app and tier (the generator before 2026-12: same seed, same
+cluster, so older figures can be reproduced)."""
+STATEFUL = {"db", "cache", "queue", "search"}
+"""Apps deployed as StatefulSets (pods `db-0`, `db-1`, ... with a per-pod label); the others as Deployments."""
+FRONT = {"web", "api", "auth"}
+
+
+def make_cluster(pods: int, namespaces: int, rng: Any, style: str = "workloads") -> dict[str, Any]:
+    """A cluster file: `namespaces` team namespaces plus kube-system (2 coredns pods), `pods` pods in all.
+
+    `workloads`: each team namespace runs 3-9 workloads (distinct apps), with replicas spread unevenly (1 to a
+    few dozen); a workload's pods share their labels (`app`, `tier`, `pod-template-hash` or
+    `controller-revision-hash`) and container port, and StatefulSet pods carry their own
+    `statefulset.kubernetes.io/pod-name`; now and then an app runs a second, canary Deployment (`track: canary`).
+    Pod IPs are consecutive per namespace. `random`: see CLUSTER_STYLES."""
+    if style == "random":
+        return _random_cluster(pods, namespaces, rng)
+    if style != "workloads":
+        raise ValueError(f"unknown cluster style {style!r} (one of {', '.join(CLUSTER_STYLES)})")
+    nss = [{"name": f"team-{i}", "labels": {"kubernetes.io/metadata.name": f"team-{i}", "env": rng.choice(
+        ["prod", "dev"]), "team": f"team-{i}"}} for i in range(namespaces)]
+    nss.append({"name": "kube-system", "labels": {"kubernetes.io/metadata.name": "kube-system"}})
+    out = _coredns(min(2, pods))
+    rest = pods - len(out)
+    for i in range(namespaces):
+        quota = rest // namespaces + (1 if i < rest % namespaces else 0)
+        if quota:
+            out.extend(_namespace_pods(f"team-{i}", i, quota, rng))
+    return {"namespaces": nss, "pods": out}
+
+
+def _coredns(count: int) -> list[dict[str, Any]]:
+    return [{"namespace": "kube-system", "name": f"coredns-5d78c9869d-{'abcde'[i % 5]}{i}",
+             "labels": {"k8s-app": "kube-dns", "pod-template-hash": "5d78c9869d"},
+             "ip": f"10.250.0.{i + 1}", "ports": [{"name": "dns", "port": 53, "protocol": "UDP"}]}
+            for i in range(count)]
+
+
+def _namespace_pods(ns: str, index: int, quota: int, rng: Any) -> list[dict[str, Any]]:
+    """One team namespace's `quota` pods, from its workloads."""
+    apps = rng.sample(APPS, min(quota, rng.randint(3, 9)))
+    weights = [rng.choice([1, 1, 2, 3, 3, 5, 8, 13, 21]) for _ in apps]
+    replicas = [1] * len(apps)
+    spare = quota - len(apps)
+    shares = [spare * w // sum(weights) for w in weights]
+    for k in range(spare - sum(shares)):  # what the rounding left, to the largest workloads
+        shares[sorted(range(len(apps)), key=lambda j: (-weights[j], j))[k % len(apps)]] += 1
+    out: list[dict[str, Any]] = []
+    for app, count in zip(apps, (r + s for r, s in zip(replicas, shares))):
+        port = [{"name": "http", "port": rng.choice([80, 8080]), "protocol": "TCP"}]
+        tier = "frontend" if app in FRONT else "backend"
+        digest = "".join(rng.choice("0123456789abcdef") for _ in range(10))
+        canary = count >= 4 and app not in STATEFUL and rng.random() < 0.15
+        salt = rng.randrange(NAME_SPACE)
+        for r in range(count):
+            labels = {"app": app, "tier": tier}
+            if app in STATEFUL:
+                name = f"{app}-{r}"
+                labels.update({"controller-revision-hash": f"{app}-{digest}", "statefulset.kubernetes.io/pod-name":
+                               name})
+            else:
+                track = canary and r == count - 1
+                hash_ = digest[::-1] if track else digest
+                name = f"{app}{'-canary' if track else ''}-{hash_}-{_suffix(salt + r * 7919)}"
+                labels["pod-template-hash"] = hash_
+                if track:
+                    labels["track"] = "canary"
+            k = len(out)
+            out.append({"namespace": ns, "name": name, "labels": labels,
+                        "ip": f"10.{index}.{k // 250}.{k % 250 + 1}", "ports": port})
+    return out
+
+
+NAME_SPACE = 20 ** 5
+"""Pod name suffixes: 5 of Kubernetes' 20 consonants (`web-5d78c9869d-x2kqp`)."""
+
+
+def _suffix(number: int) -> str:
+    """A ReplicaSet pod's random-looking name suffix, distinct for distinct numbers below NAME_SPACE."""
+    number %= NAME_SPACE
+    out = ""
+    for _ in range(5):
+        number, digit = divmod(number, 20)
+        out += "bcdfghjklmnpqrstvwxz"[digit]
+    return out
+
+
+def _random_cluster(pods: int, namespaces: int, rng: Any) -> dict[str, Any]:
+    """The `random` style: every pod a random app and tier, round robin over the namespaces."""
     nss = [{"name": f"team-{i}", "labels": {"kubernetes.io/metadata.name": f"team-{i}", "env": rng.choice(
         ["prod", "dev"])}} for i in range(namespaces)]
     nss.append({"name": "kube-system", "labels": {"kubernetes.io/metadata.name": "kube-system"}})
@@ -262,6 +352,9 @@ def main() -> None:
     parser.add_argument("--policies", type=int, default=1000)
     parser.add_argument("--namespaces", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cluster-style", choices=CLUSTER_STYLES, default="workloads",
+                        help="workloads: pods of Deployments and StatefulSets (replicas share labels); random: the "
+                        "generator before 2026-12, every pod random labels (reproduces older figures).")
     parser.add_argument("--nca", default=None, metavar="PATH", help="network-config-analyzer's `nca` executable.")
     parser.add_argument("--nca-timeout", type=float, default=900.0)
     parser.add_argument("--json", action="store_true", help="Print the figures as one JSON object.")
@@ -270,7 +363,7 @@ def main() -> None:
                         "--policies 60 --namespaces 8).")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    cluster_data = make_cluster(args.pods, args.namespaces, rng)
+    cluster_data = make_cluster(args.pods, args.namespaces, rng, args.cluster_style)
     policies = [make_policy(i, args.namespaces, rng) for i in range(args.policies)]
     policies_text = yaml.dump_all(policies, Dumper=SafeDumper, sort_keys=False)
     if args.crosscheck:

@@ -15,6 +15,8 @@ Two uses:
 
     python benchmarks/reach_cli.py [--sets 300:251,600:501] [--runs 5] [--nca PATH] [--nca-timeout 900]
     python benchmarks/reach_cli.py --size 5000 [--runs 1]
+
+Both take `--cluster-style workloads|random` (benchmarks/reach.py's CLUSTER_STYLES; default workloads).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reach import find_nca, kubectl_lists, make_cluster, make_policy, run_nca
+from reach import CLUSTER_STYLES, find_nca, kubectl_lists, make_cluster, make_policy, run_nca
 from verify import mutated
 
 from translator.load.source import SafeDumper
@@ -54,10 +56,10 @@ def netpolx() -> list[str]:
 
 
 def write_workload(workdir: Path, pods: int, policies: int, probes: list[int], seed: int = 7,
-                   namespaces: int = NAMESPACES) -> dict[str, Path]:
+                   namespaces: int = NAMESPACES, style: str = "workloads") -> dict[str, Path]:
     """benchmarks/reach.py's cluster and policies as files (with kubectl lists for NCA and a one-port edit)."""
     rng = random.Random(seed)
-    cluster = make_cluster(pods, namespaces, rng)
+    cluster = make_cluster(pods, namespaces, rng, style)
     cluster["probes"] = [{"port": p, "protocol": "TCP"} for p in probes]
     items = [make_policy(i, namespaces, rng) for i in range(policies)]
     paths = {"policies": workdir / "policies.yaml", "cluster": workdir / "cluster.yaml",
@@ -92,7 +94,7 @@ def best(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def run(size: int, policies: int | None = None, probes: int = 10, runs: int = 1,
-        json_max_pods: int = JSON_MAX_PODS) -> dict[str, Any]:
+        json_max_pods: int = JSON_MAX_PODS, style: str = "workloads") -> dict[str, Any]:
     """reach (groups, and json up to `json_max_pods`) and verify --cluster at `size` pods and `policies`
     (default 2/5 of size) policies with `probes` probes, each a fresh process: CPU s, wall s, peak MB."""
     policies = policies if policies is not None else max(1, size * 2 // 5)
@@ -101,9 +103,11 @@ def run(size: int, policies: int | None = None, probes: int = 10, runs: int = 1,
     out: dict[str, Any] = {"pods": size, "policies": policies, "probes": probes}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        paths = write_workload(workdir, size, policies, ports)
+        paths = write_workload(workdir, size, policies, ports, style=style)
         base = [*netpolx(), "reach", "-f", str(paths["policies"]), "--cluster", str(paths["cluster"])]
-        out["reach_groups"] = best([measure([*base, "-o", "groups"]) for _ in range(runs)])
+        out["reach_groups"] = best([measure([*base, "-o", "groups"], workdir / "groups.txt") for _ in range(runs)])
+        out["reach_groups"]["groups"] = int((workdir / "groups.txt").read_text().splitlines()[1].split(" in ")[1]
+                                            .split()[0].replace(",", ""))
         if size <= json_max_pods:
             out["reach_json"] = best([measure([*base, "-o", "json"], workdir / "out.json") for _ in range(runs)])
             out["reach_json"]["mb_written"] = round((workdir / "out.json").stat().st_size / 1e6, 1)
@@ -114,12 +118,12 @@ def run(size: int, policies: int | None = None, probes: int = 10, runs: int = 1,
 
 
 def compare_nca(pods: int, policies: int, runs: int, cmd: list[str] | None, nca_runs: int,
-                timeout: float) -> dict[str, Any]:
+                timeout: float, style: str = "workloads") -> dict[str, Any]:
     """`reach -o json` (to a file) vs `nca --connectivity` on the same files."""
     row: dict[str, Any] = {"policies": policies, "pods": pods, "probes": len(NCA_PROBES)}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        paths = write_workload(workdir, pods, policies, NCA_PROBES)
+        paths = write_workload(workdir, pods, policies, NCA_PROBES, style=style)
         args = [*netpolx(), "reach", "-f", str(paths["policies"]), "--cluster", str(paths["cluster"]), "-o", "json"]
         row["reach_json"] = best([measure(args, workdir / "out.json") for _ in range(runs)])
         row["results"] = (pods * (pods - 1)) * len(NCA_PROBES)
@@ -160,15 +164,19 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=None, help="Instead: run(SIZE) (pods; 2/5 as many policies, "
                         "10 probes) and print its figures as JSON.")
     parser.add_argument("--json", action="store_true", help="Print the comparison as JSON.")
+    parser.add_argument("--cluster-style", choices=CLUSTER_STYLES, default="workloads",
+                        help="benchmarks/reach.py's cluster generator: workloads (replicas share labels) or random "
+                        "(every pod random labels; the generator before 2026-12).")
     args = parser.parse_args()
     if args.size is not None:
-        print(json.dumps(run(args.size, runs=args.runs), indent=2))
+        print(json.dumps(run(args.size, runs=args.runs, style=args.cluster_style), indent=2))
         return
     cmd = find_nca(args.nca)
     rows = []
     for pair in args.sets.split(","):
         policies, pods = (int(x) for x in pair.split(":"))
-        rows.append(compare_nca(pods, policies, args.runs, cmd, args.nca_runs, args.nca_timeout))
+        rows.append(compare_nca(pods, policies, args.runs, cmd, args.nca_runs, args.nca_timeout,
+                                args.cluster_style))
     print(json.dumps(rows, indent=2) if args.json else table(rows))
     if cmd is None:
         print("nca: not installed (pip install network-config-analyzer into a separate venv, then --nca PATH)")

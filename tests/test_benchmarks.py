@@ -40,3 +40,24 @@ def test_curves_page_reports_growth() -> None:
             "check": [], "nca": {"reach": [{"n": 10, "cpu": 50.0, "finished": True}]}}
     text = curves.page(data, "performance.png", "test")
     assert "1.25x floor" in text and "linear" in text and "50.0 (100x)" in text
+
+
+def test_reach_cluster_generator_runs_workloads() -> None:
+    import random
+
+    reach = load("reach")
+    cluster = reach.make_cluster(500, 10, random.Random(7))
+    pods = cluster["pods"]
+    assert len(pods) == 500 and len({(p["namespace"], p["name"]) for p in pods}) == 500
+    assert len({p["ip"] for p in pods}) == 500
+    by_workload: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+    for pod in pods:
+        labels = pod["labels"]
+        owner = labels.get("pod-template-hash") or labels.get("controller-revision-hash") or ""
+        by_workload.setdefault((pod["namespace"], labels.get("app", ""), owner), []).append(labels)
+    assert len(by_workload) < 100  # replicas, not one workload per pod
+    for replicas in by_workload.values():  # replicas share their labels, but for a StatefulSet pod's own name
+        shared = [{k: v for k, v in lab.items() if k != "statefulset.kubernetes.io/pod-name"} for lab in replicas]
+        assert all(lab == shared[0] for lab in shared)
+    old = reach.make_cluster(50, 5, random.Random(3), "random")
+    assert [p["name"] for p in old["pods"][:3]] == ["coredns-0", "coredns-1", "pod-0"]

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from tests.conftest import run_cli
 from tests.test_properties import PROBES, SETTINGS, clusters, load, policy_sets, to_cluster
 from translator.evaluator import Evaluator
-from translator.evaluator.groups import group_lines, group_reach, port_text, twin_classes
+from translator.evaluator.group_output import group_lines
+from translator.evaluator.groups import group_reach, port_text, twin_classes
 from translator.evaluator.listing import json_text, jsonl_text
 
 # Three replicas of web (they collapse), two of db, and a client in another namespace.
@@ -58,16 +59,19 @@ spec:
 GROUPS = """\
 engine: kubernetes
 6 endpoints in 3 groups (endpoints that connect alike); probes: 80-81, 5432/TCP
+reached by every endpoint on every probe: 1 endpoint in 1 group: g3
 
 groups:
-  g1  pods app=web in namespace shop (3 pods)
-  g2  pods app=db in namespace shop (2 pods)
-  g3  tools/debug
+  namespace shop
+    g1  pods app=web (3 pods)
+    g2  pods app=db (2 pods)
+  namespace tools
+    g3  debug
 
-allowed (every endpoint of a group on the left to every endpoint of a group on the right; a group to itself: \
-between its own endpoints):
-  every group -> g1: 80-81/TCP
-  every group but g3 -> g3: 80-81, 5432/TCP
+allowed (every endpoint on the left reaches every endpoint on the right on these ports and no other probe; a \
+group to itself: between its own endpoints; NS/*: every pod of namespace NS; [selector]: the pods it picks):
+  every endpoint -> g1: 80-81/TCP
+  shop/* -> g3: 80-81, 5432/TCP
   g1 -> g2: 5432/TCP
 everything else is denied
 """
@@ -112,7 +116,7 @@ def test_default_output_is_the_table_for_small_clusters_and_groups_for_large(tmp
     big.write_text("pods:\n" + pods + "probes: [{port: 80, protocol: TCP}]\n")
     out = run_cli("reach", "-f", policy, "--cluster", str(big)).stdout
     assert out.splitlines()[1].startswith("41 endpoints in 1 group ")
-    assert "  g1  every pod in namespace shop (41 pods)" in out
+    assert "  namespace shop\n    g1  every pod (41 pods)\n" in out
 
 
 def test_port_ranges_join_consecutive_probe_ports_only() -> None:
@@ -153,7 +157,7 @@ def test_groups_are_exact_and_coarsest(policies: list[dict[str, Any]], cluster_d
         for b in reps[i + 1:]:
             assert not _twins(a, b, n, verdict, len(PROBES)), (ev.names[a], ev.names[b])
     lines = group_lines(view)
-    assert len([line for line in lines if line.startswith("  g")]) >= len(view.groups)
+    assert len([line for line in lines if line.startswith("    g")]) == len(view.groups)
 
 
 def _twins(a: int, b: int, n: int, verdict: dict[tuple[int, int, int], bool], probes: int) -> bool:

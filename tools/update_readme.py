@@ -40,12 +40,14 @@ TOUR: list[tuple[str, str, str, int]] = [
     ("Schema", "The JSON Schema of the intent, for editors and CI:", "netpolx schema", 6),
     ("Reach", "Which connections a set of policies allows on a cluster, under an engine's semantics "
      "(`-o json` per the contract, `-o jsonl` the same results one per line, `-o table`, `-o groups`, "
-     "`--explain FROM TO PORT/PROTO`):",
+     "`-o groups-json`, `--explain FROM TO PORT/PROTO`):",
      "netpolx reach -f samples/seed/ --cluster samples/graph/seed-cluster.yaml -o table", 40),
     ("", "For people, on clusters of any size: endpoints that connect alike collapse into groups named by the selector "
-     "a person would write, with the ports allowed between groups (exact: every pair of endpoints has its groups' "
-     "verdict; the default above 40 endpoints; `graph --group-by connectivity` draws them; docs/reach.md). Progress "
-     "shows on a terminal when the work takes more than 2 s:",
+     "a person would write, under their namespaces, with the ports allowed between groups (exact: every pair of "
+     "endpoints has its groups' verdict; the default above 40 endpoints). Larger clusters get a summary first: the "
+     "groups open to or closed to every endpoint, and a namespace-by-namespace overview. `-o groups-json` gives the "
+     "same groups (selectors, members) and edges to machines; `graph --group-by connectivity` draws them; "
+     "docs/reach.md. Progress shows on a terminal when the work takes more than 2 s:",
      "netpolx reach -f samples/seed/ --cluster samples/graph/seed-cluster.yaml -o groups", 30),
     ("", "Why one connection is allowed or denied:",
      "netpolx reach -f samples/seed/ --cluster samples/graph/seed-cluster.yaml --explain "

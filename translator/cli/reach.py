@@ -22,7 +22,8 @@ from translator.cli.settings import read_policies
 from translator.cluster.model import Cluster, Probe, default_probes, load_cluster, parse_probe
 from translator.diagnostics import Diagnostics
 from translator.evaluator import Evaluator, semantics_of
-from translator.evaluator.groups import group_lines, group_reach
+from translator.evaluator.group_output import group_json_text, group_lines
+from translator.evaluator.groups import group_reach
 from translator.evaluator.listing import json_text, jsonl_text
 from translator.load.loaded import LoadedIntent
 from translator.output.progress import progress
@@ -79,9 +80,10 @@ def load_inputs(filenames: Sequence[str], recursive: bool, cluster_path: str, en
               "services,nodes -A -o yaml` output works too).")
 @click.option("--engine", default=None, metavar="NAME[@VERSION]",
               help="Judge every policy under this engine's semantics (default: each under its own kind's).")
-@click.option("-o", "--output", type=click.Choice(["table", "groups", "json", "jsonl"]), default=None,
+@click.option("-o", "--output", type=click.Choice(["table", "groups", "groups-json", "json", "jsonl"]), default=None,
               help="table: a matrix per probe (. allowed, X denied); groups: endpoints that connect alike as "
-              "groups named by selectors, with the ports allowed between groups; json: the contract's result "
+              "groups named by selectors, with the ports allowed between groups; groups-json: the same groups and "
+              "the probes allowed between them as one JSON document (docs/reach.md); json: the contract's result "
               f"list; jsonl: the same results, one JSON object per line. Default: table up to {TABLE_MAX} "
               "endpoints, groups above.")
 @click.option("--probe", "probe_texts", multiple=True, metavar="PORT/PROTO",
@@ -134,6 +136,8 @@ def reach(filenames: tuple[str, ...], recursive: bool, cluster_path: str, engine
         write_text(jsonl_text(evaluator, probes))
     elif output == "groups":
         sys.stdout.write("\n".join(group_lines(group_reach(evaluator, probes))) + "\n")
+    elif output == "groups-json":
+        sys.stdout.write(group_json_text(group_reach(evaluator, probes)))
     else:
         write_table(evaluator, probes)
 

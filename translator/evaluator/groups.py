@@ -12,8 +12,8 @@ do not reach each other) or with their own bits set (they do); an endpoint canno
 classes over all probes are the intersections of the classes per probe. Everything is hashing of row and column
 bitsets: linear in the endpoints per probe (times the bitset length, at C speed).
 
-A group is named by its pods' namespaces and common labels, shortened to the labels needed to pick exactly its
-pods; when no selector picks exactly the group, the description says how many of the selected pods it holds.
+A group is named by the selector a person would write (translator.evaluator.describe): its pods' namespaces and
+labels, shortened to what picks exactly its pods. The text and JSON forms are translator.evaluator.group_output.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from translator.cluster.model import Cluster, Probe
+from translator.cluster.model import Probe
+from translator.evaluator.describe import Describer, Term, natural
 from translator.evaluator.evaluate import Evaluator, transpose
 from translator.output.progress import progress
 
-SHOWN_NAMES = 3
-"""Member names shown for a group no selector picks exactly."""
-SHOWN_NAMESPACES = 4
+NODES = "(nodes)"
+"""The place of the cluster's nodes and host-network pods in the grouped view's overview."""
+OUTSIDE = "(outside)"
+"""The place of external endpoints and API servers outside the cluster."""
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,24 @@ class Group:
     """Endpoints that connect alike."""
 
     id: str
-    """`g1`, `g2`, ... in the order of the groups' first endpoints."""
+    """`g1`, `g2`, ...: groups of one namespace first (namespaces by name, `team-2` before `team-10`; groups in
+    the order of their first endpoint), then groups over several namespaces, then groups without pods."""
     members: tuple[int, ...]
     """Endpoint indices (the evaluator's order)."""
     description: str
+    """Standalone: `pods app=web in namespace shop (3 pods)`."""
     names: tuple[str, ...]
     """The members' endpoint names."""
+    namespace: str | None = None
+    """The one namespace of the group's pods (host-network pods aside); None for groups over several namespaces
+    or without pods."""
+    short: str = ""
+    """The description under its namespace's heading (`pods app=web (3 pods)`); the description otherwise."""
+    selector: tuple[Term, ...] | None = None
+    """Terms whose union selects exactly the group's pods (host-network pods aside), or None when no selector of
+    namespaces and labels does; the other members are named by name."""
+    others: tuple[str, ...] = ()
+    """Members no selector names: externals, nodes, API servers, host-network pods."""
 
 
 @dataclass
@@ -56,6 +70,13 @@ class GroupedReach:
     flows: dict[tuple[int, int], tuple[int, ...]]
     """(source group, destination group) -> indices of the probes allowed from every member of the first to every
     member of the second (a group to itself: between distinct members). Pairs that allow nothing are absent."""
+    places: list[str]
+    """Per endpoint, where the overview counts it: its namespace (pods), NODES (nodes, host-network pods) or
+    OUTSIDE."""
+    namespaces: list[str | None]
+    """Per endpoint, the namespace of a pod (host-network pods too), None for the others."""
+    describer: Describer | None = None
+    """Names sets of pods (the text names a set of groups by one selector when one picks exactly its pods)."""
 
     def allowed(self, src: int, dst: int, probe: int) -> bool:
         """The verdict of one pair of distinct endpoints, read off the groups."""
@@ -89,6 +110,14 @@ def twin_classes(rows: Sequence[Sequence[int]], cols: Sequence[Sequence[int]], n
     return [out.setdefault(tuple(k), len(out)) for k in keys]
 
 
+def endpoint_places(evaluator: Evaluator) -> list[str]:
+    """Per endpoint: its namespace for pods, NODES for nodes and host-network pods, OUTSIDE for the rest."""
+    cluster = evaluator.cluster
+    places = [NODES if pod.hostNetwork else pod.namespace for pod in cluster.pods]
+    places += [OUTSIDE] * len(cluster.externals) + [NODES] * len(cluster.nodes)
+    return places + [OUTSIDE] * (len(evaluator.names) - len(places))
+
+
 def group_reach(evaluator: Evaluator, probes: Sequence[Probe]) -> GroupedReach:
     """The grouped view of the matrix of `probes`."""
     names, n = evaluator.names, len(evaluator.names)
@@ -97,17 +126,38 @@ def group_reach(evaluator: Evaluator, probes: Sequence[Probe]) -> GroupedReach:
     rows = [transpose(c, n) for c in cols]
     report.phase("grouping endpoints")
     class_of = twin_classes(rows, cols, n)
-    members: dict[int, list[int]] = {}
+    classes: dict[int, list[int]] = {}
     for e, c in enumerate(class_of):
-        members.setdefault(c, []).append(e)
+        classes.setdefault(c, []).append(e)
+    places = endpoint_places(evaluator)
+    rank = {name: i for i, name in enumerate(sorted({ns.name for ns in evaluator.cluster.namespaces},
+                                                    key=natural))}
+
+    def home(members: list[int]) -> str | None:
+        spots = {places[e] for e in members if places[e] not in (NODES, OUTSIDE)}
+        return spots.pop() if len(spots) == 1 else None
+
+    def order(members: list[int]) -> tuple[int, int, int]:
+        ns = home(members)
+        if ns is not None:
+            return 0, rank.get(ns, len(rank)), members[0]
+        return (1 if any(places[e] not in (NODES, OUTSIDE) for e in members) else 2), 0, members[0]
+
     used: dict[str, int] = {}
     for li in evaluator.policies:  # label keys the policies select pods by: a person names groups by those
         pods = li.intent.spec.subject.pods
         for key in [*pods.matchLabels, *(r.key for r in pods.matchExpressions)]:
             used[key] = used.get(key, 0) + 1
     describe = Describer(evaluator.cluster, names, used)
-    groups = [Group(f"g{i + 1}", tuple(m), describe(m), tuple(names[e] for e in m))
-              for i, m in enumerate(members.values())]
+    groups = []
+    for i, m in enumerate(sorted(classes.values(), key=order)):
+        named = describe(m)
+        groups.append(Group(f"g{i + 1}", tuple(m), named.text, tuple(names[e] for e in m), home(m),
+                            named.short, named.terms, named.others))
+    group_of = [0] * n
+    for g, group in enumerate(groups):
+        for e in group.members:
+            group_of[e] = g
     reps = [g.members[0] for g in groups]
     pick = itemgetter(*reps) if len(reps) > 1 else (lambda text: (text[reps[0]],))
     fmt = f"0{n}b"
@@ -127,84 +177,10 @@ def group_reach(evaluator: Evaluator, probes: Sequence[Probe]) -> GroupedReach:
                 if b != a:
                     flows.setdefault((a, b), []).append(p)
                 b = reached.find("1", b + 1)
-    return GroupedReach(evaluator.semantics_name, list(probes), groups, class_of,
-                        {k: tuple(v) for k, v in flows.items()})
-
-
-class Describer:
-    """Names groups of endpoints by the selector a person would write."""
-
-    def __init__(self, cluster: Cluster, names: Sequence[str], used: dict[str, int] | None = None) -> None:
-        self.cluster = cluster
-        self.used = used or {}
-        self.names = names
-        self.n_pods = len(cluster.pods)
-        self.by_pair: dict[tuple[str, str], set[int]] = {}
-        self.by_namespace: dict[str, set[int]] = {}
-        for i, pod in enumerate(cluster.pods):
-            self.by_namespace.setdefault(pod.namespace, set()).add(i)
-            for item in pod.labels.items():
-                self.by_pair.setdefault(item, set()).add(i)
-        self.ns_labels = {ns.name: ns.labels for ns in cluster.namespaces}
-        self.with_pods = sorted(self.by_namespace)
-
-    def __call__(self, members: Sequence[int]) -> str:
-        pods = [e for e in members if e < self.n_pods and not self.cluster.pods[e].hostNetwork]
-        chosen = set(pods)
-        others = [self.names[e] for e in members if e not in chosen]
-        parts = [self.pods(pods)] if pods else []
-        if others:
-            parts.append(", ".join(others[:SHOWN_NAMES]) + (f" (+{len(others) - SHOWN_NAMES} more)"
-                                                             if len(others) > SHOWN_NAMES else ""))
-        return "; ".join(parts)
-
-    def _selected(self, namespaces: Sequence[str], labels: Sequence[tuple[str, str]]) -> set[int]:
-        out: set[int] = set()
-        for ns in namespaces:
-            out |= self.by_namespace.get(ns, set())
-        for item in labels:
-            out &= self.by_pair.get(item, set())
-        return out
-
-    def pods(self, pods: Sequence[int]) -> str:
-        """`pods app=web,tier=frontend in namespace team-3`, or `2 of the 5 pods app=web in ...: a, b`."""
-        labels = [pod.labels for pod in (self.cluster.pods[e] for e in pods)]
-        common = sorted(set(labels[0].items()).intersection(*(lab.items() for lab in labels[1:])))
-        namespaces = sorted({self.cluster.pods[e].namespace for e in pods})
-        wanted = set(pods)
-        selected = self._selected(namespaces, common)
-        if selected == wanted:
-            for item in sorted(common, key=lambda kv: (self.used.get(kv[0], 0), kv[0])):  # drop what is not needed
-                fewer = [x for x in common if x != item]
-                if self._selected(namespaces, fewer) == wanted:
-                    common = fewer
-            if len(namespaces) > 1 and self._selected(self.with_pods, common) == wanted:
-                namespaces = self.with_pods
-        where = self._namespaces(namespaces)
-        what = "pods" + "".join(f" {k}={v}" if i == 0 else f",{k}={v}" for i, (k, v) in enumerate(common))
-        if len(pods) == 1:
-            return self.cluster.pods[pods[0]].id
-        if selected == wanted:
-            if not common:
-                what = "every pod"
-            return f"{what} {where}" + (f" ({len(pods)} pods)" if len(pods) > 1 else "")
-        shown = ", ".join(self.cluster.pods[e].id for e in pods[:SHOWN_NAMES])
-        more = f" (+{len(pods) - SHOWN_NAMES} more)" if len(pods) > SHOWN_NAMES else ""
-        return f"{len(pods)} of the {len(selected)} {what} {where}: {shown}{more}"
-
-    def _namespaces(self, namespaces: Sequence[str]) -> str:
-        if len(namespaces) == 1:
-            return f"in namespace {namespaces[0]}"
-        if list(namespaces) == self.with_pods:
-            return "in any namespace"
-        chosen = set(namespaces)
-        common = set(self.ns_labels[namespaces[0]].items()).intersection(
-            *(self.ns_labels[ns].items() for ns in namespaces[1:]))
-        if common and {ns for ns in self.with_pods if common <= set(self.ns_labels[ns].items())} == chosen:
-            return "in namespaces " + ",".join(f"{k}={v}" for k, v in sorted(common))
-        shown = ", ".join(namespaces[:SHOWN_NAMESPACES])
-        more = f" (+{len(namespaces) - SHOWN_NAMESPACES} more)" if len(namespaces) > SHOWN_NAMESPACES else ""
-        return f"in namespaces {shown}{more}"
+    return GroupedReach(evaluator.semantics_name, list(probes), groups, group_of,
+                        {k: tuple(v) for k, v in sorted(flows.items())}, places,
+                        [pod.namespace for pod in evaluator.cluster.pods] + [None] * (n - len(evaluator.cluster.pods)),
+                        describe)
 
 
 def port_text(probes: Sequence[Probe]) -> str:
@@ -223,41 +199,3 @@ def port_text(probes: Sequence[Probe]) -> str:
                 spans.append([port, port])
         out.append(", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in spans) + f"/{protocol}")
     return "; ".join(out)
-
-
-def group_lines(view: GroupedReach) -> list[str]:
-    """The grouped view as text: the groups, then the allowed flows, sources with the same destinations and
-    ports on one line."""
-    groups, total = view.groups, len(view.groups)
-    endpoints = sum(len(g.members) for g in groups)
-    lines = [f"engine: {view.engine}",
-             f"{endpoints} endpoints in {total} group{'s' if total != 1 else ''} (endpoints that connect alike); "
-             f"probes: {port_text(view.probes)}", "", "groups:"]
-    width = len(groups[-1].id) if groups else 2
-    lines.extend(f"  {g.id.ljust(width)}  {g.description}" for g in groups)
-    lines.extend(["", "allowed (every endpoint of a group on the left to every endpoint of a group on the right; "
-                  "a group to itself: between its own endpoints):"])
-    by_source: dict[int, dict[tuple[int, ...], list[int]]] = {}
-    for (a, b), probes in view.flows.items():
-        by_source.setdefault(a, {}).setdefault(probes, []).append(b)
-    by_flow: dict[tuple[tuple[int, ...], tuple[int, ...]], list[int]] = {}
-    for a in sorted(by_source):
-        for allowed, reached in by_source[a].items():
-            by_flow.setdefault((tuple(sorted(reached)), allowed), []).append(a)
-    for (dsts, allowed), srcs in sorted(by_flow.items(), key=lambda kv: (-len(kv[1]) * len(kv[0][0]), kv[1][0])):
-        ports = port_text([view.probes[p] for p in allowed])
-        lines.append(f"  {_ids(srcs, groups)} -> {_ids(dsts, groups)}: {ports}")
-    if not by_flow:
-        lines.append("  nothing")
-    lines.append("everything else is denied")
-    return lines
-
-
-def _ids(chosen: Sequence[int], groups: Sequence[Group]) -> str:
-    """Group ids, or `every group` / `every group but ...` when that is shorter."""
-    if len(chosen) == len(groups):
-        return "every group"
-    if len(chosen) > len(groups) / 2:
-        missing = sorted(set(range(len(groups))) - set(chosen))
-        return "every group but " + ", ".join(groups[b].id for b in missing)
-    return ", ".join(groups[b].id for b in chosen)

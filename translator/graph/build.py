@@ -78,11 +78,11 @@ def build_group_graph(evaluator: Evaluator, view: GroupedReach) -> Graph:
     """The graph of the grouped view (`reach -o groups`): one node per group of endpoints that connect alike,
     labelled with its selector, in its namespace's box (groups over several namespaces in their own box), and
     one edge per pair of groups with the probes allowed between them (exact: every pair of endpoints)."""
-    core, names, pods = evaluator.core, evaluator.names, core_pods(evaluator)
+    core, pods = evaluator.core, core_pods(evaluator)
     boxes: dict[str, list[Node]] = {}
-    for group in view.groups:
-        namespaces = {names[e].split("/", 1)[0] for e in group.members if (pods >> e) & 1}
-        box = EXTERNAL_GROUP if not namespaces else namespaces.pop() if len(namespaces) == 1 else MIXED_GROUP
+    for group in view.groups:  # the grouped view's placement: its one namespace, several, or none
+        several = any((pods >> e) & 1 for e in group.members)
+        box = group.namespace if group.namespace is not None else MIXED_GROUP if several else EXTERNAL_GROUP
         node = Node(group.id, f"{group.id}: {group.description}", box, group.names,
                     _group_isolation(core, group.members, pods, Direction.INGRESS),
                     _group_isolation(core, group.members, pods, Direction.EGRESS))
