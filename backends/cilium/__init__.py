@@ -59,6 +59,12 @@ def use_context(intent: NetworkIntent, path: tuple[str | int, ...]) -> tuple[Rul
     return rule, None, None
 
 
+REFINED = frozenset({F.CIDR, F.NEGATED_PEER, F.FQDN_EXACT, F.FQDN_WILDCARD, F.SERVICE_PEER, F.NEGATED_PORT,
+                     F.PORT_RANGE, F.PROTOCOL_ICMP, F.NON_ISOLATING_RULES, *aks.L7_FEATURES})
+"""The features whose support depends on the rule, peer or port they are used in (CiliumBackend._refine); every
+other feature's support is its table entry, except inside notPorts (always subtracted natively)."""
+
+
 class CiliumBackend(Backend):
     """Cilium network policy, as the Cilium agent enforces it (and its AKS profile)."""
 
@@ -102,7 +108,10 @@ class CiliumBackend(Backend):
         f = use.feature
         if f in (F.ORDERED, F.TIER):
             return self._order(use, intent)
-        rule, item, where = use_context(intent, use.path)
+        path = use.path
+        if f not in REFINED and not (len(path) > 3 and path[3] == "notPorts"):
+            return self.capability(f)  # nothing in _refine looks at it: skip finding the rule (most uses)
+        rule, item, where = use_context(intent, path)
         refined = self._refine(use, intent, rule, item, where)
         return refined if refined is not None else self.capability(f)
 
@@ -116,6 +125,7 @@ class CiliumBackend(Backend):
 
     def _refine(self, use: Use, intent: NetworkIntent, rule: Rule | None, item: Any,
                 where: str | None) -> Capability | None:
+        # Every feature tested here (or in _intent_level) is in REFINED, or support_for never gets here for it.
         f = use.feature
         if rule is None:
             return self._intent_level(use, intent)

@@ -158,6 +158,8 @@ def peer_groups(peers: tuple[Peer, ...] | None, direction: Direction, cluster: b
     if not peers:
         return [{}]
     prefix = "from" if direction is Direction.INGRESS else "to"
+    if len(peers) == 1:  # the common case: nothing to de-duplicate
+        return [{prefix + L3_FIELD[peers[0].kind]: [_peer_value(peers[0], cluster, namespace)]}]
     groups: dict[PeerKind, dict[str, Any]] = {}  # kind -> canonical text -> value (linear de-duplication)
     for peer in peers:
         value = _peer_value(peer, cluster, namespace)

@@ -16,6 +16,7 @@ import click
 from translator import __version__
 from translator.cli.common import CommandExit, output_params
 from translator.diagnostics import DiagnosticsError
+from translator.load.allocation import bulk
 from translator.output.progress import progress
 from translator.output.progress import start as start_progress
 
@@ -110,7 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _terminated)
     start_progress()
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
+        with bulk():  # one command builds many objects and few cycles: collect rarely (translator/load/allocation.py)
+            cli.main(args=list(argv) if argv is not None else None, prog_name="netpolx", standalone_mode=False)
         return 0
     except CommandExit as exc:
         return exc.code

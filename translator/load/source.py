@@ -22,6 +22,7 @@ import yaml
 from translator import codes
 from translator.diagnostics import Diagnostics, SourceLocation
 from translator.load.allocation import bulk
+from translator.load.blockpath import Outline
 from translator.load.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
 from translator.output.progress import progress
 
@@ -62,6 +63,7 @@ class SourceFile:
         self.text = text
         self._spans: list[tuple[int, int, int]] | None = None
         self._nodes: dict[int, yaml.Node | None] = {}
+        self._outlines: dict[int, Outline | None] = {}
         self._all: list[yaml.Node] | None = None
         self.document_count: int | None = None
         """How many non-empty documents the loader read (set by parse_text)."""
@@ -143,8 +145,24 @@ class SourceFile:
                 self._nodes[doc_index] = None
         return self._nodes[doc_index], line
 
+    def outline(self, doc_index: int) -> Outline | None:
+        """The document's block outline (translator/load/blockpath.py), or None when only composing can say."""
+        if doc_index not in self._outlines:
+            spans = self._document_spans()
+            if len(self._outlines) >= self.CACHE:
+                self._outlines.pop(next(iter(self._outlines)))
+            start, end, _ = spans[doc_index] if doc_index < len(spans) else (0, 0, 0)
+            self._outlines[doc_index] = Outline.of(self.text[start:end]) if end > start else None
+        return self._outlines[doc_index]
+
     def locate(self, doc_index: int, path: Iterable[str | int]) -> tuple[int | None, int | None]:
-        """1-based (line, column) of `path` in document `doc_index`; the nearest existing ancestor if absent."""
+        """1-based (line, column) of `path` in document `doc_index`; the nearest existing ancestor if absent.
+        Read from the document's lines where they settle it (blockpath.py), else from the composed document."""
+        path = tuple(path)
+        outline = self.outline(doc_index)
+        found = outline.locate(path) if outline is not None else None
+        if found is not None:
+            return found[0] + self._document_spans()[doc_index][2] + 1, found[1] + 1
         node, offset = self.node(doc_index)
         if node is None:
             return (None, None)
