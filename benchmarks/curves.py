@@ -123,7 +123,8 @@ def measure(args: argparse.Namespace, log: Any) -> dict[str, Any]:
     for n in sizes:
         for r in translate.run(n, engines, repeat=1):
             out["translate"].setdefault(r["engine"], []).append(
-                {"n": n, "cpu": r["min"], "floor": r["floor_min"], "ratio": r["ratio"], "peak_mb": r["peak_mb"]})
+                {"n": n, "cpu": r["min"], "floor": r["floor_min"], "ratio": r["ratio"], "peak_mb": r["peak_mb"],
+                 "refusals": r.get("refusals", 0)})
             log(f"translate {r['engine']} {n}: {r['min']:.2f} s, floor {r['floor_min']:.2f} s, "
                 f"ratio {r['ratio']:.2f}, {r['peak_mb']:.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
@@ -260,12 +261,19 @@ def page(data: dict[str, Any], png: str, machine: str) -> str:
     rows = []
     for engine, pts in data["translate"].items():
         k = exponent([(p["n"], p["cpu"]) for p in pts])
-        rows.append([engine] + [f"{p['cpu']:.2f} s ({p['ratio']:.2f}x floor, {p['peak_mb']:.0f} MB)" for p in pts]
-                    + [growth(k)])
+        rows.append([engine] + [f"{p['cpu']:.2f} s ({p['ratio']:.2f}x floor, {p['peak_mb']:.0f} MB"
+                                + (", refused" if p.get("refusals") else "") + ")" for p in pts] + [growth(k)])
     first = next(iter(data["translate"].values()))
     rows.append(["libyaml floor (kubernetes output)"] + [f"{p['floor']:.2f} s" for p in first]
                 + [growth(exponent([(p["n"], p["floor"]) for p in first]))])
     out += [table(rows, head), "", WHY["translate"], ""]
+    refused = [e for e, pts in data["translate"].items() if any(p.get("refusals") for p in pts)]
+    if refused:
+        out += [f"\"refused\": {', '.join(refused)} cannot express this input exactly (the command exits 1 and writes "
+                "nothing); the time is measured with `--error-level warn`, which reports each refusal as a warning "
+                "and writes what the engine can. ClusterNetworkPolicy has 1,001 priorities per tier, and each "
+                "NetworkPolicy takes two (its rules and its isolation), so a set of more than about 500 cannot keep "
+                "its order; and its ingress isolation would deny less than the NetworkPolicy does.", ""]
     for kind, title, unit in (("reach", "reach", "pods x policies (2 probes)"),
                               ("verify", "verify", "pods x policies, against their kubernetes translation"),
                               ("lint", "lint", "policies (`netpolx lint`, end to end)"),

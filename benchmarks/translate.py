@@ -99,6 +99,7 @@ def _translate(text: str, engine: str) -> str:
     objects = [o for c in compile_intents(loaded, backend, diags) for o in c.objects]
     output = dump_yaml(objects)
     translate.diagnostics = "".join(line + "\n" for line in grouped_lines(list(diags)))  # type: ignore[attr-defined]
+    translate.refusals = diags.downgraded  # type: ignore[attr-defined]
     return output
 
 
@@ -125,7 +126,8 @@ def measure_here(text: str, engine: str, repeat: int) -> dict[str, Any]:
         runs.append(time.process_time() - start)
         floors.append(floor(text, output))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return {"engine": engine, "runs": runs, "floors": floors, "peak_mb": peak_mb, "output_bytes": len(output)}
+    return {"engine": engine, "runs": runs, "floors": floors, "peak_mb": peak_mb, "output_bytes": len(output),
+            "refusals": translate.refusals}  # type: ignore[attr-defined]
 
 
 def measure(input_path: Path, engine: str, repeat: int) -> dict[str, Any]:
@@ -170,10 +172,11 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(f"input: {args.policies} NetworkPolicies; CPU seconds, min and median of {args.repeat} runs")
-    print(f"{'engine':<18} {'min s':>7} {'median':>7} {'policies/s':>10} {'floor s':>8} {'ratio':>6} {'peak MB':>8}")
+    print(f"{'engine':<22} {'min s':>7} {'median':>7} {'policies/s':>10} {'floor s':>8} {'ratio':>6} {'peak MB':>8}")
     for r in results:
-        print(f"{r['engine']:<18} {r['min']:>7.2f} {r['median']:>7.2f} {args.policies / r['min']:>10.0f} "
-              f"{r['floor_min']:>8.2f} {r['ratio']:>6.2f} {r['peak_mb']:>8.0f}")
+        print(f"{r['engine']:<22} {r['min']:>7.2f} {r['median']:>7.2f} {args.policies / r['min']:>10.0f} "
+              f"{r['floor_min']:>8.2f} {r['ratio']:>6.2f} {r['peak_mb']:>8.0f}"
+              + (f"  refused: {r['refusals']:,} errors (measured with --error-level warn)" if r["refusals"] else ""))
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ from translator.load.source import SourceFile, _PositionLoader, child_node
 Path_ = tuple[str | int, ...]
 
 
-def composed(text: str, path: Path_) -> tuple[int, int] | None:
-    """What SourceFile.locate finds by composing (0-based line and column)."""
-    node = yaml.compose(text, Loader=_PositionLoader)
+def composed(text: str | yaml.Node, path: Path_) -> tuple[int, int] | None:
+    """What SourceFile.locate finds by composing (0-based line and column), in a text or its composed node."""
+    node = yaml.compose(text, Loader=_PositionLoader) if isinstance(text, str) else text
     if node is None:
         return None
     best = node
@@ -70,7 +70,7 @@ def check_document(text: str) -> bool:
     for path in paths(node):
         fast = outline.locate(path)
         if fast is not None:
-            assert fast == composed(text, path), (path, text[:400])
+            assert fast == composed(node, path), (path, text[:400])
     return True
 
 

@@ -136,6 +136,8 @@ class Diagnostics:
         self._items: list[Diagnostic] = []
         self._seen: set[Diagnostic] = set()
         self.error_count = 0
+        self.downgraded = 0
+        """Errors recorded as warnings under ErrorLevel.WARN (what the default level would have refused)."""
         """How many errors were recorded (cheap; `errors` sorts them)."""
 
     def add(self, diag: Diagnostic) -> None:
@@ -147,6 +149,7 @@ class Diagnostics:
                 return
             if self.level is ErrorLevel.WARN and diag.code not in codes.INPUT:  # bad input stays an error
                 diag = replace(diag, severity=Severity.WARNING)
+                self.downgraded += 1
         if diag.engine is None and self.engine is not None:
             diag = replace(diag, engine=self.engine)
         if diag in self._seen:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from translator import codes
 from translator.cluster import kubeobjects
-from translator.diagnostics import Diagnostics, SourceLocation
+from translator.diagnostics import Diagnostics
 from translator.errors import InvalidField
 from translator.load.source import SourceFile, SourceRef, parse_text, read_text
 from translator.model.labels import (
@@ -465,16 +465,18 @@ def cluster_from_data(docs: list[Any], source: SourceFile, diags: Diagnostics) -
 
 
 class _Seen:
-    """Reports a namespace or endpoint defined twice, at the second definition."""
+    """Reports a namespace or endpoint defined twice, at the second definition. Lines are looked up only then
+    (a cluster file has thousands of pods and, nearly always, no duplicate)."""
 
     def __init__(self, diags: Diagnostics) -> None:
         self.diags = diags
-        self.names: dict[tuple[str, str], SourceLocation] = {}
+        self.names: dict[tuple[str, str], tuple[SourceRef, tuple[str | int, ...]]] = {}
 
-    def add(self, what: str, name: str, where: SourceLocation) -> None:
-        first = self.names.setdefault((what, name), where)
-        if first is not where:
-            self.diags.error(codes.DUPLICATE_OBJECT, f"{what} {name} is defined twice (first at {first})", where)
+    def add(self, what: str, name: str, ref: SourceRef, path: tuple[str | int, ...]) -> None:
+        first = self.names.setdefault((what, name), (ref, path))
+        if first != (ref, path):
+            self.diags.error(codes.DUPLICATE_OBJECT, f"{what} {name} is defined twice (first at "
+                             f"{first[0].locate(first[1])})", ref.locate(path))
 
 
 def _report(diags: Diagnostics, exc: ValidationError, ref: SourceRef, what: str,
@@ -510,17 +512,17 @@ def _from_contract(data: dict[str, Any], ref: SourceRef, seen: _Seen, diags: Dia
             _report(diags, exc, ref, "cluster file", ("pods", i))
             continue
         (externals if isinstance(obj, External) else pods).append(obj)
-        seen.add("endpoint", obj.id, ref.locate(("pods", i)))
+        seen.add("endpoint", obj.id, ref, ("pods", i))
     for i, ns in enumerate(parsed.namespaces):
-        seen.add("namespace", ns.name, ref.locate(("namespaces", i)))
+        seen.add("namespace", ns.name, ref, ("namespaces", i))
     for i, ext in enumerate(parsed.externals):
-        seen.add("endpoint", ext.name, ref.locate(("externals", i)))
+        seen.add("endpoint", ext.name, ref, ("externals", i))
     for i, svc in enumerate(parsed.services):
-        seen.add("service", f"{svc.namespace}/{svc.name}", ref.locate(("services", i)))
+        seen.add("service", f"{svc.namespace}/{svc.name}", ref, ("services", i))
     for i, node in enumerate(parsed.nodes):
-        seen.add("endpoint", node.id, ref.locate(("nodes", i)))
+        seen.add("endpoint", node.id, ref, ("nodes", i))
     for i, api in enumerate(parsed.apiServers):
-        seen.add("endpoint", api.id, ref.locate(("apiServers", i)))
+        seen.add("endpoint", api.id, ref, ("apiServers", i))
     probes = [Probe(p.port, p.protocol) for p in parsed.probes]
     cluster = Cluster(list(parsed.namespaces), pods, externals, probes, list(parsed.services),
                       nodes=list(parsed.nodes), api_servers=list(parsed.apiServers))
@@ -576,7 +578,7 @@ def _from_kubectl(objects: list[_KubeObject], seen: _Seen, diags: Diagnostics) -
             _required(obj.data, "metadata", "name")
             name = _add_object(kind, kubeobjects.trimmed(kind, obj.data), cluster)
             what = {"Namespace": "namespace", "Pod": "endpoint", "Node": "endpoint", "Service": "service"}[kind]
-            seen.add(what, name, obj.ref.locate(("metadata", "name")))
+            seen.add(what, name, obj.ref, ("metadata", "name"))
         except ValidationError as exc:
             _report(diags, exc, obj.ref, f"{kind} {_meta(obj.data).get('name', '<unnamed>')}")
         except InvalidField as exc:
