@@ -8,6 +8,7 @@ line is the file composed again into nodes, and the field path looked up there.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -24,6 +25,7 @@ from translator.diagnostics import Diagnostics, SourceLocation
 from translator.load.allocation import bulk
 from translator.load.blockpath import Outline
 from translator.load.yamlcore import MAX_DEPTH, MAX_INT_DIGITS, CoreLoader
+from translator.load.yamlwrite import Writer
 from translator.output.progress import progress
 
 try:  # pragma: no cover - depends on how PyYAML was built
@@ -437,9 +439,24 @@ def _unpack(data: Any, ref: SourceRef, diags: Diagnostics) -> Iterator[Document]
 
 @bulk()
 def dump_yaml(objects: Iterable[Any]) -> str:
-    """Deterministic multi-document YAML: keys in the order given, block style, no aliases."""
-    return yaml.dump_all(list(objects), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    """Deterministic multi-document YAML: keys in the order given, block style, no aliases. Written directly
+    where translator/load/yamlwrite.py can (the same text), by PyYAML otherwise."""
+    writer = Writer(_is_plain_str)
+    parts: list[str] = []
+    for obj in objects:
+        text = writer.document(obj)
+        parts.append(text if text is not None else _pyyaml_dump([obj]))
+    return "".join(parts)
+
+
+def _pyyaml_dump(objects: list[Any]) -> str:
+    return yaml.dump_all(objects, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                          explicit_start=True, width=120, allow_unicode=True)
+
+
+def _is_plain_str(text: str) -> bool:
+    """Whether PyYAML's resolver reads the plain scalar `text` as a string (not an int, bool, null, ...)."""
+    return _Dumper.resolve_plain(text) == _STR_TAG
 
 
 def dump_json(objects: list[Any]) -> str:
@@ -480,6 +497,17 @@ class _Dumper(SafeDumper):
         if data is None:
             return yaml.ScalarNode(_NULL_TAG, "null")
         return super().represent_data(data)
+
+    @classmethod
+    def resolve_plain(cls, text: str) -> str:
+        """The tag PyYAML's resolver gives the plain scalar `text` (memoised like resolve)."""
+        key = (yaml.ScalarNode, text, (True, False))
+        tag = _IMPLICIT.get(key)
+        if tag is None:
+            tag = _resolve(cls(io.StringIO()), yaml.ScalarNode, text, (True, False))
+            if len(_IMPLICIT) < 100_000:
+                _IMPLICIT[key] = tag
+        return tag
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode:
