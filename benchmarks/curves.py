@@ -164,7 +164,12 @@ WHY = {
                  "the checks that look across policies (duplicate names, Cilium's egress-without-DNS and DNS-proxy "
                  "checks, ordered-policy lowering) index the policies by namespace and subject instead of comparing "
                  "pairs, and grouped diagnostics are computed once per group. So the cost is linear in the size of "
-                 "the input, like the libyaml floor it is measured against.",
+                 "the input, like the libyaml floor it is measured against. Two of the steps cost less than the "
+                 "floor's: reading builds the data from libyaml's nodes without PyYAML's constructor calls "
+                 "(translator/load/yamlcore.py), and writing emits the YAML text directly (translator/load/"
+                 "yamlwrite.py, the same bytes PyYAML writes); the lines of diagnostics are read from the document's "
+                 "indentation (translator/load/blockpath.py) instead of parsing it again. That pays for importing, "
+                 "checking and lowering, which the floor does not do.",
     "reach": "The evaluator matches every policy's selectors against the pods once (pods x policies selector tests, "
              "shared across probes through bitsets) and then fills the pods x pods matrix with word-wide bit "
              "operations; with pods and policies growing together, the selector matching and the matrix are both "
