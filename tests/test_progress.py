@@ -267,3 +267,15 @@ def test_the_python_api_draws_nothing_even_on_a_terminal(tmp_path: Path, monkeyp
         assert translation.objects and err.getvalue() == ""
     finally:
         progress_module.reset(old)
+
+
+def test_an_interrupted_command_erases_its_line_before_saying_so(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM while a phase is shown: the line is erased first (not left above `interrupted`)."""
+    policies = _policies(tmp_path)
+    env = {**os.environ, "NETPOLX_PROGRESS": "1", "NETPOLX_PROGRESS_DELAY": "0", "NETPOLX_TEST_KILL_AT": "staged:TERM"}
+    args = [sys.executable, "-m", "translator", "translate", "--engine", "kubernetes", "-f", str(policies),
+            "--output-dir", str(tmp_path / "out")]
+    done = subprocess.run(args, capture_output=True, env=env)
+    assert done.returncode == 130 and not (tmp_path / "out").exists()
+    assert b"\r\x1b[Knetpolx: writing files 0/12" in done.stderr
+    assert re.search(rb"writing files \d+/12\r\x1b\[K\ninterrupted\n\Z", done.stderr)

@@ -93,6 +93,14 @@ class LazyGroup(click.Group):
         """Every command name, sorted (without importing them)."""
         return sorted(set(self._modules) | set(self._loaded))
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; its progress line is erased as it ends, before anything else is written (click's
+        newline on Ctrl-C, `interrupted`, an error message)."""
+        try:
+            return super().invoke(ctx)
+        finally:
+            progress().done()
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="netpolx")
