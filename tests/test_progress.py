@@ -20,6 +20,7 @@ from tests.conftest import run_cli
 from tests.test_reach_output import CLUSTER, POLICIES
 from translator.cli import main
 from translator.lint.run import CHECKS
+from translator.migration.checks import checks
 from translator.output import progress as progress_module
 from translator.output.progress import Progress
 
@@ -173,6 +174,8 @@ def _commands(tmp_path: Path, policies: Path) -> dict[str, tuple[list[str], list
                                     f"netpolx: writing files {n}/{n}"]),
         "check": (["check", "--engine", "calico", "-f", f],
                   [read, imported, "netpolx: checking policies", f"netpolx: compiling policies {n}/{n}"]),
+        "check --from --to": (["check", "--from", "kubernetes", "--to", "cilium", "-f", f],
+                              [read, imported, f"netpolx: running migration checks {len(checks())}/{len(checks())}"]),
         "lint": (["lint", "-f", f, "--fail-on", "error"],
                  [read, imported, f"netpolx: running lint checks {len(CHECKS)}/{len(CHECKS)}"]),
         "explain": (["explain", "-f", f], [read, imported, f"netpolx: explaining policies {n}/{n}",
@@ -182,8 +185,8 @@ def _commands(tmp_path: Path, policies: Path) -> dict[str, tuple[list[str], list
     }
 
 
-@pytest.mark.parametrize("command", ["translate", "translate --verify", "translate --output-dir", "check", "lint",
-                                     "explain", "import", "recommend"])
+@pytest.mark.parametrize("command", ["translate", "translate --verify", "translate --output-dir", "check",
+                                     "check --from --to", "lint", "explain", "import", "recommend"])
 def test_long_commands_show_their_phases_with_counts_on_a_terminal_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
     policies = _policies(tmp_path)

@@ -22,6 +22,7 @@ from translator.cli.common import (
 from translator.diagnostics import Diagnostics, Severity
 from translator.migration.checks import run_checks
 from translator.migration.inputs import INTENT_SOURCE, MigrationInput, load_input
+from translator.output.progress import progress
 from translator.registry import all_backends, check_target
 from translator.target import Target, TargetError, parse_target
 
@@ -103,6 +104,7 @@ def run(filenames: tuple[str, ...], recursive: bool, source_engine: str, target_
     diags = without_duplicates(diags)
     settings = output_settings()
     if diagnostics_format == "text" and not settings.quiet and not settings.file and not settings.stdout_json:
+        progress().done()  # the progress line is erased before the paragraph
         click.echo(coverage(mi, source.name, target.name), err=True)
     emit(diags, diagnostics_format)  # last: the text output ends with the count line
     code = exit_code(diags, fail_on)
