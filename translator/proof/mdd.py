@@ -41,10 +41,7 @@ class MDD:
     def node(self, v: int, kids: tuple[int, ...]) -> int:
         """The reduced, shared node testing `v` with these children."""
         first = kids[0]
-        for k in kids:
-            if k != first:
-                break
-        else:
+        if kids.count(first) == len(kids):  # at C speed: a variable may have thousands of classes
             return first
         key = (v, kids)
         found = self._unique.get(key)
@@ -54,17 +51,23 @@ class MDD:
             self.kids.append(kids)
         return found
 
+    def _kids(self, v: int, chosen: Iterable[int], then: int) -> tuple[int, ...]:
+        """Children of a node on `v`: `then` for the chosen classes, FALSE for the others (built at C speed: a
+        variable may have thousands of classes, of which a literal names few)."""
+        kids = [FALSE] * self.domains[v]
+        for c in chosen:
+            kids[c] = then
+        return tuple(kids)
+
     def literal(self, v: int, classes: Iterable[int]) -> int:
         """True exactly when variable `v` takes one of `classes`."""
-        chosen = set(classes)
-        return self.node(v, tuple(TRUE if c in chosen else FALSE for c in range(self.domains[v])))
+        return self.node(v, self._kids(v, classes, TRUE))
 
     def cube(self, cube: Cube) -> int:
         """The product of per-variable class sets."""
         out = TRUE
         for v in sorted(cube, reverse=True):
-            chosen = cube[v]
-            out = self.node(v, tuple(out if c in chosen else FALSE for c in range(self.domains[v])))
+            out = self.node(v, self._kids(v, cube[v], out))
         return out
 
     # -- boolean operations ----------------------------------------------------------------------------------
