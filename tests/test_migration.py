@@ -299,3 +299,19 @@ def test_without_a_cluster_migrate_says_which_fixes_need_one(tmp_path: Path, at_
     coverage = json.loads((out / "report.json").read_text())["coverage"]
     assert any("named port 'http' kept: give --cluster" in c for c in coverage)
     assert not (out / "pre-migration").exists() or not any((out / "pre-migration").iterdir())
+
+
+def test_a_policy_without_namespace_stops_the_plan_and_its_steps_name_one_namespace(tmp_path: Path,
+                                                                                    at_root: None) -> None:
+    policy = tmp_path / "vals.yaml"
+    policy.write_text("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: vals\nspec:\n"
+                      "  podSelector: {matchLabels: {app: api}}\n  policyTypes: [Ingress]\n", encoding="utf-8")
+    out = tmp_path / "bundle"
+    code, stdout, err = migrate(out, "--from", "azure-npm", "--to", "cilium", "-f", str(policy))
+    assert code == 1 and stdout.startswith("Exit 1"), stdout
+    assert "vals.yaml:4: error NPX524" in err and "namespace it runs in" in err
+    report = json.loads((out / "report.json").read_text())
+    assert [d["command"] for d in report["delete"]] == [
+        "kubectl delete networkpolicy.networking.k8s.io -n default vals"]
+    written = yaml.safe_load(next((out / "target").glob("*.yaml")).read_text())
+    assert written["metadata"]["namespace"] == "default", "the translation and the delete step name one namespace"

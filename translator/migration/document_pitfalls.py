@@ -121,6 +121,8 @@ def check_missing_namespace(mi: MigrationInput) -> Iterator[Finding]:
             continue
         meta = doc.data.get("metadata")
         if isinstance(meta, dict) and not meta.get("namespace"):
-            yield warning("no metadata.namespace: kubectl applies it to the current context's namespace; it is "
-                          "translated as namespace 'default'", doc.locate("metadata"), document_ref(doc),
-                          "set metadata.namespace explicitly")
+            # An error: the plan would write the translation to 'default' and delete the original from 'default',
+            # while the original may run in another namespace, whose pods would then keep or lose a policy.
+            yield error("no metadata.namespace: kubectl applies it to the current context's namespace, so where it "
+                        "runs is unknown; the plan translates it to, and deletes it from, namespace 'default'",
+                        doc.locate("metadata"), document_ref(doc), "set metadata.namespace to the namespace it runs in")

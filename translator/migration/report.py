@@ -11,7 +11,7 @@ from translator import __version__, escape
 from translator.diagnostics import Diagnostic
 from translator.migration.bundle import CHANGED, REFUSED, Migration, PolicyResult
 from translator.migration.checks import checks
-from translator.migration.inputs import INTENT_SOURCE, document_ref
+from translator.migration.inputs import INTENT_SOURCE, NAMESPACED_POLICY_KINDS, document_ref
 from translator.output.plural import count as counted
 from translator.registry import all_backends
 
@@ -79,6 +79,8 @@ def old_objects(m: Migration) -> list[dict[str, Any]]:
             continue
         meta = found if isinstance(found := doc.data.get("metadata"), dict) else {}
         ns = given if isinstance(given := meta.get("namespace"), str) else ""
+        if not ns and doc.kind in NAMESPACED_POLICY_KINDS:
+            ns = "default"  # where the translation put it (NPX524 asks for the namespace to be written)
         names = groups.setdefault((_resource(doc.api_version, doc.kind), ns), [])
         if doc.name not in names:
             names.append(doc.name)
