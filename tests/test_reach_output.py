@@ -73,7 +73,7 @@ group to itself: between its own endpoints; NS/*: every pod of namespace NS; [se
   every endpoint -> g1: 80-81/TCP
   shop/* -> g3: 80-81, 5432/TCP
   g1 -> g2: 5432/TCP
-everything else is denied
+everything else on these probes is denied
 """
 
 

@@ -146,7 +146,7 @@ def group_lines(view: GroupedReach) -> list[str]:
                  for srcs, dsts, allowed in flows)
     if not flows:
         lines.append("  nothing")
-    lines.append("everything else is denied")
+    lines.append("everything else on these probes is denied")
     return lines
 
 
