@@ -215,6 +215,13 @@ def growth(k: float) -> str:
 
 
 LABELS = {"cross": "translate --verify (cilium)"}
+REFUSED_BECAUSE = {
+    "azure-npm-windows": "the Windows data plane skips a policy with an `except` block, so its pods would stay open.",
+    "cluster-network-policy": "ClusterNetworkPolicy has 1,001 priorities per tier and each NetworkPolicy takes two "
+                              "(its rules and its isolation), so a set of more than about 500 cannot keep its order; "
+                              "and its ingress isolation would deny less than the NetworkPolicy does.",
+}
+"""Why an engine refuses benchmarks/translate.py's policies (what its diagnostics say)."""
 
 
 def plot(data: dict[str, Any], path: Path) -> None:
@@ -296,9 +303,9 @@ def page(data: dict[str, Any], png: str, machine: str) -> str:
     if refused:
         out += [f"\"refused\": {', '.join(refused)} cannot express this input exactly (the command exits 1 and writes "
                 "nothing); the time is measured with `--error-level warn`, which reports each refusal as a warning "
-                "and writes what the engine can. ClusterNetworkPolicy has 1,001 priorities per tier, and each "
-                "NetworkPolicy takes two (its rules and its isolation), so a set of more than about 500 cannot keep "
-                "its order; and its ingress isolation would deny less than the NetworkPolicy does.", ""]
+                "and writes what the engine can."]
+        out += [f"- {e}: {REFUSED_BECAUSE[e]}" for e in refused if e in REFUSED_BECAUSE]
+        out += [""]
     for kind, title, unit in (("reach", "reach", "pods x policies (2 probes)"),
                               ("verify", "verify", "pods x policies, against their kubernetes translation"),
                               ("lint", "lint", "policies (`netpolx lint`, end to end)"),
