@@ -105,7 +105,7 @@ def workdir(tmp_path: Path) -> Path:
 def test_failing_check_annotates_uploads_sarif_and_fails(workdir: Path) -> None:
     code, log, ctx, used = run_action({"command": "check --engine kubernetes -f policies/ -R"}, workdir)
     assert code == 1, log
-    assert "::error file=policies/api.yaml,line=12,col=9,title=netpolx NPX100::" in log
+    assert "::error file=policies/api.yaml,line=11,col=7,title=netpolx NPX100::" in log
     assert ctx["steps"]["run"] == {"sarif-file": "netpolx.sarif", "exit-code": "1"}
     upload = [u for u in used if u["uses"].startswith("github/codeql-action/upload-sarif@")]
     assert upload and upload[0]["with"]["sarif_file"] == "netpolx.sarif"
@@ -137,4 +137,4 @@ def test_script_exit_code_without_deferral(workdir: Path) -> None:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
            "NETPOLX_ARGS": "check --engine kubernetes -f 'policies/api.yaml'"}
     proc = subprocess.run([str(SCRIPT)], cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1 and proc.stderr.startswith("::error file=policies/api.yaml,line=12")
+    assert proc.returncode == 1 and proc.stderr.startswith("::error file=policies/api.yaml,line=11")

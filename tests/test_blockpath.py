@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tests.shared import CORPUS, ROOT
 from tests.test_benchmarks import load as load_benchmark
 from translator.load.blockpath import Outline
-from translator.load.source import SourceFile, _PositionLoader, child_node
+from translator.load.source import SourceFile, _PositionLoader, child_node, key_node
 
 Path_ = tuple[str | int, ...]
 
@@ -30,13 +30,14 @@ def composed(text: str | yaml.Node, path: Path_) -> tuple[int, int] | None:
     node = yaml.compose(text, Loader=_PositionLoader) if isinstance(text, str) else text
     if node is None:
         return None
-    best = node
+    best = node.start_mark
     for part in path:
         child = child_node(node, part)
         if child is None:
             break
-        node = best = child
-    return best.start_mark.line, best.start_mark.column
+        best = (key_node(node, part) or child).start_mark
+        node = child
+    return best.line, best.column
 
 
 def paths(node: yaml.Node, prefix: Path_ = ()) -> Iterator[Path_]:
@@ -97,7 +98,7 @@ def test_windows_line_ends_and_comments() -> None:
     text = "---\r\n# c\r\napiVersion: v1 # note\r\nspec:\r\n  ingress:\r\n  - from:\r\n    - ipBlock: {}\r\n"
     outline = Outline.of(text)
     assert outline is not None
-    assert outline.locate(("spec", "ingress", 0, "from")) == composed(text, ("spec", "ingress", 0, "from")) == (6, 4)
+    assert outline.locate(("spec", "ingress", 0, "from")) == composed(text, ("spec", "ingress", 0, "from")) == (5, 4)
 
 
 @pytest.mark.parametrize("text", [

@@ -79,7 +79,7 @@ def test_github_annotations() -> None:
     assert result.code == 1
     lines = result.stderr.splitlines()
     assert lines and all(ANNOTATION.match(line) for line in lines), lines
-    assert lines[0].startswith(f"::error file={SAMPLES / 'intents' / 'l7-http.yaml'},line=12,col=9,title=netpolx "
+    assert lines[0].startswith(f"::error file={SAMPLES / 'intents' / 'l7-http.yaml'},line=11,col=7,title=netpolx "
                                "NPX100::")
     lint = run_cli("lint", "-f", str(SAMPLES / "seed"), "--diagnostics-format", "github")
     severities = {line.split(" ", 1)[0] for line in lint.stderr.splitlines()}

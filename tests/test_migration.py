@@ -309,7 +309,7 @@ def test_a_policy_without_namespace_stops_the_plan_and_its_steps_name_one_namesp
     out = tmp_path / "bundle"
     code, stdout, err = migrate(out, "--from", "azure-npm", "--to", "cilium", "-f", str(policy))
     assert code == 1 and stdout.startswith("Exit 1"), stdout
-    assert "vals.yaml:4: error NPX524" in err and "namespace it runs in" in err
+    assert "vals.yaml:3: error NPX524" in err and "namespace it runs in" in err
     report = json.loads((out / "report.json").read_text())
     assert [d["command"] for d in report["delete"]] == [
         "kubectl delete networkpolicy.networking.k8s.io -n default vals"]

@@ -121,7 +121,7 @@ def test_imported_intent_paths_map_to_native_fields(tmp_path: Path) -> None:
         ("spec", "ingress", 1, "ports", 1, "port"), ("spec", "ingress", 0, "action"), ("metadata", "name"))}
     assert where == {
         ("spec", "subject", "pods"): (7, "spec.selector"),
-        ("spec", "ingress", 1, "peers", 0, "pods"): (16, "spec.ingress[1].source"),
+        ("spec", "ingress", 1, "peers", 0, "pods"): (15, "spec.ingress[1].source"),
         ("spec", "ingress", 1, "ports", 1): (18, "spec.ingress[1].destination.ports[1]"),
         ("spec", "ingress", 1, "ports", 1, "port"): (18, "spec.ingress[1].destination.ports[1]"),
         ("spec", "ingress", 0, "action"): (10, "spec.ingress[0].action"),

@@ -29,7 +29,7 @@ def test_positions_inside_lists_and_documents() -> None:
     assert [d.kind for d in found] == ["", "X", "Y"]
     assert found[2].locate("spec", "deep", 1).line == 10
     assert found[1].locate("metadata", "name").line == 7
-    assert found[2].locate("spec", "missing", 3).line == 10  # nearest existing ancestor
+    assert found[2].locate("spec", "missing", 3).line == 9  # nearest existing ancestor (its key)
 
 
 def test_server_fields_and_last_applied_are_stripped() -> None:

@@ -261,7 +261,7 @@ def test_translate_verify_refuses_an_unannounced_change(tmp_path: Path, monkeypa
     assert result.code == 1
     assert result.stdout == "" and not out_dir.exists()
     lines = [ln for ln in result.stderr.splitlines() if "error NPX120" in ln]
-    assert lines and all(ln.startswith(f"{path}:5: error NPX120: shop/web: --verify: ") and ln.endswith("(at spec)")
+    assert lines and all(ln.startswith(f"{path}:4: error NPX120: shop/web: --verify: ") and ln.endswith("(at spec)")
                          for ln in lines)
     assert any("8080/TCP is allowed by the input but denied by the kubernetes output" in ln for ln in lines)
 

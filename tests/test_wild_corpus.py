@@ -101,7 +101,7 @@ def test_location_check_accepts_native_fields_only() -> None:
         return {"line": line, "path": path}
 
     assert located(diag(7, "spec.egress[0].toEntities[0]"), source)
-    assert located(diag(6, "spec.egressDeny"), source)  # a field to add, at its parent's (value) line
+    assert located(diag(5, "spec.egressDeny"), source)  # a field to add, at its parent's (key) line
     assert located(diag(1, "apiVersion"), source)
     assert not located(diag(7, "spec.egress[0].peers[0]"), source)  # an intent path
     assert not located(diag(1, "spec.egress[0].toEntities[0]"), source)  # the wrong line

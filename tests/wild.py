@@ -23,7 +23,7 @@ from typing import Any
 
 from tests.shared import CORPUS
 from translator.cli import main
-from translator.load.source import SourceFile, child_node
+from translator.load.source import SourceFile, child_node, key_node
 
 WILD = CORPUS / "wild"
 FOLDERS = {"k8s": "kubernetes", "cilium": "cilium", "calico": "calico"}
@@ -253,14 +253,16 @@ def _field_lines(source: SourceFile, steps: list[str | int]) -> set[int]:
     for index in range(max(source.document_count or 1, 1)):
         node, offset = source.node(index)
         missing = 0
+        mark = node.start_mark if node is not None else None
         for step in steps:
             child = child_node(node, step) if node is not None else None
             if child is None:
                 missing += 1
                 break
+            mark = (key_node(node, step) or child).start_mark  # a field's line is its key's
             node = child
-        if node is not None and missing <= 1 and (missing == 0 or step == steps[-1]):
-            out.add(node.start_mark.line + offset + 1)
+        if mark is not None and missing <= 1 and (missing == 0 or step == steps[-1]):
+            out.add(mark.line + offset + 1)
     return out
 
 

@@ -240,7 +240,7 @@ spec:
 """)
     result = run_cli("check", "--engine", "azure-npm-windows", "-f", str(path))
     assert result.code == 1
-    assert f"{path}:6: error NPX102" in result.stderr and "(at spec.podSelector)" in result.stderr
+    assert f"{path}:5: error NPX102" in result.stderr and "(at spec.podSelector)" in result.stderr
     assert f"{path}:11: error NPX102" in result.stderr
     assert "(at spec.ingress[0].from[0].ipBlock.except)" in result.stderr
     assert f"{path}:13: error NPX102" in result.stderr and "(at spec.ingress[0].ports[0].port)" in result.stderr

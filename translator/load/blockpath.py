@@ -163,10 +163,12 @@ over lines, and only reading every line finds that out)."""
 class Outline:
     """A document's lines, read into elements as lookups need them."""
 
-    __slots__ = ("_indents", "_lines", "raw")
+    __slots__ = ("_indents", "_key_at", "_lines", "raw")
 
     def __init__(self, raw: list[str]) -> None:
         self.raw = raw
+        self._key_at: tuple[int, int] | None = None
+        """Where the key _map_child last found is (line, element index)."""
         self._lines: dict[int, tuple[_Element, ...]] = {}
         bodies = [line.lstrip(" ") for line in raw]
         self._indents = [len(line) - len(body) if body and body[0] != "#" else -1 for line, body in zip(raw, bodies)]
@@ -246,6 +248,7 @@ class Outline:
                 if first.kind != KEY:
                     raise Unsure
                 if first.key == key:
+                    self._key_at = (j, index if j == line else 0)
                     if first.value_col >= 0:
                         return j, -(first.value_col + 1)  # a scalar on the key's line (see locate)
                     return self._block_below(j, col, dash_ok=True)
@@ -281,6 +284,7 @@ class Outline:
         here = self._root()
         if here is None:
             return None
+        shown = here  # what is reported: the key of a mapping entry, the item of a list
         try:
             for part in path:
                 line, index = here
@@ -289,14 +293,16 @@ class Outline:
                 elem = self._elems(line)[index]
                 if elem.kind == KEY and isinstance(part, str):
                     found = self._map_child(line, index, part)
+                    key = self._key_at
                 elif elem.kind == DASH and isinstance(part, int) and not isinstance(part, bool):
                     found = self._seq_child(line, index, part) if part >= 0 else None
+                    key = found
                 else:
                     found = None
-                if found is None:
+                if found is None or key is None:
                     break
-                here = found
-            line, index = here
+                here, shown = found, key
+            line, index = shown
             col = -index - 1 if index < 0 else self._elems(line)[index].col
         except Unsure:
             return None

@@ -158,7 +158,8 @@ class SourceFile:
         return self._outlines[doc_index]
 
     def locate(self, doc_index: int, path: Iterable[str | int]) -> tuple[int | None, int | None]:
-        """1-based (line, column) of `path` in document `doc_index`; the nearest existing ancestor if absent.
+        """1-based (line, column) of `path` in document `doc_index`: of its key for a mapping entry, of the item
+        for a list item; the nearest existing ancestor if absent.
         Read from the document's lines where they settle it (blockpath.py), else from the composed document."""
         path = tuple(path)
         outline = self.outline(doc_index)
@@ -168,13 +169,15 @@ class SourceFile:
         node, offset = self.node(doc_index)
         if node is None:
             return (None, None)
-        best = node
+        best = node.start_mark
         for part in path:
             child = child_node(node, part)
             if child is None:
                 break
-            node = best = child
-        return (best.start_mark.line + offset + 1, best.start_mark.column + 1)
+            key = key_node(node, part)
+            best = (key or child).start_mark  # a field is where its key is written
+            node = child
+        return (best.line + offset + 1, best.column + 1)
 
 
 class _PositionLoader(SafeLoader):
@@ -192,6 +195,15 @@ class _PositionLoader(SafeLoader):
 
 
 _UNRESOLVED = "tag:yaml.org,2002:str"
+
+
+def key_node(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    """The key node of a mapping entry (the first with that key, as child_node), or None."""
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == part:
+                return key
+    return None
 
 
 def child_node(node: yaml.Node, part: str | int) -> yaml.Node | None:
