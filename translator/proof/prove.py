@@ -122,6 +122,11 @@ class Proof:
     prover: Prover | None = field(default=None, repr=False)
     halves: tuple[int, int] = (FALSE, FALSE)
 
+    @property
+    def widens(self) -> bool:
+        """Whether the target allows a connection the source denies, on some possible cluster."""
+        return self.halves[1] != FALSE
+
     def witness_in(self, region: Region) -> Witness:
         """The cheapest concrete connection of one region, replayed."""
         assert self.prover is not None
