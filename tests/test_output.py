@@ -292,3 +292,17 @@ def test_output_folder_refusal_is_printed_alone(tmp_path: Path) -> None:
         assert "error NPX021: the output folder" in lines[0]
         assert ("other diagnostics of this run not shown" in lines[0]) is (args[0] == "translate")
         assert lines[1] == "netpolx: info NPX030: 1 error, 0 warnings, 0 info"
+
+
+@pytest.mark.parametrize("where", ["", ".", "..", "/", "HERE", "PARENT"])
+def test_the_current_a_parent_or_the_root_folder_is_not_an_output_folder(tmp_path: Path, where: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    target = {"HERE": str(work), "PARENT": str(tmp_path)}.get(where, where)
+    policy = Path(__file__).resolve().parent.parent / "samples" / "intents" / "default-deny.yaml"
+    result = run_cli("translate", "--engine", "cilium", "-f", str(policy), "--output-dir", target)
+    assert result.code == 2 and "NPX021" in result.stderr and "Errno" not in result.stderr, result.stderr
+    assert "--output-dir" in result.stderr
+    assert list(work.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["work"]

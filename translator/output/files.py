@@ -273,6 +273,13 @@ def write_folder(out: str | Path, files: Mapping[str, str], *, prune: bool, comm
     """Write `files` (relative path -> text) as the whole content of `out`, or raise OutputError having changed
     nothing. `check(staging)` runs on the staged folder before it is renamed into place (it raises to stop)."""
     root = Path(out)
+    if not str(out).strip():
+        raise OutputError("--output-dir is empty: name the folder to write")
+    here = Path.cwd()
+    if not root.name or root.name in (".", "..") or root.resolve() in (here, *here.parents):
+        raise OutputError(f"--output-dir {out}: name a folder of its own (e.g. {Path(out) / 'netpolx-out'}), not "
+                          "the current, a parent or the root folder: netpolx writes the folder as a whole and puts "
+                          "it in place in one step")
     check_paths(files)
     prev = check_reusable(root, prune)
     parent = root.parent if str(root.parent) else Path(".")
