@@ -1,7 +1,8 @@
 """Multi-valued decision diagrams: boolean functions over finite-domain variables, reduced and shared.
 
 A variable has a domain of classes 0..n-1 (a class stands for a set of concrete values that no policy tells
-apart, see space.py). A node tests one variable and has one child per class; nodes are hash-consed and reduced
+apart, see space.py). A node tests one variable and has one child per class (stored sparsely, see MDD); nodes are
+hash-consed and reduced
 (a node whose children are all equal is its child), so two functions are equal exactly when their node ids are
 equal, whatever the order in which they were built. Node 0 is false, node 1 is true.
 
@@ -10,6 +11,7 @@ Variables are ordered by their index; every path from the root tests variables i
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 FALSE = 0
@@ -20,14 +22,23 @@ Cube = dict[int, frozenset[int]]
 
 
 class MDD:
-    """The node store and the operations of one family of diagrams (one variable order)."""
+    """The node store and the operations of one family of diagrams (one variable order).
+
+    A node is stored sparsely: its default child (the child of the variable's last class) and the classes whose
+    child differs, in increasing order. A variable can have hundreds of classes (one per label value or address
+    block the policies name) while a literal names a few, so operations cost the classes that differ, not the
+    domain. The form is canonical (the listed classes are exactly those whose child is not the last class's), so
+    equal functions still have equal node ids."""
 
     def __init__(self, domains: Sequence[int]) -> None:
         self.domains = list(domains)
         self.leaf_var = len(self.domains)
         self.var: list[int] = [self.leaf_var, self.leaf_var]
+        self.default: list[int] = [FALSE, TRUE]
+        self.classes: list[tuple[int, ...]] = [(), ()]
         self.kids: list[tuple[int, ...]] = [(), ()]
-        self._unique: dict[tuple[int, tuple[int, ...]], int] = {}
+        """Per node: `classes[n][i]` leads to `kids[n][i]`; every other class leads to `default[n]`."""
+        self._unique: dict[tuple[int, int, tuple[int, ...], tuple[int, ...]], int] = {}
         self._and: dict[tuple[int, int], int] = {}
         self._or: dict[tuple[int, int], int] = {}
         self._xor: dict[tuple[int, int], int] = {}
@@ -38,36 +49,58 @@ class MDD:
 
     # -- construction ----------------------------------------------------------------------------------------
 
-    def node(self, v: int, kids: tuple[int, ...]) -> int:
-        """The reduced, shared node testing `v` with these children."""
-        first = kids[0]
-        if kids.count(first) == len(kids):  # at C speed: a variable may have thousands of classes
-            return first
-        key = (v, kids)
+    def _make(self, v: int, default: int, pairs: Iterable[tuple[int, int]]) -> int:
+        """The reduced, shared node on `v`: `default` for every class but those of `pairs` (class, child), in
+        increasing class order; pairs whose child is the default are dropped."""
+        listed = [(c, k) for c, k in pairs if k != default]
+        if not listed:
+            return default
+        classes = tuple(c for c, _ in listed)
+        kids = tuple(k for _, k in listed)
+        key = (v, default, classes, kids)
         found = self._unique.get(key)
         if found is None:
             found = self._unique[key] = len(self.var)
             self.var.append(v)
+            self.default.append(default)
+            self.classes.append(classes)
             self.kids.append(kids)
         return found
 
-    def _kids(self, v: int, chosen: Iterable[int], then: int) -> tuple[int, ...]:
-        """Children of a node on `v`: `then` for the chosen classes, FALSE for the others (built at C speed: a
-        variable may have thousands of classes, of which a literal names few)."""
-        kids = [FALSE] * self.domains[v]
-        for c in chosen:
-            kids[c] = then
-        return tuple(kids)
+    def node(self, v: int, kids: tuple[int, ...]) -> int:
+        """The reduced, shared node testing `v` with these children (one per class)."""
+        return self._make(v, kids[-1], enumerate(kids))
+
+    def _chosen(self, v: int, chosen: Iterable[int], then: int) -> int:
+        """The node on `v` that leads to `then` for the chosen classes and to FALSE for the others."""
+        picked = set(chosen)
+        last = self.domains[v] - 1
+        if last in picked:
+            return self._make(v, then, ((c, FALSE) for c in range(last) if c not in picked))
+        return self._make(v, FALSE, ((c, then) for c in sorted(picked) if 0 <= c < last))
 
     def literal(self, v: int, classes: Iterable[int]) -> int:
         """True exactly when variable `v` takes one of `classes`."""
-        return self.node(v, self._kids(v, classes, TRUE))
+        return self._chosen(v, classes, TRUE)
 
     def cube(self, cube: Cube) -> int:
         """The product of per-variable class sets."""
         out = TRUE
         for v in sorted(cube, reverse=True):
-            out = self.node(v, self._kids(v, cube[v], out))
+            out = self._chosen(v, cube[v], out)
+        return out
+
+    def child(self, n: int, c: int) -> int:
+        """The child of node `n` for class `c`."""
+        classes = self.classes[n]
+        i = bisect_left(classes, c)
+        return self.kids[n][i] if i < len(classes) and classes[i] == c else self.default[n]
+
+    def children(self, n: int) -> list[int]:
+        """The child of node `n` for every class of its variable, in class order."""
+        out = [self.default[n]] * self.domains[self.var[n]]
+        for c, k in zip(self.classes[n], self.kids[n]):
+            out[c] = k
         return out
 
     # -- boolean operations ----------------------------------------------------------------------------------
@@ -124,7 +157,9 @@ class MDD:
             return 1 - a
         found = self._not.get(a)
         if found is None:
-            found = self._not[a] = self.node(self.var[a], tuple(self.neg(k) for k in self.kids[a]))
+            neg = self.neg
+            found = self._not[a] = self._make(self.var[a], neg(self.default[a]),
+                                              zip(self.classes[a], [neg(k) for k in self.kids[a]]))
         return found
 
     def diff(self, a: int, b: int) -> int:
@@ -134,10 +169,26 @@ class MDD:
     def _apply(self, op: Callable[[int, int], int], a: int, b: int) -> int:
         va, vb = self.var[a], self.var[b]
         if va == vb:
-            return self.node(va, tuple(op(x, y) for x, y in zip(self.kids[a], self.kids[b])))
+            da, db = self.default[a], self.default[b]
+            ca, cb = self.classes[a], self.classes[b]
+            ka, kb = self.kids[a], self.kids[b]
+            pairs: list[tuple[int, int]] = []
+            i = j = 0
+            while i < len(ca) or j < len(cb):  # the classes listed in either, in order
+                if j >= len(cb) or (i < len(ca) and ca[i] < cb[j]):
+                    pairs.append((ca[i], op(ka[i], db)))
+                    i += 1
+                elif i >= len(ca) or cb[j] < ca[i]:
+                    pairs.append((cb[j], op(da, kb[j])))
+                    j += 1
+                else:
+                    pairs.append((ca[i], op(ka[i], kb[j])))
+                    i += 1
+                    j += 1
+            return self._make(va, op(da, db), pairs)
         if va < vb:
-            return self.node(va, tuple(op(x, b) for x in self.kids[a]))
-        return self.node(vb, tuple(op(a, y) for y in self.kids[b]))
+            return self._make(va, op(self.default[a], b), zip(self.classes[a], [op(k, b) for k in self.kids[a]]))
+        return self._make(vb, op(a, self.default[b]), zip(self.classes[b], [op(a, k) for k in self.kids[b]]))
 
     def any_of(self, nodes: Iterable[int]) -> int:
         """The disjunction of `nodes` (balanced, so intermediate results stay small)."""
@@ -158,7 +209,8 @@ class MDD:
             if found is None:
                 v = self.var[n]
                 c = assignment.get(v)
-                found = go(self.kids[n][c]) if c is not None else self.node(v, tuple(go(k) for k in self.kids[n]))
+                found = go(self.child(n, c)) if c is not None else \
+                    self._make(v, go(self.default[n]), zip(self.classes[n], [go(k) for k in self.kids[n]]))
                 memo[n] = found
             return found
         return go(a)
@@ -173,8 +225,9 @@ class MDD:
             found = memo.get(n)
             if found is None:
                 v = self.var[n]
-                kids = [go(k) for k in self.kids[n]]
-                found = self.any_of(kids) if v in variables else self.node(v, tuple(kids))
+                default, kids = go(self.default[n]), [go(k) for k in self.kids[n]]
+                found = self.any_of(dict.fromkeys([default, *kids])) if v in variables else \
+                    self._make(v, default, zip(self.classes[n], kids))
                 memo[n] = found
             return found
         return go(a)
@@ -196,7 +249,7 @@ class MDD:
             found = memo.get(n)
             if found is None:
                 v = self.var[n]
-                found = min(((cost(v, c) + best(k), c) for c, k in enumerate(self.kids[n]) if k != FALSE),
+                found = min(((cost(v, c) + best(k), c) for c, k in enumerate(self.children(n)) if k != FALSE),
                             key=lambda t: t[0])
                 memo[n] = found
             return found[0]
@@ -207,7 +260,7 @@ class MDD:
         while n > TRUE:
             c = memo[n][1]
             out[self.var[n]] = c
-            n = self.kids[n][c]
+            n = self.child(n, c)
         return out
 
     def cubes(self, a: int) -> Iterator[Cube]:
@@ -220,7 +273,7 @@ class MDD:
                 return
             v = self.var[n]
             groups: dict[int, list[int]] = {}
-            for c, k in enumerate(self.kids[n]):
+            for c, k in enumerate(self.children(n)):
                 if k != FALSE:
                     groups.setdefault(k, []).append(c)
             for k, classes in groups.items():
@@ -236,7 +289,7 @@ class MDD:
         def go(n: int) -> int:
             found = memo.get(n)
             if found is None:
-                found = memo[n] = sum(go(k) for k in set(self.kids[n]))
+                found = memo[n] = sum(go(k) for k in {self.default[n], *self.kids[n]})
             return found
         return go(a)
 
@@ -251,5 +304,6 @@ class MDD:
                 continue
             seen.add(n)
             out.add(self.var[n])
+            stack.append(self.default[n])
             stack.extend(self.kids[n])
         return out
