@@ -294,14 +294,19 @@ class Prover:
                 if v in keep:
                     continue
                 trial = {k: c for k, c in cube.items() if k != v}
-                if m.conj(m.cube(trial), outside) == FALSE:
+                bad = m.conj(m.cube(trial), outside)  # what the cube reaches outside once v is free
+                if bad == FALSE:
                     cube = trial
                     continue
-                for c in range(len(sp.vars[v].classes)):
-                    if c not in cube[v]:
-                        trial = {**cube, v: cube[v] | {c}}
-                        if m.conj(m.cube(trial), outside) == FALSE:
-                            cube = trial
+                # A class of v can join when the cube with v at that class alone stays inside; that holds for
+                # each class independently: the classes where `bad`, with every other variable quantified away,
+                # is false.
+                only_v = m.exists(bad, m.support(bad) - {v})
+                if only_v != TRUE:
+                    assert m.var[only_v] == v
+                    safe = {c for c in range(len(sp.vars[v].classes)) if m.child(only_v, c) == FALSE}
+                    if not safe <= cube[v]:
+                        cube = {**cube, v: cube[v] | safe}
             if cube not in wide:
                 wide.append(cube)
         wide.sort(key=lambda c: (len(c), describe_cube(sp, c)))
