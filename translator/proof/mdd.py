@@ -240,6 +240,14 @@ class MDD:
         if a == FALSE:
             return None
         memo: dict[int, tuple[float, int]] = {}
+        order: dict[int, list[int]] = {}
+
+        def by_cost(v: int) -> list[int]:
+            """The classes of `v`, cheapest first (ties: the smaller class)."""
+            found = order.get(v)
+            if found is None:
+                found = order[v] = sorted(range(self.domains[v]), key=lambda c: (cost(v, c), c))
+            return found
 
         def best(n: int) -> float:
             if n == TRUE:
@@ -249,9 +257,12 @@ class MDD:
             found = memo.get(n)
             if found is None:
                 v = self.var[n]
-                found = min(((cost(v, c) + best(k), c) for c, k in enumerate(self.children(n)) if k != FALSE),
-                            key=lambda t: t[0])
-                memo[n] = found
+                options = [(cost(v, c) + best(k), c) for c, k in zip(self.classes[n], self.kids[n]) if k != FALSE]
+                if self.default[n] != FALSE:  # every other class leads there: the cheapest of them stands for all
+                    listed = set(self.classes[n])
+                    c = next(c for c in by_cost(v) if c not in listed)
+                    options.append((cost(v, c) + best(self.default[n]), c))
+                found = memo[n] = min(options)  # the least cost; among equals, the smaller class
             return found[0]
 
         best(a)
