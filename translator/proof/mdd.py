@@ -42,6 +42,7 @@ class MDD:
         self._and: dict[tuple[int, int], int] = {}
         self._or: dict[tuple[int, int], int] = {}
         self._xor: dict[tuple[int, int], int] = {}
+        self._diff: dict[tuple[int, int], int] = {}
         self._not: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -163,8 +164,18 @@ class MDD:
         return found
 
     def diff(self, a: int, b: int) -> int:
-        """a AND NOT b."""
-        return self.conj(a, self.neg(b))
+        """a AND NOT b (without building NOT b: only the parts of b that a reaches are visited)."""
+        if a == FALSE or b == TRUE or a == b:
+            return FALSE
+        if b == FALSE:
+            return a
+        if a == TRUE:
+            return self.neg(b)
+        key = (a, b)
+        found = self._diff.get(key)
+        if found is None:
+            found = self._diff[key] = self._apply(self.diff, a, b)
+        return found
 
     def _apply(self, op: Callable[[int, int], int], a: int, b: int) -> int:
         va, vb = self.var[a], self.var[b]
