@@ -165,7 +165,7 @@ class MDD:
 
     def diff(self, a: int, b: int) -> int:
         """a AND NOT b (without building NOT b: only the parts of b that a reaches are visited)."""
-        if a == FALSE or b == TRUE or a == b:
+        if a in (FALSE, b) or b == TRUE:
             return FALSE
         if b == FALSE:
             return a
