@@ -38,7 +38,7 @@ for entry in (str(ROOT), str(HERE)):
 TRANSLATE_SIZES = (1250, 2500, 5000, 10000)
 REACH_SIZES = (250, 500, 1000, 2000)
 LINT_SIZES = (1250, 2500, 5000, 10000)
-CROSS_SIZES = (50, 100, 200, 400)
+CROSS_SIZES = (125, 250, 500, 1000)
 """Sizes of the cross-engine proof (translate --engine cilium --verify), which grows faster than the others."""
 NAMESPACES = 50
 
@@ -192,13 +192,13 @@ WHY = {
             "lines are looked up only for the findings, one document at a time.",
     "check": "`check` is translate without writing: read, import, check every feature use against the engine's "
              "capability table; linear in the policies.",
-    "cross": "This is the proof at its most expensive, and it does not scale yet. Every label value and address "
+    "cross": "The proof at its most expensive: the translation changes what hundreds of CIDR rules allow, so the "
+             "difference has thousands of regions to describe, each with an example. Every label value and address "
              "block the policies name becomes a class of the proof's variables (one `instance` label and one CIDR "
-             "per policy here, so hundreds of classes at a few hundred policies), each decision-diagram node holds "
-             "one child per class, and the number of nodes grows with the policies too: the cost grows with the "
-             "square of the policies or faster. `verify` between two sets with the same semantics (above) stays "
-             "near linear because the two sets share their diagrams. Nodes that store only the classes that differ "
-             "from a default are the planned fix.",
+             "per policy here: hundreds of classes). Decision-diagram nodes store only the classes whose child "
+             "differs from the default, a region's cube is widened one variable at a time (not one class at a "
+             "time), and the cheapest example reads each node's listed classes only, so the cost follows the "
+             "policies instead of policies times classes (at 400 policies this was 64 s and 3.5 GB before).",
 }
 
 
