@@ -147,6 +147,8 @@ class CiliumBackend(Backend):
             return self._not_ports(rule)
         if f is F.PORT_RANGE and isinstance(item, PortSpec) and not self.target.at_least(ENDPORT_SINCE):
             return self._range(item)
+        if f is F.PORT_RANGE and self.on_aks and self.target.version is None:
+            return aks.ENDPORT_UNVERSIONED
         if f is F.PROTOCOL_ICMP and isinstance(item, PortSpec):
             if item.icmp is not None and item.icmp.code is not None:
                 return no("Cilium ICMP rules match the type only; dropping the code would allow every code")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from translator import codes
 from translator.capabilities import Capability, Support, no
-from translator.diagnostics import Diagnostics
+from translator.diagnostics import Diagnostics, Severity
 from translator.features import Feature
 from translator.platforms import AKS_CREATE, AKS_UPDATE, EngineOption
 
@@ -37,6 +37,12 @@ def capability(feature: Feature, acns: bool) -> Capability | None:
                           "enforced")
     return None
 
+
+ENDPORT_UNVERSIONED = Capability(
+    Support.NATIVE, "written with endPort, which Cilium enforces from 1.17; AKS clusters on Kubernetes 1.31 run "
+    "Cilium 1.16, which does not enforce port ranges: name the version (--engine cilium@1.16 writes the range as "
+    "single ports, cilium@1.17 keeps endPort)", severity=Severity.INFO, code_override=codes.ENGINE_CAVEAT)
+"""A port range for AKS without a Cilium version: written for the newest, with the warning that 1.31 runs 1.16."""
 
 L7_IN_CCNP = no("AKS does not support L7 rules in CiliumClusterwideNetworkPolicy; write them in a namespaced "
                 "intent (CiliumNetworkPolicy)")

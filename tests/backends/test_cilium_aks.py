@@ -89,3 +89,17 @@ def test_kube_apiserver_ingress_warning() -> None:
                                   "egress: [{peers: [{entity: kube-apiserver}]}]}"))
     [warning] = find(diags, codes.CILIUM_APISERVER_INGRESS)
     assert "remote-node" in warning.message and warning.location.path[:2] == ("spec", "ingress")
+
+
+RANGE = intent("{subject: {pods: {}}, ingress: [{ports: [{port: 9090, endPort: 9099}]}]}")
+
+
+def test_a_port_range_for_aks_without_a_version_is_written_with_a_note_naming_the_versions() -> None:
+    objects, diags = compile_for(RANGE, "cilium@aks")
+    assert objects[0]["spec"]["ingress"][0]["toPorts"][0]["ports"] == [{"port": "9090", "endPort": 9099,
+                                                                        "protocol": "TCP"}]
+    (note,) = find(diags, codes.ENGINE_CAVEAT)
+    assert note.severity.value == "info" and "1.31" in note.message and "cilium@1.16" in note.message
+    assert not find(compile_for(RANGE, "cilium")[1], codes.ENGINE_CAVEAT), "upstream: no AKS version question"
+    single, diags = compile_for(RANGE, "cilium@1.16,platform=aks")
+    assert len(single[0]["spec"]["ingress"][0]["toPorts"][0]["ports"]) == 10 and not find(diags, codes.ENGINE_CAVEAT)

@@ -63,6 +63,7 @@ def check_intent(loaded: LoadedIntent, backend: Backend, diags: Diagnostics) -> 
 
 def _verdict(support: str, engine: str) -> str:
     return {
+        "native": f"written as it is for {engine}",
         "lowered": f"rewritten exactly for {engine}",
         "changed": f"translated for {engine} with a change",
         "no": f"{engine} cannot express this without changing what traffic is allowed",
