@@ -10,7 +10,8 @@ subject is empty or the same selector.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from translator.load.loaded import LoadedIntent
 from translator.migration.finding import Finding, error, warning
@@ -89,31 +90,48 @@ def dns_protocols(mi: MigrationInput, li: LoadedIntent, rule: Rule) -> set[Proto
     return set().union(*(_port_protocols(p) for p in rule.ports))
 
 
-def _co_selecting(mi: MigrationInput, li: LoadedIntent) -> list[LoadedIntent]:
-    """Intents that select (at least) the pods `li` selects, without cluster facts."""
-    mine = li.intent
+@dataclass
+class Selected:
+    """Which intents select which pods of the cluster facts, and the indexes that keep the DNS checks linear."""
+
+    pods: list[set[str]]
+    """Per intent (in `mi.loaded` order): the pods of the cluster facts it selects (empty without facts)."""
+    by_pod: dict[str, list[int]] = field(default_factory=dict)
+    """Pod -> the intents that select it."""
+    by_namespace: dict[str | None, list[int]] = field(default_factory=dict)
+    """Namespace -> its namespaced intents; None -> the cluster-scoped ones."""
+    allows: dict[int, set[Protocol]] = field(default_factory=dict)
+    """Intent -> the DNS transports its egress allow rules allow (filled as asked)."""
+
+
+def _co_selecting(mi: MigrationInput, index: int, sel: Selected) -> list[int]:
+    """Intents that select (at least) the pods intent `index` selects, without cluster facts."""
+    mine = mi.loaded[index].intent
     out = []
-    for other in mi.loaded:
-        o = other.intent
-        same_scope = o.is_cluster_scoped or o.metadata.namespace == mine.metadata.namespace
-        subject = o.spec.subject
+    scopes = dict.fromkeys((None, None if mine.is_cluster_scoped else mine.metadata.namespace))
+    for i in sorted(i for scope in scopes for i in sel.by_namespace.get(scope, ())):
+        subject = mi.loaded[i].intent.spec.subject
         broad = subject.pods.is_empty() and subject.namespaces is None and subject.serviceAccounts is None
-        if other is li or (same_scope and (broad or subject == mine.spec.subject)):
-            out.append(other)
+        if i == index or broad or subject == mine.spec.subject:
+            out.append(i)
     return out
 
 
-def selections(mi: MigrationInput) -> list[set[str]]:
-    """For each intent (in `mi.loaded` order) the pods of the cluster facts it selects."""
+def selections(mi: MigrationInput) -> Selected:
+    """For each intent (in `mi.loaded` order) the pods of the cluster facts it selects, and the indexes."""
     wl = mi.workloads
-    if wl is None:
-        return [set() for _ in mi.loaded]
-    out = []
+    pods: list[set[str]] = []
     for li in mi.loaded:
         s = li.intent.spec.subject
-        out.append({p.ref for p in wl.select(s.pods, li.intent.metadata.namespace, s.namespaces)
-                    if not p.host_network})
-    return out
+        chosen = [] if wl is None else wl.select(s.pods, li.intent.metadata.namespace, s.namespaces)
+        pods.append({p.ref for p in chosen if not p.host_network})
+    sel = Selected(pods)
+    for i, li in enumerate(mi.loaded):
+        for ref in pods[i]:
+            sel.by_pod.setdefault(ref, []).append(i)
+        scope = None if li.intent.is_cluster_scoped else li.intent.metadata.namespace
+        sel.by_namespace.setdefault(scope, []).append(i)
+    return sel
 
 
 def dns_allowed(mi: MigrationInput, intents: list[LoadedIntent]) -> set[Protocol]:
@@ -125,16 +143,26 @@ def dns_allowed(mi: MigrationInput, intents: list[LoadedIntent]) -> set[Protocol
     return found
 
 
-def missing_dns(mi: MigrationInput, index: int, selected: list[set[str]]) -> tuple[set[Protocol], list[str]]:
+def _allowed(mi: MigrationInput, sel: Selected, indexes: Iterable[int]) -> set[Protocol]:
+    """dns_allowed of these intents, each intent's part computed once."""
+    found: set[Protocol] = set()
+    for i in indexes:
+        mine = sel.allows.get(i)
+        if mine is None:
+            mine = sel.allows[i] = dns_allowed(mi, [mi.loaded[i]])
+        found |= mine
+    return found
+
+
+def missing_dns(mi: MigrationInput, index: int, sel: Selected) -> tuple[set[Protocol], list[str]]:
     """The DNS transports missing for the pods intent `index` selects, and (with cluster facts) which pods."""
-    li = mi.loaded[index]
-    pods = sorted(selected[index])
+    pods = sorted(sel.pods[index])
     if not pods:
-        return set(BOTH) - dns_allowed(mi, _co_selecting(mi, li)), []
+        return set(BOTH) - _allowed(mi, sel, _co_selecting(mi, index, sel)), []
     missing: set[Protocol] = set()
     lacking = []
     for ref in pods:
-        gap = set(BOTH) - dns_allowed(mi, [o for o, sel in zip(mi.loaded, selected) if ref in sel])
+        gap = set(BOTH) - _allowed(mi, sel, sel.by_pod.get(ref, ()))
         if gap:
             missing |= gap
             lacking.append(ref)
@@ -155,12 +183,12 @@ def _catch_all(rule: Rule) -> bool:
 
 def check_dns(mi: MigrationInput) -> Iterator[Finding]:
     """P13: egress-isolated pods without a DNS allow (UDP and TCP 53) to the resolver."""
-    selected = selections(mi)
+    sel = selections(mi)
     for index, li in enumerate(mi.loaded):
         intent = expand_dns(li.intent)
         if not intent.isolates(Direction.EGRESS) or any(_catch_all(r) for r in intent.rules(Direction.EGRESS)):
             continue
-        missing, pods = missing_dns(mi, index, selected)
+        missing, pods = missing_dns(mi, index, sel)
         if missing:
             yield warning(f"egress is isolated and {_describe(missing, pods)}, so name resolution times out",
                           mi.intent_location(li, ("spec", "egress")), mi.policy_ref(li),
@@ -170,12 +198,12 @@ def check_dns(mi: MigrationInput) -> Iterator[Finding]:
 
 def check_fqdn_dns(mi: MigrationInput) -> Iterator[Finding]:
     """P14 (-> Cilium): DNS-name egress needs a DNS rule for the same pods, or the names' IPs are never learned."""
-    selected = selections(mi)
+    sel = selections(mi)
     for index, li in enumerate(mi.loaded):
         fqdn = any(p.kind is PeerKind.FQDN for r in li.intent.rules(Direction.EGRESS) for p in r.peers or ())
         if not fqdn:
             continue
-        missing, pods = missing_dns(mi, index, selected)
+        missing, pods = missing_dns(mi, index, sel)
         if Protocol.UDP in missing:
             yield error(f"DNS-name egress but {_describe(missing, pods)}: Cilium learns the names' IPs only from DNS "
                         "answers it proxies, so every DNS-name connection is dropped",
