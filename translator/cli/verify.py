@@ -120,7 +120,7 @@ def render_text(proof: Proof, today: VerifyResult | None, cluster: Cluster | Non
     if proof.equivalent:
         lines = [f"equivalent: on every possible cluster; {_semantics(proof)}"]
     else:
-        count = f"{proof.region_count} region{'s' if proof.region_count != 1 else ''} differ" + \
+        count = f"{proof.region_count:,} region{'s' if proof.region_count != 1 else ''} differ" + \
             ("s" if proof.region_count == 1 else "")
         lines = [f"NOT equivalent: {count} on some possible cluster; {_semantics(proof)}",
                  "", "regions:"]

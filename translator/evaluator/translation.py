@@ -62,7 +62,7 @@ def verify_translation(source: Sequence[LoadedIntent], objects: Sequence[dict[st
         _report(found, source[position] if position is not None else None, position in announced, engine, diags)
     if proof.region_count > len(proof.regions):
         severity = Severity.INFO if by_intent and all(p in announced for p in by_intent) else Severity.ERROR
-        diags.report(severity, codes.VERIFY_MISMATCH, f"--verify: ... and {proof.region_count - len(proof.regions)} "
+        diags.report(severity, codes.VERIFY_MISMATCH, f"--verify: ... and {proof.region_count - len(proof.regions):,} "
                      "more regions whose verdict changed (netpolx verify lists them)", engine=engine)
     verdict = "equivalent" if proof.equivalent else "not equivalent"
     diags.info(codes.VERIFY_COVERAGE, f"--verify: {engine} output {verdict} to the input. {proof.coverage}",

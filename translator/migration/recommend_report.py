@@ -124,7 +124,7 @@ def render_text(data: dict[str, Any], verbose: bool = False) -> str:
             shown = edits if verbose else edits[:8]
             lines += [_clip(f"    - {e}") for e in shown]
             if len(edits) > len(shown):
-                lines.append(f"    ... and {len(edits) - len(shown)} more (-v)")
+                lines.append(f"    ... and {len(edits) - len(shown):,} more (-v)")
         remaining = [c for c in chosen["changes"] if not c["pre_migration_fix"]]
         if remaining:
             lines.append(f"  changes that remain: {len(remaining)} (notes "

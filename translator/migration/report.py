@@ -183,7 +183,7 @@ def exit_reason(m: Migration) -> str:
     if counts[REFUSED]:
         return f"Exit 1: {counts[REFUSED]} policies are refused (nothing is written for them; see Policies)."
     if m.verify.status == "not equivalent":
-        return (f"Exit 1: verification found {m.verify.total_differences} connections whose verdict changes "
+        return (f"Exit 1: verification found {m.verify.total_differences:,} connections whose verdict changes "
                 "(see Verification).")
     failing, notes = m.failing(m.fail_on), m.failing_notes(m.fail_on)
     if code:

@@ -134,15 +134,15 @@ def compare(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], clus
         wider = next((r for r in proof.regions if not r.source_allowed), None)
         if proof.widens:
             example = wider.line() if wider is not None else "netpolx verify lists them"
-            said = (f"Equivalent on the given cluster today, but not on every possible cluster: {proof.region_count} "
+            said = (f"Equivalent on the given cluster today, but not on every possible cluster: {proof.region_count:,} "
                     f"regions differ, and the target allows more than the source in some (e.g. {example}); pods "
                     "added or changed later could be reached where they are not today.")
         else:
-            said = (f"Equivalent on the given cluster today, but not on every possible cluster: {proof.region_count} "
+            said = (f"Equivalent on the given cluster today, but not on every possible cluster: {proof.region_count:,} "
                     f"regions differ (e.g. {proof.regions[0].line() if proof.regions else 'see netpolx verify'}); "
                     "pods added later could be affected.")
     else:
-        said = f"Not equivalent: {proof.region_count} regions of connections change (netpolx verify lists them)."
+        said = f"Not equivalent: {proof.region_count:,} regions of connections change (netpolx verify lists them)."
     if not flows and proof.witness is not None and not equivalent:
         w = proof.witness
         flows.append({"from": w.src, "to": w.dst, "port": w.point.probe.port, "protocol": w.point.probe.protocol,

@@ -138,7 +138,7 @@ class Proof:
         """One line per region, and how many more there are."""
         lines = [r.line() for r in self.regions]
         if self.region_count > len(self.regions):
-            lines.append(f"... and {self.region_count - len(self.regions)} more regions")
+            lines.append(f"... and {self.region_count - len(self.regions):,} more regions")
         return lines
 
 
