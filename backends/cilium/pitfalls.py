@@ -168,8 +168,10 @@ def egress_without_dns(loaded: list[LoadedIntent], diags: Diagnostics) -> None:
         if any(_may_select_same_pods(p, intent) for p in candidates):
             continue
         path = ("spec", "isolate") if intent.spec.isolate is not None else ("spec", "egress")
+        advice = "Add `allowDNS: true`" if li.origin == "intent" else \
+            "Allow egress to pods k8s-app=kube-dns in namespace kube-system on UDP and TCP 53"
         diags.warning(codes.CILIUM_EGRESS_WITHOUT_DNS, f"{intent.ref} isolates egress, but no policy for the same "
-                      "pods allows DNS (UDP and TCP 53): name resolution will time out. Add `allowDNS: true`",
+                      f"pods allows DNS (UDP and TCP 53): name resolution will time out. {advice}",
                       li.locate(path), feature="default-deny")
 
 
