@@ -87,18 +87,13 @@ def _elements(line: str) -> list[_Element]:
         if col >= len(line):
             return out
         ch = line[col]
-        if ch == "\t":
-            raise Unsure
         if ch == "#":
             return out
-        if ch == "-" and (col + 1 == len(line) or line[col + 1] in " \t"):
+        if ch == "-" and (col + 1 == len(line) or line[col + 1] == " "):
             out.append(_Element(DASH, col))
-            nxt = col + 1
-            while nxt < len(line) and line[nxt] == " ":
-                nxt += 1
-            if nxt < len(line) and line[nxt] == "\t":
-                raise Unsure
-            col = nxt
+            col += 1
+            while col < len(line) and line[col] == " ":
+                col += 1
             continue
         if ch in _UNSURE_START or ch in "\"'":
             if not (ch in "\"'" or line.startswith(("{}", "[]"), col)):
@@ -126,8 +121,6 @@ def _elements(line: str) -> list[_Element]:
         value_col = sep + 1
         while value_col < len(line) and line[value_col] == " ":
             value_col += 1
-        if value_col < len(line) and line[value_col] == "\t":
-            raise Unsure
         if value_col >= len(line) or line[value_col] == "#":
             out.append(_Element(KEY, col, key))
         else:
@@ -149,12 +142,12 @@ def _key_separator(line: str, col: int) -> int:
         i = line.find(":", i)
         if i < 0:
             return -1
-        if i + 1 == len(line) or line[i + 1] in " \t":
+        if i + 1 == len(line) or line[i + 1] == " ":
             return -1 if " #" in line[col:i] else i
         i += 1
 
 
-_RISKY = re.compile(r"[\"'&*!|>?%@`\t\\]|\{(?!\})|\[(?!\])")
+_RISKY = re.compile(r"[\"'&*!|>?%@`\\]|\{(?!\})|\[(?!\])")
 """A document without these characters has only plain keys and plain scalars: any line's structure is its own,
 so lines are read only when a lookup reaches them. One with them is read whole first (a quoted scalar may go on
 over lines, and only reading every line finds that out)."""
@@ -163,12 +156,10 @@ over lines, and only reading every line finds that out)."""
 class Outline:
     """A document's lines, read into elements as lookups need them."""
 
-    __slots__ = ("_indents", "_key_at", "_lines", "raw")
+    __slots__ = ("_indents", "_lines", "raw")
 
     def __init__(self, raw: list[str]) -> None:
         self.raw = raw
-        self._key_at: tuple[int, int] | None = None
-        """Where the key _map_child last found is (line, element index)."""
         self._lines: dict[int, tuple[_Element, ...]] = {}
         bodies = [line.lstrip(" ") for line in raw]
         self._indents = [len(line) - len(body) if body and body[0] != "#" else -1 for line, body in zip(raw, bodies)]
@@ -177,7 +168,8 @@ class Outline:
     @classmethod
     def of(cls, text: str) -> Outline | None:
         """The outline of one document's text (which may start with its `---` line), or None when the lines
-        alone do not settle its structure."""
+        alone do not settle its structure (tabs and other line breaks included: the line readers below then
+        meet only spaces and `\n`)."""
         if "\r" in text:
             if text.count("\r") != text.count("\r\n"):
                 return None
@@ -186,8 +178,8 @@ class Outline:
             return None
         raw = text.split("\n")
         for number, line in enumerate(raw):
-            if line.startswith(("---", "...")) and (len(line) == 3 or line[3] in " \t"):
-                rest = line[3:].strip(" \t")
+            if line.startswith(("---", "...")) and (len(line) == 3 or line[3] == " "):
+                rest = line[3:].strip(" ")
                 if number or (rest and not rest.startswith("#")):
                     return None  # content after the marker, or a second document
                 raw[number] = ""
@@ -206,9 +198,6 @@ class Outline:
             found = self._lines[line] = tuple(_elements(self.raw[line]))
         return found
 
-    def _indent(self, line: int) -> int:
-        return self._indents[line]
-
     def _next(self, after: int) -> int:
         """The next line with content after line `after`, or -1."""
         indents = self._indents
@@ -226,18 +215,19 @@ class Outline:
         it: deeper than `col`, or (a key's indentless sequence) a dash at `col`."""
         nxt = self._next(line)
         if nxt >= 0:
-            indent = self._indent(nxt)
+            indent = self._indents[nxt]
             if indent > col or (dash_ok and indent == col and self._elems(nxt)[0].kind == DASH):
                 return nxt, 0
         raise Unsure  # an empty (null) value: composing places it by the token after it
 
-    def _map_child(self, line: int, index: int, key: str) -> tuple[int, int] | None:
+    def _map_child(self, line: int, index: int, key: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """(the value's position, the key's position) of `key` in the mapping starting at (`line`, `index`)."""
         first = self._elems(line)[index]
         col = first.col
         j = line
         while j >= 0:
             if j != line:
-                indent = self._indent(j)
+                indent = self._indents[j]
                 if indent < col:
                     return None
                 if indent > col:
@@ -248,10 +238,10 @@ class Outline:
                 if first.kind != KEY:
                     raise Unsure
                 if first.key == key:
-                    self._key_at = (j, index if j == line else 0)
+                    at = (j, index if j == line else 0)
                     if first.value_col >= 0:
-                        return j, -(first.value_col + 1)  # a scalar on the key's line (see locate)
-                    return self._block_below(j, col, dash_ok=True)
+                        return (j, -(first.value_col + 1)), at  # a scalar on the key's line (see locate)
+                    return self._block_below(j, col, dash_ok=True), at
             j = self._next(j)
         return None
 
@@ -261,7 +251,7 @@ class Outline:
         while j >= 0:
             pos = index
             if j != line:
-                indent = self._indent(j)
+                indent = self._indents[j]
                 if indent > col:
                     j = self._next(j)
                     continue
@@ -291,17 +281,15 @@ class Outline:
                 if index < 0:
                     break  # a scalar value: nothing below it
                 elem = self._elems(line)[index]
+                step: tuple[tuple[int, int], tuple[int, int]] | None = None
                 if elem.kind == KEY and isinstance(part, str):
-                    found = self._map_child(line, index, part)
-                    key = self._key_at
-                elif elem.kind == DASH and isinstance(part, int) and not isinstance(part, bool):
-                    found = self._seq_child(line, index, part) if part >= 0 else None
-                    key = found
-                else:
-                    found = None
-                if found is None or key is None:
+                    step = self._map_child(line, index, part)
+                elif elem.kind == DASH and isinstance(part, int) and not isinstance(part, bool) and part >= 0:
+                    item = self._seq_child(line, index, part)
+                    step = (item, item) if item is not None else None
+                if step is None:
                     break
-                here, shown = found, key
+                here, shown = step
             line, index = shown
             col = -index - 1 if index < 0 else self._elems(line)[index].col
         except Unsure:

@@ -468,7 +468,7 @@ def _pyyaml_dump(objects: list[Any]) -> str:
 
 def _is_plain_str(text: str) -> bool:
     """Whether PyYAML's resolver reads the plain scalar `text` as a string (not an int, bool, null, ...)."""
-    return _Dumper.resolve_plain(text) == _STR_TAG
+    return _scalar_tag(text, (True, False)) == _STR_TAG
 
 
 def dump_json(objects: list[Any]) -> str:
@@ -510,27 +510,27 @@ class _Dumper(SafeDumper):
             return yaml.ScalarNode(_NULL_TAG, "null")
         return super().represent_data(data)
 
-    @classmethod
-    def resolve_plain(cls, text: str) -> str:
-        """The tag PyYAML's resolver gives the plain scalar `text` (memoised like resolve)."""
-        key = (yaml.ScalarNode, text, (True, False))
-        tag = _IMPLICIT.get(key)
-        if tag is None:
-            tag = _resolve(cls(io.StringIO()), yaml.ScalarNode, text, (True, False))
-            if len(_IMPLICIT) < 100_000:
-                _IMPLICIT[key] = tag
-        return tag
-
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is not yaml.ScalarNode:
             return _resolve(self, kind, value, implicit)
-        key = (kind, value, implicit)  # memoised: the tag of a plain scalar depends on its text only
-        tag = _IMPLICIT.get(key)
-        if tag is None:
-            tag = _resolve(self, kind, value, implicit)
-            if len(_IMPLICIT) < 100_000:
-                _IMPLICIT[key] = tag
-        return tag
+        return _scalar_tag(value, implicit)
+
+
+_RESOLVER: _Dumper | None = None
+
+
+def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    """The tag the dumper's resolver gives a scalar, memoised: it depends on the text (and `implicit`) only."""
+    global _RESOLVER
+    key = (yaml.ScalarNode, value, implicit)
+    tag = _IMPLICIT.get(key)
+    if tag is None:
+        if _RESOLVER is None:
+            _RESOLVER = _Dumper(io.StringIO())  # one dumper, for its resolver only
+        tag = _resolve(_RESOLVER, yaml.ScalarNode, value, implicit)
+        if len(_IMPLICIT) < 100_000:
+            _IMPLICIT[key] = tag
+    return tag
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -94,6 +94,14 @@ class Writer:
             raise _Unsimple
         return self._scalar(key, 0)  # keys are never folded
 
+    def _inline(self, value: Any, column: int) -> str | None:
+        """The text of a value that stays on its key's or dash's line (a scalar, `{}`, `[]`), starting at `column`;
+        None for a non-empty collection, which goes on the next lines."""
+        kind = type(value)
+        if kind is dict or kind is list:
+            return None if value else ("{}" if kind is dict else "[]")
+        return self._value(value, column)
+
     def _mapping(self, data: dict[Any, Any], indent: str, out: list[str], first: str) -> None:
         """Lines of a non-empty mapping whose keys start at `indent`; the first line starts with `first` (the
         sequence dash it follows, or the indent)."""
@@ -101,35 +109,27 @@ class Writer:
         for key, value in data.items():
             head = lead + self._key(key) + ":"
             lead = indent
-            kind = type(value)
-            if kind is dict and value:
-                out.append(head + "\n")
+            text = self._inline(value, len(head) + 1)
+            if text is not None:
+                out.append(head + " " + text + "\n")
+                continue
+            out.append(head + "\n")
+            if type(value) is dict:
                 self._mapping(value, indent + "  ", out, indent + "  ")
-            elif kind is list and value:
-                out.append(head + "\n")
-                self._sequence(value, indent, out, indent)  # a list under a key is not indented
-            elif kind is dict:
-                out.append(head + " {}\n")
-            elif kind is list:
-                out.append(head + " []\n")
             else:
-                out.append(head + " " + self._value(value, len(head) + 1) + "\n")
+                self._sequence(value, indent, out, indent)  # a list under a key is not indented
 
     def _sequence(self, data: list[Any], indent: str, out: list[str], first: str) -> None:
         """Lines of a non-empty list whose dashes are at `indent`; the first line starts with `first`."""
         lead = first
         for item in data:
-            kind = type(item)
-            if kind is dict and item:
+            text = self._inline(item, len(lead) + 2)
+            if text is not None:
+                out.append(lead + "- " + text + "\n")
+            elif type(item) is dict:
                 self._mapping(item, indent + "  ", out, lead + "- ")
-            elif kind is list and item:
-                self._sequence(item, indent + "  ", out, lead + "- ")
-            elif kind is dict:
-                out.append(lead + "- {}\n")
-            elif kind is list:
-                out.append(lead + "- []\n")
             else:
-                out.append(lead + "- " + self._value(item, len(lead) + 2) + "\n")
+                self._sequence(item, indent + "  ", out, lead + "- ")
             lead = indent
 
     def document(self, data: Any) -> str | None:
