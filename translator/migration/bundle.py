@@ -96,9 +96,20 @@ class Migration:
     fail_on: str = "error"
     target_objects: list[dict[str, Any]] = field(default_factory=list)
     """The target objects `verify` judged (the written target/ files must read back as exactly these)."""
-    _answers: tuple[tuple[int, int], dict[str, Edit], dict[tuple[str, str], str]] | None = field(
-        default=None, init=False, repr=False, compare=False)
-    """handled_by's index (edit per policy, add-on file per policy and code), for the edits and add-ons it saw."""
+    _edit_of: dict[str, Edit] = field(init=False, repr=False, compare=False)
+    """The first edit per policy (handled_by looks findings up here instead of scanning every edit)."""
+    _addon_for: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
+    """The first compiled add-on file per (policy, finding code)."""
+
+    def __post_init__(self) -> None:
+        self._edit_of = {}
+        for e in self.edits:
+            self._edit_of.setdefault(e.ref, e)
+        self._addon_for = {}
+        for a in self.addons:
+            if a.compiled:
+                for ref in a.addon.for_policies:
+                    self._addon_for.setdefault((ref, CONCERNS[a.concern][1]), f"post-migration/{a.file}")
 
     @property
     def counts(self) -> dict[str, int]:
@@ -107,10 +118,9 @@ class Migration:
 
     def handled_by(self, finding: Finding) -> str | None:
         """The bundle file that answers a finding (a pre-migration edit or a post-migration add-on), if any."""
-        edits, addons = self._index()
         if finding.code in (codes.MIG_IPBLOCK, codes.MIG_NAMED_PORT):
             word = "ipBlock" if finding.code == codes.MIG_IPBLOCK else "named port"
-            edit = edits.get(finding.subject)
+            edit = self._edit_of.get(finding.subject)
             if edit is not None and any(word in m for m in edit.manual):
                 return None
             if edit is not None and any(word in c for c in edit.changes):
@@ -118,24 +128,7 @@ class Migration:
             if finding.code == codes.MIG_IPBLOCK and self.mi.workloads is not None:
                 return "nothing to edit: no pod of the given cluster is in its ranges"
             return None
-        return addons.get((finding.subject, finding.code))
-
-    def _index(self) -> tuple[dict[str, Edit], dict[tuple[str, str], str]]:
-        """The first edit per policy, and the first compiled add-on file per (policy, finding code): one lookup
-        per finding instead of a scan of every edit and add-on (10,000 policies have tens of thousands of
-        findings)."""
-        key = (len(self.edits), len(self.addons))
-        if self._answers is None or self._answers[0] != key:
-            edits: dict[str, Edit] = {}
-            for e in self.edits:
-                edits.setdefault(e.ref, e)
-            addons: dict[tuple[str, str], str] = {}
-            for a in self.addons:
-                if a.compiled:
-                    for ref in a.addon.for_policies:
-                        addons.setdefault((ref, CONCERNS[a.concern][1]), f"post-migration/{a.file}")
-            self._answers = (key, edits, addons)
-        return self._answers[1], self._answers[2]
+        return self._addon_for.get((finding.subject, finding.code))
 
     def failing(self, fail_on: str = "error") -> list[Finding]:
         """The findings that set exit code 1: at or above `fail_on` and not answered by the bundle."""

@@ -68,10 +68,6 @@ class MDD:
             self.kids.append(kids)
         return found
 
-    def node(self, v: int, kids: tuple[int, ...]) -> int:
-        """The reduced, shared node testing `v` with these children (one per class)."""
-        return self._make(v, kids[-1], enumerate(kids))
-
     def _chosen(self, v: int, chosen: Iterable[int], then: int) -> int:
         """The node on `v` that leads to `then` for the chosen classes and to FALSE for the others."""
         picked = set(chosen)

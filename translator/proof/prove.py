@@ -464,12 +464,12 @@ def prove(source: Sequence[LoadedIntent], target: Sequence[LoadedIntent], source
     equivalent = diff == FALSE
     if not equivalent:
         report.phase(step + "describing the differences")
-    regions, count = ([], 0) if equivalent else prover.regions(only_source, only_target, max_regions)
+    regions, region_count = ([], 0) if equivalent else prover.regions(only_source, only_target, max_regions)
     if not equivalent:
         report.phase(step + "finding an example")
     witness = None if equivalent else prover.witness(diff)
     proof = Proof(equivalent, describe_semantics(source, source_engine), describe_semantics(target, target_engine),
-                  regions, count, witness, coverage(prover, cluster), space=prover.space, prover=prover,
+                  regions, region_count, witness, coverage(prover, cluster), space=prover.space, prover=prover,
                   halves=(only_source, only_target))
     if cluster is not None:
         proof.lens = prover.lens(diff, cluster)
